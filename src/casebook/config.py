@@ -1,0 +1,59 @@
+"""One typed settings object: every environment variable casebook reads is declared here."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Settings from `CASEBOOK_*` variables (and the OpenAI SDK's own two)."""
+
+    model_config = SettingsConfigDict(env_prefix="CASEBOOK_", extra="ignore")
+
+    # storage and database
+    storage_url: str = Field("./outputs", description="Root of all company folders: a path or s3://bucket/prefix")
+    database_url: str | None = Field(
+        None, description="Workflow database; default a SQLite file beside a local storage root"
+    )
+
+    # ingest limits
+    max_file_mb: float = Field(50.0, gt=0, description="Largest document accepted, in MB")
+    max_pages: int = Field(2000, gt=0, description="Most pages (or slides, or sheets) read from one document")
+    max_unzipped_mb: float = Field(
+        300.0, gt=0, description="Most bytes an office file (a zip) may expand to, in MB"
+    )
+    max_zip_ratio: float = Field(
+        200.0, gt=1, description="Largest expansion ratio allowed for an office file's members"
+    )
+    chunk_chars: int = Field(1200, ge=200, description="Target passage size in characters")
+    chunk_overlap: int = Field(150, ge=0, description="Characters shared by consecutive passages")
+
+    # logging
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_stream: Literal["stderr", "stdout"] = "stderr"
+
+    # LLM access: the SDK's own variable names, so existing set-ups keep working
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_API_KEY", "CASEBOOK_OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_BASE_URL", "CASEBOOK_OPENAI_BASE_URL")
+    )
+    model_sets_file: Path | None = Field(None, description="Extra model sets (TOML), merged over the built-in ones")
+    prices_file: Path | None = Field(None, description="Extra prices (TOML), merged over the built-in table")
+    model_set: str = Field("cheap", description="Model set used when a submission names none")
+    budget_usd: float | None = Field(None, gt=0, description="Default per-run budget in USD")
+    llm_timeout_s: float = Field(120.0, gt=0, description="Per-call timeout in seconds")
+    llm_max_retries: int = Field(4, ge=0, description="Retries after a transient failure")
+    part_b_concurrency: int = Field(4, ge=1, description="Part B calls in flight at once")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

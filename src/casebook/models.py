@@ -1,0 +1,169 @@
+"""The data casebook passes around: submissions, passages, ingest outcomes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from casebook.errors import InputError
+
+# Lines of the original's formatted company-info text, e.g. "{Company description}: …".
+_INFO_LABELS = {
+    "company description": "company_description",
+    "overall readiness score": "readiness_score",
+    "agent-readiness category": "readiness_category",
+    "readiness category": "readiness_category",
+    "report expectations": "report_expectations",
+}
+_INFO_LINE = re.compile(r"^\s*\{([^{}]+)\}\s*:\s*(.*)$")
+_SCORE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(?:%|/\s*100)?\s*$")
+_DRIVE_HOSTS = ("https://drive.google.com/", "https://docs.google.com/")
+
+
+def parse_company_info(text: str) -> dict[str, str]:
+    """Read the original's `{Label}: value` text; a value runs on until the next label."""
+    found: dict[str, str] = {}
+    current: str | None = None
+    for line in text.splitlines():
+        match = _INFO_LINE.match(line)
+        if match:
+            current = _INFO_LABELS.get(match.group(1).strip().lower())
+            if current is not None:
+                found[current] = match.group(2).strip()
+        elif current is not None and line.strip():
+            found[current] = f"{found[current]}\n{line.strip()}".strip()
+    return found
+
+
+class Submission(BaseModel):
+    """What a company asks for. Accepts the field names the original's forms send."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, populate_by_name=True)
+
+    company_name: str = Field(
+        min_length=1,
+        max_length=200,
+        validation_alias=AliasChoices(
+            "company_name", "name", "company", "companyName", "Company Name", "Json Data Company Name"
+        ),
+    )
+    company_description: str = Field("", max_length=20_000)
+    readiness_score: float | None = Field(
+        None, ge=0, le=100, validation_alias=AliasChoices("readiness_score", "overall_readiness_score")
+    )
+    readiness_category: str | None = Field(None, max_length=200)
+    report_expectations: str = Field("", max_length=20_000)
+    use_cases_count: int = Field(
+        7,
+        ge=1,
+        le=20,
+        validation_alias=AliasChoices("use_cases_count", "use_cases", "Number of use cases to generate"),
+    )
+    model_set: str | None = None
+    google_drive_link: str | None = Field(
+        None, validation_alias=AliasChoices("google_drive_link", "Google Drive Link", "googleDriveLink")
+    )
+    documents: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_company_info(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        text = next(
+            (data[k] for k in ("company_info", "companyInfo", "Company Info") if data.get(k)), None
+        )
+        if not isinstance(text, str):
+            return data
+        merged = dict(data)
+        for field, value in parse_company_info(text).items():
+            aliases = {"readiness_score": ("overall_readiness_score",)}.get(field, ())
+            if all(merged.get(name) in (None, "") for name in (field, *aliases)):
+                merged[field] = value
+        if not merged.get("company_description") and not parse_company_info(text):
+            merged["company_description"] = text.strip()  # plain prose: keep it as the description
+        return merged
+
+    @field_validator("readiness_score", mode="before")
+    @classmethod
+    def _score_from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            match = _SCORE.match(value)
+            if match is None:
+                raise ValueError("must be a number from 0 to 100, e.g. 62, 62% or 62/100")
+            return float(match.group(1))
+        return value
+
+    @field_validator("readiness_category", "model_set", "google_drive_link", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("google_drive_link")
+    @classmethod
+    def _drive_only(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(_DRIVE_HOSTS):
+            raise ValueError("must be a Google Drive link (https://drive.google.com/… or https://docs.google.com/…)")
+        return value
+
+    @classmethod
+    def parse(cls, data: dict[str, Any]) -> Submission:
+        """Validate, turning pydantic's error into one InputError naming each bad field."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise InputError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors(include_url=False):
+        field = ".".join(str(p) for p in err["loc"]) or "submission"
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            message = "is required"
+        got = err.get("input")
+        shown = "" if err["type"] == "missing" or isinstance(got, dict) else f" (got {got!r:.60})"
+        parts.append(f"{field}: {message}{shown}")
+    return "invalid submission: " + "; ".join(parts)
+
+
+class Chunk(BaseModel):
+    """A passage of a document with where it came from."""
+
+    chunk_id: str
+    file: str = Field(description="The document's original file name")
+    doc_sha256: str
+    page: int | None = Field(None, description="1-based page or slide number, where the format has one")
+    section: str | None = Field(None, description="Sheet name, slide title or similar")
+    start: int = Field(description="Character offset of the passage in its page's text")
+    end: int
+    text: str
+
+
+class Skipped(BaseModel):
+    file: str
+    reason: str
+
+
+class SearchHit(BaseModel):
+    chunk_id: str
+    file: str
+    page: int | None
+    section: str | None
+    start: int
+    end: int
+    text: str
+    score: float

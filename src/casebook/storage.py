@@ -1,0 +1,214 @@
+"""The per-company folder layout over an fsspec filesystem (a local folder today, S3 by URL).
+
+    {root}/{company_slug}/{debug,data,vector_ids,index,part_a,part_b,final,runs}/
+
+Every write is atomic: on a local disk a temp file is renamed over the target; on an object
+store a single PUT is already all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import fsspec
+from fsspec.implementations.local import LocalFileSystem
+
+from casebook.errors import InputError, StorageError
+
+FOLDERS = ("debug", "data", "vector_ids", "index", "part_a", "part_b", "final", "runs")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,70}$")
+_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+
+
+def _normalise_name(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def company_slug(name: str) -> str:
+    """A folder name for a company: readable, safe, and distinct for distinct names.
+
+    Names that differ only in case, width or spacing ("Acme  Corp", "ACME Corp") are the
+    same company; any other difference gives another folder, because the slug ends with a
+    hash of the normalised name.
+    """
+    normalised = _normalise_name(name)
+    if not normalised:
+        raise InputError("company name is empty: give the company's name")
+    ascii_form = unicodedata.normalize("NFKD", normalised).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_form).strip("-")[:48].strip("-") or "company"
+    digest = hashlib.sha256(normalised.encode()).hexdigest()[:8]
+    return f"{base}-{digest}"
+
+
+def safe_filename(name: str) -> str:
+    """A document's file name made safe to store: no folders, no control characters."""
+    base = unicodedata.normalize("NFC", name.replace("\\", "/")).rsplit("/", 1)[-1]
+    base = _UNSAFE_NAME.sub("_", base).strip().lstrip(".").strip()
+    if len(base.encode()) > 180:
+        stem, dot, ext = base.rpartition(".")
+        keep = ext if dot and len(ext) <= 10 else ""
+        base = stem.encode()[: 170].decode(errors="ignore") + (f".{keep}" if keep else "")
+    return base or "document"
+
+
+@dataclass(frozen=True)
+class FolderStats:
+    files: int
+    bytes: int
+
+
+class Storage:
+    """The storage root named by `CASEBOOK_STORAGE_URL`."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            self.fs, root = fsspec.core.url_to_fs(url)
+        except (ImportError, ValueError) as exc:
+            raise StorageError(
+                f"cannot open storage {url!r}: {exc}. Set CASEBOOK_STORAGE_URL to a folder "
+                "path or s3://bucket/prefix (with casebook[s3] installed)"
+            ) from None
+        self.url = url
+        self.is_local = isinstance(self.fs, LocalFileSystem)
+        self.root = str(Path(root).resolve()) if self.is_local else root.rstrip("/")
+
+    def company(self, name: str) -> CompanyStorage:
+        return CompanyStorage(self, company_slug(name), company_name=name)
+
+    def company_by_slug(self, slug: str) -> CompanyStorage:
+        if not _SLUG.match(slug):
+            raise InputError(f"{slug!r} is not a company slug (lower-case letters, digits, '-')")
+        return CompanyStorage(self, slug)
+
+    def companies(self) -> list[str]:
+        if not self.fs.exists(self.root):
+            return []
+        return sorted(
+            p.rsplit("/", 1)[-1] for p in self.fs.ls(self.root, detail=False) if self.fs.isdir(p)
+        )
+
+
+class CompanyStorage:
+    """One company's folders. Paths given to it are relative: `folder/name`."""
+
+    def __init__(self, storage: Storage, slug: str, company_name: str | None = None) -> None:
+        self.storage = storage
+        self.fs = storage.fs
+        self.slug = slug
+        self.company_name = company_name
+        self.root = f"{storage.root}/{slug}"
+
+    # -- paths ---------------------------------------------------------------------------
+
+    def path(self, relative: str) -> str:
+        folder, _, name = relative.partition("/")
+        if folder not in FOLDERS or not name or any(p in ("", ".", "..") for p in name.split("/")):
+            raise StorageError(f"refusing path {relative!r}: must be <folder>/<name> in {FOLDERS}")
+        return f"{self.root}/{relative}"
+
+    def local_path(self, relative: str) -> Path:
+        if not self.storage.is_local:
+            raise StorageError("this storage is not a local folder")
+        return Path(self.path(relative))
+
+    def exists(self, relative: str) -> bool:
+        return bool(self.fs.exists(self.path(relative)))
+
+    def list(self, folder: str) -> list[str]:
+        """Names in a folder, sorted; temp files of unfinished writes are left out."""
+        path = self.path(f"{folder}/x").rsplit("/", 1)[0]
+        if not self.fs.exists(path):
+            return []
+        names = (p.rsplit("/", 1)[-1] for p in self.fs.ls(path, detail=False))
+        return sorted(n for n in names if not n.startswith(".tmp-"))
+
+    # -- reading and writing ------------------------------------------------------------
+
+    def write_bytes(self, relative: str, data: bytes) -> None:
+        target = self.path(relative)
+        try:
+            if self.storage.is_local:
+                directory = os.path.dirname(target)
+                os.makedirs(directory, exist_ok=True)
+                tmp = os.path.join(directory, f".tmp-{uuid.uuid4().hex}")
+                try:
+                    with open(tmp, "wb") as handle:
+                        handle.write(data)
+                        handle.flush()
+                        os.fsync(handle.fileno())
+                    os.replace(tmp, target)
+                finally:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(tmp)
+            else:
+                self.fs.pipe_file(target, data)
+        except OSError as exc:
+            raise StorageError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+    def write_text(self, relative: str, text: str) -> None:
+        self.write_bytes(relative, text.encode("utf-8"))
+
+    def write_json(self, relative: str, value: Any) -> None:
+        self.write_bytes(relative, json.dumps(value, indent=2, ensure_ascii=False).encode("utf-8"))
+
+    def read_bytes(self, relative: str) -> bytes:
+        try:
+            return bytes(self.fs.cat_file(self.path(relative)))
+        except FileNotFoundError:
+            raise StorageError(f"{relative} does not exist for company {self.slug}") from None
+
+    def read_text(self, relative: str) -> str:
+        return self.read_bytes(relative).decode("utf-8")
+
+    def read_json(self, relative: str) -> Any:
+        return json.loads(self.read_bytes(relative))
+
+    def delete(self, relative: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.fs.rm_file(self.path(relative))
+
+    @contextlib.contextmanager
+    def local_file(self, relative: str) -> Iterator[Path]:
+        """A local path for a file that needs one (SQLite); copied back when storage is remote."""
+        if self.storage.is_local:
+            path = self.local_path(relative)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            yield path
+            return
+        with tempfile.TemporaryDirectory(prefix="casebook-") as tmp:
+            local = Path(tmp) / relative.rsplit("/", 1)[-1]
+            if self.exists(relative):
+                local.write_bytes(self.read_bytes(relative))
+            yield local
+            if local.exists():
+                self.write_bytes(relative, local.read_bytes())
+
+    # -- documents and statistics -------------------------------------------------------
+
+    def stats(self) -> dict[str, FolderStats]:
+        """Files and bytes per folder, like the original's get_storage_stats."""
+        result = {}
+        for folder in FOLDERS:
+            path = f"{self.root}/{folder}"
+            files = self.fs.find(path, detail=True) if self.fs.exists(path) else {}
+            sizes = [int(info.get("size") or 0) for info in files.values()]
+            result[folder] = FolderStats(files=len(sizes), bytes=sum(sizes))
+        return result
+
+    def remove_all(self) -> None:
+        if self.storage.is_local:
+            shutil.rmtree(self.root, ignore_errors=True)
+        elif self.fs.exists(self.root):
+            self.fs.rm(self.root, recursive=True)
