@@ -47,11 +47,16 @@ class Settings(BaseSettings):
     )
     model_sets_file: Path | None = Field(None, description="Extra model sets (TOML), merged over the built-in ones")
     prices_file: Path | None = Field(None, description="Extra prices (TOML), merged over the built-in table")
-    model_set: str = Field("cheap", description="Model set used when a submission names none")
+    model_set: str | None = Field(
+        None, description="Model set used when a submission names none; default: cheap with an endpoint, else local"
+    )
+    local_model: str = Field("smollm2-135m", description="Embedded model used by the 'local' model set")
+    local_threads: int = Field(1, ge=1, description="CPU threads for the embedded model")
     budget_usd: float | None = Field(None, gt=0, description="Default per-run budget in USD")
     llm_timeout_s: float = Field(120.0, gt=0, description="Per-call timeout in seconds")
     llm_max_retries: int = Field(4, ge=0, description="Retries after a transient failure")
-    part_b_concurrency: int = Field(4, ge=1, description="Part B calls in flight at once")
+    part_b_concurrency: int = Field(8, ge=1, description="Part B calls in flight at once")
+    evidence_passages: int = Field(24, ge=4, le=200, description="Passages shown to the model per run")
 
 
 @lru_cache(maxsize=1)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from enum import StrEnum
+from typing import Any, Literal
 
 from pydantic import (
     AliasChoices,
@@ -167,3 +168,76 @@ class SearchHit(BaseModel):
     end: int
     text: str
     score: float
+
+
+# -- what the generation steps produce ---------------------------------------------------
+
+SOURCE_ID = r"S\d{1,4}"
+
+
+class Passage(BaseModel):
+    """A passage shown to the model under a run-wide id such as S7."""
+
+    source_id: str = Field(pattern=f"^{SOURCE_ID}$")
+    chunk_id: str
+    file: str
+    page: int | None
+    section: str | None = None
+    text: str
+
+
+class EvidenceItem(BaseModel):
+    fact: str = Field(min_length=1, description="A notable fact, figure or pain point, in one sentence")
+    quote: str = Field(description="A short verbatim quote from the passage that supports the fact")
+    source: str = Field(pattern=f"^{SOURCE_ID}$", description="The passage id, e.g. S3")
+
+
+class Theme(BaseModel):
+    name: str = Field(min_length=1)
+    summary: str
+    items: list[EvidenceItem] = Field(min_length=1, max_length=8)
+
+
+class EvidenceAnswer(BaseModel):
+    """The model's answer in the evidence step: facts and quotes grouped by theme."""
+
+    themes: list[Theme] = Field(min_length=1, max_length=8)
+
+
+class Evidence(EvidenceAnswer):
+    passages: list[Passage]
+
+    def passage(self, source_id: str) -> Passage | None:
+        return next((p for p in self.passages if p.source_id == source_id), None)
+
+
+class UseCase(BaseModel):
+    title: str = Field(min_length=3, max_length=120)
+    problem: str = Field(min_length=1)
+    solution: str = Field(min_length=1)
+    expected_impact: str = Field(min_length=1)
+    impact: int = Field(ge=1, le=5, description="Business impact, 1 (low) to 5 (high)")
+    effort: int = Field(ge=1, le=5, description="Effort to deliver, 1 (low) to 5 (high)")
+    value: int = Field(ge=1, le=5, description="Overall value to the company, 1 (low) to 5 (high)")
+    horizon: Literal["0-6 months", "6-12 months", "12-24 months"]
+    kpis: list[str] = Field(min_length=1, max_length=6)
+    data_needed: list[str] = Field(min_length=1, max_length=6)
+    risks: list[str] = Field(min_length=1, max_length=6)
+    citations: list[str] = Field(min_length=1, max_length=6, description="Passage ids, e.g. S3")
+
+
+class UseCaseList(BaseModel):
+    use_cases: list[UseCase]
+
+
+class RunStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    budget_exceeded = "budget_exceeded"
+    cancelled = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self is not RunStatus.queued and self is not RunStatus.running

@@ -180,7 +180,7 @@ class CompanyStorage:
             self.fs.rm_file(self.path(relative))
 
     @contextlib.contextmanager
-    def local_file(self, relative: str) -> Iterator[Path]:
+    def local_file(self, relative: str, *, write_back: bool = True) -> Iterator[Path]:
         """A local path for a file that needs one (SQLite); copied back when storage is remote."""
         if self.storage.is_local:
             path = self.local_path(relative)
@@ -192,7 +192,7 @@ class CompanyStorage:
             if self.exists(relative):
                 local.write_bytes(self.read_bytes(relative))
             yield local
-            if local.exists():
+            if write_back and local.exists():
                 self.write_bytes(relative, local.read_bytes())
 
     # -- documents and statistics -------------------------------------------------------

@@ -1,0 +1,48 @@
+"""Excel (.xlsx) sheets with openpyxl, read-only and with cached values instead of formulas."""
+
+from __future__ import annotations
+
+import io
+import itertools
+
+import openpyxl
+from openpyxl.utils import get_column_letter
+
+from casebook.config import Settings
+from casebook.ingest.base import PageText, clean_text
+from casebook.ingest.guards import check_count, check_zip
+from casebook.ingest.records import MAX_TABLE_ROWS, render_records
+
+MAX_COLUMNS = 1_000
+"""Columns read from a sheet; cells further right are ignored."""
+MAX_SCANNED_ROWS = 10 * MAX_TABLE_ROWS
+"""Rows looked at in one sheet, blank ones included, so a sheet of empty styled rows stays fast."""
+
+
+def extract_xlsx(data: bytes, settings: Settings) -> list[PageText]:
+    """One page per worksheet (page = its 1-based position, section = its name).
+
+    Rows become JSON records keyed by the header row (rows above a header, such as a title,
+    stay plain lines); at most MAX_TABLE_ROWS data rows per sheet.
+    """
+    check_zip(data, settings, "Excel")
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheets = workbook.worksheets
+        check_count(len(sheets), "sheets", settings)
+        pages = []
+        for number, sheet in enumerate(sheets, start=1):
+            rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+            text = render_records(
+                itertools.islice(rows, MAX_SCANNED_ROWS),
+                blank_key=lambda i: get_column_letter(i + 1),
+                find_header=True,
+            )
+            if not text.endswith("were not read]") and next(rows, None) is not None:
+                text += f"\n[rows after row {MAX_SCANNED_ROWS} were not read]"
+            text = clean_text(text)
+            if text:
+                pages.append(PageText(page=number, section=sheet.title, text=text))
+        return pages
+    finally:
+        workbook.close()

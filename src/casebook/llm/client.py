@@ -1,0 +1,347 @@
+"""The one way casebook talks to a model: OpenAI's Chat Completions API via the official SDK.
+
+Works with OpenAI and any compatible endpoint (the embedded llama.cpp server, vLLM, …).
+Transient failures (408/409/429/5xx, timeouts, refused connections) are retried by the
+SDK itself, with exponential backoff and jitter, honouring Retry-After. Every call books
+its worst-case cost on the run's `UsageLedger` first, so a budget stop happens before
+the request is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+import httpx
+import openai
+import pydantic
+
+from casebook.errors import LLMError
+from casebook.llm.failures import describe_error, is_schema_rejection
+from casebook.llm.modelsets import StepModel
+from casebook.llm.schema import extract_json, schema_name, short_reason, strict_json_schema
+from casebook.llm.usage import CallUsage, UsageLedger, estimate_tokens
+from casebook.logs import get_logger, mask, register_secret
+
+PLACEHOLDER_API_KEY = "not-needed"  # local endpoints want no key, the SDK wants one
+_REASONING_PREFIXES = ("gpt-5", "o1", "o3", "o4")
+
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+
+def is_reasoning_model(model: str) -> bool:
+    """Models that take max_completion_tokens and refuse a temperature."""
+    name = model.strip().lower().rsplit("/", 1)[-1]
+    return name.startswith(_REASONING_PREFIXES)
+
+
+def message_chars(messages: list[dict[str, Any]]) -> int:
+    total = 0
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, str):
+            total += len(content)
+        elif isinstance(content, list):
+            total += sum(
+                len(str(part.get("text", ""))) for part in content if isinstance(part, dict)
+            )
+    return total
+
+
+@dataclass
+class _Answer:
+    text: str
+    finish_reason: str | None
+
+
+class _SchemaRejected(LLMError):
+    """The endpoint does not accept response_format json_schema."""
+
+
+class LLMClient:
+    def __init__(
+        self,
+        *,
+        base_url: str | None,
+        api_key: str | None,
+        ledger: UsageLedger,
+        timeout_s: float = 120,
+        max_retries: int = 4,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        register_secret(api_key)
+        self._api_key = api_key or ""
+        self._ledger = ledger
+        self._timeout_s = timeout_s
+        self._max_retries = max_retries
+        self._openai = openai.AsyncOpenAI(
+            base_url=base_url,
+            api_key=api_key or PLACEHOLDER_API_KEY,
+            timeout=timeout_s,
+            max_retries=max_retries,
+            http_client=cast(Any, http_client),
+        )
+        url = self._openai.base_url
+        self.host = f"{url.host}:{url.port}" if url.port else str(url.host)
+        self.endpoint = f"{url.scheme}://{self.host}{url.path}".rstrip("/")
+        self.json_mode = "json_schema"  # becomes "json_object" once the endpoint refuses schemas
+
+    @property
+    def ledger(self) -> UsageLedger:
+        return self._ledger
+
+    async def aclose(self) -> None:
+        await self._openai.close()
+
+    async def __aenter__(self) -> LLMClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # ------------------------------------------------------------------------ public calls
+
+    async def chat(
+        self, step: str, model: StepModel, messages: list[dict[str, Any]], *, stream: bool = False
+    ) -> str:
+        answer = await self._call(step, model, messages, stream=stream)
+        return answer.text
+
+    async def structured(
+        self,
+        step: str,
+        model: StepModel,
+        messages: list[dict[str, Any]],
+        schema: type[M],
+    ) -> M:
+        """An answer validated against `schema`, with one repair attempt if it is not."""
+        json_schema = strict_json_schema(schema)
+        asked = self._with_schema(messages, schema, json_schema)
+        answer = await self._call_json(step, model, asked, schema, json_schema)
+        try:
+            return self._validate(answer.text, schema)
+        except (json.JSONDecodeError, pydantic.ValidationError) as exc:
+            reason = short_reason(exc)
+        get_logger().warning(
+            f"step {step}: the answer did not match the schema, asking once for a repair: {reason}",
+            step=step,
+            model=model.model,
+        )
+        repair = [
+            *asked,
+            {"role": "assistant", "content": answer.text},
+            {
+                "role": "user",
+                "content": (
+                    "Your answer did not match the required JSON schema: "
+                    f"{reason}\nReply with the corrected JSON object only: no prose, no code "
+                    "fences."
+                ),
+            },
+        ]
+        answer = await self._call_json(step, model, repair, schema, json_schema)
+        try:
+            return self._validate(answer.text, schema)
+        except (json.JSONDecodeError, pydantic.ValidationError) as exc:
+            raise LLMError(
+                f"step {step}: the model's answer did not match the schema after one repair: "
+                f"{short_reason(exc)}"
+            ) from None
+
+    # ------------------------------------------------------------------------ internals
+
+    @staticmethod
+    def _validate(text: str, schema: type[M]) -> M:
+        return schema.model_validate(extract_json(text))
+
+    def _with_schema(
+        self,
+        messages: list[dict[str, Any]],
+        schema: type[pydantic.BaseModel],
+        json_schema: dict[str, Any],
+    ) -> list[dict[str, Any]]:
+        """In json_object mode the schema travels in the system prompt."""
+        if self.json_mode == "json_schema":
+            return list(messages)
+        note = (
+            "Answer with one JSON object only, no prose and no code fences. It must match "
+            f"this JSON schema ({schema_name(schema)}):\n```json\n"
+            f"{json.dumps(json_schema, ensure_ascii=False)}\n```"
+        )
+        out = [dict(m) for m in messages]
+        if out and out[0].get("role") == "system" and isinstance(out[0].get("content"), str):
+            out[0]["content"] = f"{out[0]['content']}\n\n{note}"
+        else:
+            out.insert(0, {"role": "system", "content": note})
+        return out
+
+    async def _call_json(
+        self,
+        step: str,
+        model: StepModel,
+        messages: list[dict[str, Any]],
+        schema: type[pydantic.BaseModel],
+        json_schema: dict[str, Any],
+    ) -> _Answer:
+        if self.json_mode == "json_schema":
+            response_format = {
+                "type": "json_schema",
+                "json_schema": {"name": schema_name(schema), "schema": json_schema, "strict": True},
+            }
+            try:
+                return await self._call(step, model, messages, response_format=response_format)
+            except _SchemaRejected:
+                get_logger().warning(
+                    f"{self.host} does not accept response_format json_schema: using json_object "
+                    "with the schema in the prompt from now on",
+                    step=step,
+                    model=model.model,
+                )
+                self.json_mode = "json_object"
+                messages = self._with_schema(messages, schema, json_schema)
+        return await self._call(step, model, messages, response_format={"type": "json_object"})
+
+    def _request(
+        self,
+        model: StepModel,
+        messages: list[dict[str, Any]],
+        response_format: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        request: dict[str, Any] = {"model": model.model, "messages": messages}
+        if is_reasoning_model(model.model):
+            request["max_completion_tokens"] = model.max_tokens
+        else:
+            request["max_tokens"] = model.max_tokens
+            request["temperature"] = model.temperature
+        if response_format is not None:
+            request["response_format"] = response_format
+        return request
+
+    async def _call(
+        self,
+        step: str,
+        model: StepModel,
+        messages: list[dict[str, Any]],
+        *,
+        stream: bool = False,
+        response_format: dict[str, Any] | None = None,
+    ) -> _Answer:
+        request = self._request(model, messages, response_format)
+        reservation = self._ledger.reserve(
+            step, model.model, message_chars(messages), model.max_tokens
+        )
+        started = time.perf_counter()
+        try:
+            if stream:
+                answer, usage = await self._send_streaming(request)
+            else:
+                answer, usage = await self._send(request)
+        except BaseException as exc:
+            self._ledger.release(reservation)
+            if isinstance(exc, openai.OpenAIError | ValueError):
+                asked_schema = (response_format or {}).get("type") == "json_schema"
+                if asked_schema and is_schema_rejection(exc):
+                    raise _SchemaRejected(f"step {step}: json_schema refused") from None
+                message = describe_error(
+                    exc,
+                    step=step,
+                    model=model.model,
+                    host=self.host,
+                    endpoint=self.endpoint,
+                    attempts=self._max_retries + 1,
+                    timeout_s=self._timeout_s,
+                )
+                raise LLMError(self._scrub(message)) from None
+            raise
+        seconds = time.perf_counter() - started
+        estimated = usage is None
+        if usage is None:
+            prompt_tokens = estimate_tokens(message_chars(messages))
+            completion_tokens = estimate_tokens(len(answer.text))
+        else:
+            prompt_tokens, completion_tokens = usage
+        cost = self._ledger.prices.cost(model.model, prompt_tokens, completion_tokens)
+        self._ledger.settle(
+            reservation,
+            CallUsage(
+                step=step,
+                model=model.model,
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                cost_usd=cost,
+                seconds=seconds,
+                estimated=estimated,
+            ),
+        )
+        cost_text = "unknown cost" if cost is None else f"${cost:.5f}"
+        # logs.py masks fields named *token* (except total_tokens): counts go in usage_* fields
+        get_logger().info(
+            f"llm call {step} {model.model}: {prompt_tokens}+{completion_tokens} tokens"
+            f"{' (estimated)' if estimated else ''}, {cost_text}, {seconds:.2f} s",
+            step=step,
+            model=model.model,
+            usage_prompt=prompt_tokens,
+            usage_completion=completion_tokens,
+            total_tokens=prompt_tokens + completion_tokens,
+            usage_estimated=estimated,
+            cost_usd=cost,
+            seconds=round(seconds, 3),
+        )
+        if answer.finish_reason == "length":
+            get_logger().warning(
+                f"step {step}: the answer was cut at max_tokens={model.max_tokens}; raise it in "
+                "the model set if the text is incomplete",
+                step=step,
+                model=model.model,
+            )
+        if not answer.text.strip():
+            hint = (
+                f"; it stopped at max_tokens={model.max_tokens}: raise max_tokens in the model set"
+                if answer.finish_reason == "length"
+                else ""
+            )
+            raise LLMError(
+                f"step {step}: {model.model} on {self.host} returned an empty answer "
+                f"(finish_reason={answer.finish_reason}){hint}"
+            )
+        return answer
+
+    async def _send(self, request: dict[str, Any]) -> tuple[_Answer, tuple[int, int] | None]:
+        create = cast(Any, self._openai.chat.completions.create)
+        completion = await create(**request)
+        if not getattr(completion, "choices", None):
+            raise ValueError("the response holds no choices")
+        choice = completion.choices[0]
+        message = choice.message
+        text = message.content or ""
+        if not text and getattr(message, "refusal", None):
+            raise ValueError(f"the model refused: {message.refusal}")
+        usage = completion.usage
+        counts = (usage.prompt_tokens, usage.completion_tokens) if usage is not None else None
+        return _Answer(text=text, finish_reason=choice.finish_reason), counts
+
+    async def _send_streaming(
+        self, request: dict[str, Any]
+    ) -> tuple[_Answer, tuple[int, int] | None]:
+        create = cast(Any, self._openai.chat.completions.create)
+        stream = await create(**request, stream=True, stream_options={"include_usage": True})
+        parts: list[str] = []
+        finish: str | None = None
+        counts: tuple[int, int] | None = None
+        async with stream:
+            async for chunk in stream:
+                if chunk.usage is not None:
+                    counts = (chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                for choice in chunk.choices or ():
+                    if choice.delta is not None and choice.delta.content:
+                        parts.append(choice.delta.content)
+                    if choice.finish_reason:
+                        finish = choice.finish_reason
+        return _Answer(text="".join(parts), finish_reason=finish), counts
+
+    def _scrub(self, text: str) -> str:
+        if self._api_key:
+            text = text.replace(self._api_key, "***")
+        return mask(text)

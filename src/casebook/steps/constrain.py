@@ -1,0 +1,57 @@
+"""Answer models narrowed to one run: citations may only name the passage ids the model was shown.
+
+Putting the allowed ids into the JSON schema as an enum means OpenAI's strict mode and
+llama.cpp's grammar both make an invented id impossible, instead of catching it afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, create_model, model_validator
+
+from casebook.models import EvidenceAnswer, EvidenceItem, Theme, UseCase
+
+
+def _source_type(ids: list[str]) -> Any:
+    if not ids:
+        raise ValueError("no passages to cite")
+    return Literal[tuple(ids)]  # type: ignore[valid-type]
+
+
+def evidence_answer_model(ids: list[str]) -> type[EvidenceAnswer]:
+    source = _source_type(ids)
+    item = create_model(
+        "EvidenceItem", __base__=EvidenceItem, source=(source, Field(description="The passage id"))
+    )
+    theme = create_model(
+        "Theme", __base__=Theme, items=(list[item], Field(min_length=1, max_length=8))  # type: ignore[valid-type]
+    )
+    return create_model(
+        "EvidenceAnswer",
+        __base__=EvidenceAnswer,
+        themes=(list[theme], Field(min_length=1, max_length=8)),  # type: ignore[valid-type]
+    )
+
+
+def use_case_list_model(ids: list[str], count: int) -> type[BaseModel]:
+    source = _source_type(ids)
+    use_case = create_model(
+        "UseCase",
+        __base__=UseCase,
+        citations=(list[source], Field(min_length=1, max_length=6)),  # type: ignore[valid-type]
+    )
+
+    @model_validator(mode="after")
+    def distinct_titles(self: Any) -> Any:
+        titles = [" ".join(uc.title.casefold().split()) for uc in self.use_cases]
+        repeated = sorted({t for t in titles if titles.count(t) > 1})
+        if repeated:
+            raise ValueError(f"use case titles must be distinct; repeated: {repeated}")
+        return self
+
+    return create_model(
+        "UseCaseList",
+        use_cases=(list[use_case], Field(min_length=count, max_length=count)),  # type: ignore[valid-type]
+        __validators__={"distinct_titles": distinct_titles},
+    )

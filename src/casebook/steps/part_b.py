@@ -1,0 +1,42 @@
+"""Part B: one section per use case, each written by its own LLM call (the run makes them concurrently)."""
+
+from __future__ import annotations
+
+from casebook.llm import LLMClient, StepModel
+from casebook.models import Evidence, Submission, UseCase
+from casebook.steps.prompts import (
+    messages,
+    render_passages,
+    render_submission,
+    render_use_case,
+    system_prompt,
+)
+
+
+async def write_use_case_section(
+    llm: LLMClient,
+    model: StepModel,
+    submission: Submission,
+    use_case: UseCase,
+    number: int,
+    evidence: Evidence,
+) -> str:
+    cited = [p for p in evidence.passages if p.source_id in use_case.citations]
+    related = [p for p in evidence.passages if p not in cited][: max(0, 8 - len(cited))]
+    user = (
+        f"{render_submission(submission)}\n\n{render_use_case(use_case, number)}\n\n"
+        f"Passages:\n\n{render_passages(cited + related)}"
+    )
+    text = await llm.chat("part_b", model, messages(system_prompt("part_b"), user))
+    body = _drop_leading_heading(text.strip())
+    return f"### {number}. {use_case.title}\n\n{body}"
+
+
+def assemble_part_b(sections: list[str]) -> str:
+    return "\n\n".join(s.strip() for s in sections) + "\n"
+
+
+def _drop_leading_heading(text: str) -> str:
+    """The section heading is ours; a model that repeats one would double it."""
+    first, _, rest = text.partition("\n")
+    return rest.strip() if first.lstrip().startswith("#") else text

@@ -1,0 +1,66 @@
+"""Prompt text lives in `<step>.txt` beside each step; this module loads and fills it."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from string import Template
+
+from casebook.models import Evidence, Passage, Submission, UseCase
+
+PASSAGE_CHARS = 900
+
+
+@cache
+def _template(name: str) -> Template:
+    return Template(resources.files("casebook.steps").joinpath(f"{name}.txt").read_text("utf-8"))
+
+
+def system_prompt(name: str, **values: object) -> str:
+    return _template(name).substitute({k: str(v) for k, v in values.items()})
+
+
+def render_submission(sub: Submission) -> str:
+    score = f"{sub.readiness_score:g}/100" if sub.readiness_score is not None else "not given"
+    lines = [
+        f"Company: {sub.company_name}",
+        f"Description: {sub.company_description or 'not given'}",
+        f"Readiness score: {score}",
+        f"Readiness category: {sub.readiness_category or 'not given'}",
+        f"Report expectations: {sub.report_expectations or 'not given'}",
+    ]
+    return "\n".join(lines)
+
+
+def render_passages(passages: list[Passage]) -> str:
+    blocks = []
+    for p in passages:
+        where = p.file + (f", p. {p.page}" if p.page else "") + (f" ({p.section})" if p.section else "")
+        text = " ".join(p.text.split())
+        if len(text) > PASSAGE_CHARS:
+            text = text[:PASSAGE_CHARS].rsplit(" ", 1)[0] + " …"
+        blocks.append(f"[{p.source_id}] {where}\n{text}")
+    return "\n\n".join(blocks)
+
+
+def render_evidence(evidence: Evidence) -> str:
+    parts = []
+    for theme in evidence.themes:
+        items = "\n".join(f"- {i.fact} [{i.source}]" for i in theme.items)
+        parts.append(f"### {theme.name}\n{theme.summary}\n{items}")
+    return "\n\n".join(parts)
+
+
+def render_use_case(uc: UseCase, number: int) -> str:
+    cites = " ".join(f"[{c}]" for c in uc.citations)
+    return (
+        f"Use case {number}: {uc.title}\n"
+        f"Problem: {uc.problem}\nSolution: {uc.solution}\nExpected impact: {uc.expected_impact}\n"
+        f"Impact {uc.impact}/5, effort {uc.effort}/5, value {uc.value}/5, horizon {uc.horizon}\n"
+        f"KPIs: {'; '.join(uc.kpis)}\nData needed: {'; '.join(uc.data_needed)}\n"
+        f"Risks: {'; '.join(uc.risks)}\nSources: {cites}"
+    )
+
+
+def messages(system: str, user: str) -> list[dict[str, str]]:
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]

@@ -1,0 +1,176 @@
+"""`schema_answer`: a deterministic default handler for the fakes.
+
+For a json_schema request it builds a valid instance of the schema; for json_object it
+uses the schema the client put in the system prompt (```json fence), if any; for plain
+text it writes a short markdown answer citing the prompt's first two [S…] source ids.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from casebook.testing.wire import message_text
+
+SOURCE_ID = re.compile(r"\[(S\d+)\]")
+_SCHEMA_IN_PROMPT = re.compile(r"```json\s*\n(\{.*?\})\s*\n```", re.S)
+_AT_LEAST = re.compile(r"at least (\d+) characters")
+_AT_MOST = re.compile(r"at most (\d+) characters")
+_FORMATS = {
+    "date": "2024-01-31",
+    "date-time": "2024-01-31T12:00:00Z",
+    "time": "12:00:00",
+    "duration": "P1D",
+    "email": "someone@example.com",
+    "hostname": "example.com",
+    "ipv4": "192.0.2.1",
+    "ipv6": "2001:db8::1",
+    "uuid": "00000000-0000-4000-8000-000000000001",
+    "uri": "https://example.com/",
+}
+DEFAULT_ITEMS = 2
+
+
+def source_ids(request: dict[str, Any]) -> list[str]:
+    """The [S…] ids in the prompt, first-seen order, without repeats."""
+    found = SOURCE_ID.findall("\n".join(message_text(request)))
+    return list(dict.fromkeys(found))
+
+
+def schema_answer(request: dict[str, Any]) -> dict[str, Any] | str:
+    ids = source_ids(request)
+    response_format = request.get("response_format") or {}
+    kind = response_format.get("type")
+    if kind == "json_schema":
+        schema = (response_format.get("json_schema") or {}).get("schema") or {}
+        return _Builder(schema, ids).build(schema, "answer")
+    if kind == "json_object":
+        for text in message_text(request):
+            match = _SCHEMA_IN_PROMPT.search(text)
+            if match:
+                try:
+                    schema = json.loads(match.group(1))
+                except json.JSONDecodeError:
+                    continue
+                return _Builder(schema, ids).build(schema, "answer")
+        return {"answer": "Example answer."}
+    first = f" [{ids[0]}]" if ids else ""
+    second = f" [{ids[1]}]" if len(ids) > 1 else ""
+    return (
+        "## Summary\n\n"
+        f"The documents describe the company's current processes and data{first}.\n\n"
+        f"- A first finding grounded in the sources{first}.\n"
+        f"- A second finding{second}.\n"
+    )
+
+
+class _Builder:
+    def __init__(self, root: dict[str, Any], ids: list[str]) -> None:
+        self.root = root
+        self.ids = ids
+
+    def _resolve(self, ref: str) -> dict[str, Any]:
+        node: Any = self.root
+        for part in ref.removeprefix("#/").split("/"):
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        return node if isinstance(node, dict) else {}
+
+    def build(self, schema: dict[str, Any], name: str, index: int = 1, depth: int = 0) -> Any:
+        if depth > 12:
+            return None
+        if "$ref" in schema:
+            merged = {
+                **self._resolve(schema["$ref"]),
+                **{k: v for k, v in schema.items() if k != "$ref"},
+            }
+            return self.build(merged, name, index, depth + 1)
+        if "const" in schema:
+            return schema["const"]
+        if schema.get("enum"):
+            return schema["enum"][0]
+        for key in ("anyOf", "oneOf"):
+            if schema.get(key):
+                variants = [v for v in schema[key] if v.get("type") != "null"] or schema[key]
+                return self.build(variants[0], name, index, depth + 1)
+        if schema.get("allOf"):
+            merged = {}
+            for part in schema["allOf"]:
+                merged.update(self._resolve(part["$ref"]) if "$ref" in part else part)
+            return self.build(merged, name, index, depth + 1)
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            kind = next((k for k in kind if k != "null"), "null")
+        if kind is None:
+            kind = "object" if "properties" in schema else "string"
+        if kind == "object":
+            return {
+                key: self.build(sub, key, index, depth + 1)
+                for key, sub in (schema.get("properties") or {}).items()
+            }
+        if kind == "array":
+            return self._array(schema, name, depth)
+        if kind == "string":
+            return self._string(schema, name, index)
+        if kind in ("integer", "number"):
+            return self._number(schema, kind)
+        if kind == "boolean":
+            return True
+        return None
+
+    def _count(self, schema: dict[str, Any], wanted: int) -> int:
+        low = int(schema.get("minItems", 0))
+        high = schema.get("maxItems")
+        count = max(wanted, low)
+        return min(count, int(high)) if high is not None else count
+
+    def _array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
+        items = schema.get("items") or {}
+        if "$ref" in items:
+            items = {
+                **self._resolve(items["$ref"]),
+                **{k: v for k, v in items.items() if k != "$ref"},
+            }
+        if name == "citations" and items.get("type", "string") == "string":
+            count = self._count(schema, min(len(self.ids), DEFAULT_ITEMS) or 0)
+            if not self.ids:
+                return ["S1"] * count
+            return [self.ids[i % len(self.ids)] for i in range(count)]
+        count = self._count(schema, DEFAULT_ITEMS)
+        singular = name[:-1] if name.endswith("s") and len(name) > 3 else name
+        return [self.build(items, singular, i + 1, depth + 1) for i in range(count)]
+
+    @staticmethod
+    def _string(schema: dict[str, Any], name: str, index: int) -> str:
+        fmt = schema.get("format")
+        if fmt in _FORMATS:
+            return _FORMATS[fmt]
+        description = str(schema.get("description", ""))
+        low = schema.get("minLength")
+        high = schema.get("maxLength")
+        if low is None and (m := _AT_LEAST.search(description)):
+            low = int(m.group(1))
+        if high is None and (m := _AT_MOST.search(description)):
+            high = int(m.group(1))
+        text = f"Example {name.replace('_', ' ')} {index}"
+        if low is not None and len(text) < int(low):
+            filler = " with supporting detail from the documents"
+            while len(text) < int(low):
+                text += filler
+            text = text[: max(int(low), len(text))]
+        if high is not None:
+            text = text[: int(high)]
+        return text
+
+    @staticmethod
+    def _number(schema: dict[str, Any], kind: str) -> int | float:
+        value: float = 3 if kind == "integer" else 0.5
+        if "minimum" in schema:
+            value = max(value, schema["minimum"])
+        if "exclusiveMinimum" in schema:
+            value = max(value, schema["exclusiveMinimum"] + (1 if kind == "integer" else 0.001))
+        if "maximum" in schema:
+            value = min(value, schema["maximum"])
+        if "exclusiveMaximum" in schema:
+            value = min(value, schema["exclusiveMaximum"] - (1 if kind == "integer" else 0.001))
+        return int(value) if kind == "integer" else float(value)

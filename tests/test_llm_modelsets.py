@@ -1,0 +1,170 @@
+"""Model sets and prices: built-in tables, merging a user's file, clear config errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from casebook.errors import ConfigError
+from casebook.llm import STEPS, get_model_set, load_model_sets, load_prices
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------------------ model sets
+
+
+def test_builtin_sets() -> None:
+    sets = load_model_sets()
+    assert {"cheap", "better", "gpt5", "local"} <= set(sets)
+
+    cheap = sets["cheap"]
+    assert {cheap.for_step(step).model for step in STEPS} == {"gpt-4o-mini"}
+
+    better = sets["better"]
+    for step in ("use_cases", "part_a", "part_b", "consolidate"):
+        assert better.for_step(step).model == "gpt-4.1"
+    for step in ("evidence", "style"):
+        assert better.for_step(step).model == "gpt-4.1-mini"
+
+    gpt5 = sets["gpt5"]
+    assert gpt5.for_step("part_b").model == "gpt-5"
+    assert gpt5.for_step("consolidate").model == "gpt-5"
+    assert gpt5.for_step("style").model == "gpt-5-mini"
+
+    local = sets["local"]
+    assert local.for_step("part_b").model == "local"
+    assert all(local.for_step(step).max_tokens <= 1024 for step in STEPS if step != "style")
+    assert "style" not in local.steps
+    assert not local.has_step("style")
+    assert local.has_step("part_b")
+    with pytest.raises(ConfigError, match="has_step"):
+        local.for_step("style")
+
+
+def test_unknown_step_falls_back_to_default() -> None:
+    cheap = get_model_set("cheap")
+    assert cheap.for_step("some_future_step") == cheap.steps["default"]
+
+
+def test_user_file_merges_over_builtins(tmp_path: Path) -> None:
+    extra = write(
+        tmp_path,
+        "sets.toml",
+        """
+[better]
+part_b = { model = "gpt-4o" }          # only the model: the rest stays built-in
+
+[mine]
+description = "my own"
+default = "my-model"                    # a bare model name
+consolidate = { model = "big-model", max_tokens = 9000 }
+style = false
+""",
+    )
+    sets = load_model_sets(extra)
+    better = sets["better"]
+    assert better.for_step("part_b").model == "gpt-4o"
+    assert better.for_step("part_b").max_tokens == load_model_sets()["better"].for_step("part_b").max_tokens
+    assert better.for_step("part_a").model == "gpt-4.1"  # untouched
+    mine = get_model_set("mine", extra)
+    assert mine.description == "my own"
+    assert mine.for_step("evidence").model == "my-model"
+    assert mine.for_step("evidence").max_tokens == 4096
+    assert mine.for_step("consolidate").max_tokens == 9000
+    assert mine.for_step("consolidate").temperature == 0.2
+    assert not mine.has_step("style")
+
+
+def test_user_file_can_switch_style_back_on(tmp_path: Path) -> None:
+    extra = write(tmp_path, "sets.toml", '[local]\nstyle = { max_tokens = 256 }\n')
+    local = get_model_set("local", extra)
+    assert local.has_step("style")
+    assert local.for_step("style").model == "local"
+    assert local.for_step("style").max_tokens == 256
+
+
+def test_unknown_set_lists_known_names() -> None:
+    with pytest.raises(ConfigError) as info:
+        get_model_set("nope")
+    message = str(info.value)
+    assert "'nope'" in message
+    for name in ("better", "cheap", "gpt5", "local"):
+        assert name in message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[mine]\ndefault = { model = "x", max_token = 10 }\n', "mine.default.max_token"),
+        ('[mine]\npart_c = "x"\n', "mine.part_c"),
+        ('[mine]\ndefault = { model = "x", max_tokens = -1 }\n', "mine.default.max_tokens"),
+        ('[mine]\ndefault = { model = "x", temperature = 5 }\n', "mine.default.temperature"),
+        ('[mine]\nevidence = false\n', "mine.evidence"),
+        ('[mine]\nevidence = { max_tokens = 10 }\n', "mine.evidence"),
+        ("[mine\n", "not valid TOML"),
+    ],
+)
+def test_bad_model_sets_file(tmp_path: Path, text: str, expected: str) -> None:
+    extra = write(tmp_path, "bad.toml", text)
+    with pytest.raises(ConfigError) as info:
+        load_model_sets(extra)
+    assert str(extra) in str(info.value)
+    assert expected in str(info.value)
+
+
+def test_missing_model_sets_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="CASEBOOK_MODEL_SETS_FILE"):
+        load_model_sets(tmp_path / "absent.toml")
+
+
+# ------------------------------------------------------------------------------ prices
+
+
+def test_builtin_prices() -> None:
+    prices = load_prices()
+    assert prices.cost("gpt-4o-mini", 1_000_000, 1_000_000) == pytest.approx(0.75)
+    assert prices.cost("gpt-4o-mini-2024-07-18", 1_000_000, 0) == pytest.approx(0.15)
+    assert prices.cost("openai/gpt-4.1", 0, 1_000_000) == pytest.approx(8.0)
+    assert prices.cost("local", 10_000, 10_000) == 0.0
+    assert prices.known("GPT-5")
+    assert prices.cost("mystery-model", 10, 10) is None
+    assert not prices.known("mystery-model")
+    for name in ("gpt-4.1-mini", "gpt-5-mini"):
+        assert prices.known(name)
+
+
+def test_user_prices_merge(tmp_path: Path) -> None:
+    extra = write(
+        tmp_path,
+        "prices.toml",
+        '"mystery-model" = { input_per_million = 1, output_per_million = 2 }\n'
+        '"gpt-4o-mini" = { input_per_million = 0.0, output_per_million = 0.0 }\n',
+    )
+    prices = load_prices(extra)
+    assert prices.cost("mystery-model", 1_000_000, 1_000_000) == pytest.approx(3.0)
+    assert prices.cost("gpt-4o-mini", 1_000_000, 1_000_000) == 0.0
+    assert prices.known("gpt-4.1")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('"m" = { input_per_million = 1, output_per_million = 2, cached = 1 }\n', "m.cached"),
+        ('"m" = { input_per_million = 1 }\n', "m.output_per_million"),
+        ('"m" = { input_per_million = -1, output_per_million = 2 }\n', "m.input_per_million"),
+        ('"m" = 3\n', "m must be a table"),
+        ('"m" = {\n', "not valid TOML"),
+    ],
+)
+def test_bad_prices_file(tmp_path: Path, text: str, expected: str) -> None:
+    extra = write(tmp_path, "prices.toml", text)
+    with pytest.raises(ConfigError) as info:
+        load_prices(extra)
+    assert str(extra) in str(info.value)
+    assert expected in str(info.value)
