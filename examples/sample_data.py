@@ -371,3 +371,96 @@ def telematics() -> dict[str, object]:
             "Subcontracted trucks (38% of linehaul km) send no telematics data at all.",
         ],
     }
+
+
+# ---------------------------------------------------------------- the operations workbook
+
+WORKBOOK_FILENAME = "operations-data-2025.xlsx"
+TICKETS_FILENAME = "support-tickets-sample-2025-11.csv"
+TELEMATICS_FILENAME = "fleet-telematics-2025.json"
+
+
+def workbook_sheets() -> list[dict[str, object]]:
+    """Sheets of the operations workbook: name, title, source note, header, rows, column widths."""
+    ship = monthly_shipments()
+    picks = warehouse_picks()
+    inv = carrier_invoices()
+    return [
+        {
+            "name": "About",
+            "title": "Northwind Logistics - operations data 2025",
+            "note": "Extract prepared by Joris Visser (BI analyst) on 12 January 2026 for the AI readiness assessment.",
+            "header": ["Sheet", "Content", "Source"],
+            "rows": [
+                ["Monthly_Shipments", "Consignments, pallets, on-time delivery and damage claims per month", "RoadBase TMS via Snowflake"],
+                ["Warehouse_Picks", "Order lines, picking hours and agency hours per site and month", "StockPilot WMS via Snowflake; Duisburg from LagerPro reports (manual)"],
+                ["Claims_by_Cause", "Damage claims by root cause and quarter (classified by hand from free text)", "Zendesk and site claim logs"],
+                ["Lanes", "Consignments and service per lane", "RoadBase TMS via Snowflake"],
+                ["Carrier_Invoices", "Subcontractor invoices handled by accounts payable", "Dynamics 365 Finance"],
+            ],
+            "widths": [22, 70, 60],
+        },
+        {
+            "name": "Monthly_Shipments",
+            "title": "Consignments and service per month, 2025",
+            "note": "Source: Snowflake mart TRANSPORT.FCT_CONSIGNMENT_DAILY (nightly TMS export). On time = delivered within the agreed slot.",
+            "header": ["Month", "Consignments", "Pallets", "On time", "Late", "On-time %", "Damage claims", "Claims per 100"],
+            "rows": [[r["month"], r["consignments"], r["pallets"], r["on_time"], r["late"], r["on_time_pct"],
+                      r["claims"], round(float(r["claim_rate_pct"]), 2)] for r in ship]
+            + [["Total 2025", CONSIGNMENTS, PALLETS, sum(int(r["on_time"]) for r in ship),
+                sum(int(r["late"]) for r in ship), ON_TIME_PCT, CLAIMS, 3.2]],
+            "widths": [12, 14, 12, 12, 10, 11, 14, 14],
+        },
+        {
+            "name": "Warehouse_Picks",
+            "title": "Warehouse order lines and labour per site and month, 2025",
+            "note": "Picking hours are direct picking hours only. Duisburg figures were typed in from monthly LagerPro PDF reports.",
+            "header": ["Month", "Site", "Order lines", "Picking hours", "Picks per hour", "Agency hours"],
+            "rows": [[r["month"], r["site"], r["order_lines"], r["pick_hours"], r["picks_per_hour"], r["temp_hours"]]
+                     for r in picks],
+            "widths": [12, 12, 14, 14, 14, 14],
+        },
+        {
+            "name": "Claims_by_Cause",
+            "title": f"Damage claims by root cause, {YEAR}",
+            "note": "Causes classified by hand from the free-text field by the QHSE team; 'Other / unknown' includes claims without a usable description.",
+            "header": ["Root cause", "Q1", "Q2", "Q3", "Q4", "Total"],
+            "rows": [[c["cause"], c["Q1"], c["Q2"], c["Q3"], c["Q4"], c["total"]] for c in claims_by_cause()],
+            "widths": [42, 10, 10, 10, 10, 10],
+        },
+        {
+            "name": "Lanes",
+            "title": "Consignments and service by lane, 2025",
+            "note": "Subcontracted = share of consignments carried on linehaul or delivery by a subcontractor.",
+            "header": ["Lane", "Consignments", "Share %", "On-time %", "Avg transit days", "Subcontracted %"],
+            "rows": [[r["lane"], r["consignments"], r["share_pct"], r["on_time_pct"], r["avg_transit_days"],
+                      r["subcontracted_pct"]] for r in lanes()],
+            "widths": [34, 14, 10, 10, 16, 16],
+        },
+        {
+            "name": "Carrier_Invoices",
+            "title": "Subcontractor (carrier) invoices, accounts payable, 2025",
+            "note": "All carrier invoices are matched by hand against TMS trips and PODs; auto-matching is not configured in Dynamics 365.",
+            "header": ["Month", "Invoices received", "Matched manually", "Auto-matched", "With discrepancy",
+                       "Discrepancy %", "Avg days to approve"],
+            "rows": [[r["month"], r["invoices_received"], r["matched_manually"], r["auto_matched"],
+                      r["with_discrepancy"], r["discrepancy_pct"], r["avg_days_to_approve"]] for r in inv]
+            + [["Total 2025", CARRIER_INVOICES, CARRIER_INVOICES, 0, sum(int(r["with_discrepancy"]) for r in inv),
+                round(100 * sum(int(r["with_discrepancy"]) for r in inv) / CARRIER_INVOICES, 1), 34]],
+            "widths": [12, 16, 16, 13, 16, 13, 18],
+        },
+    ]
+
+
+def data_facts() -> list[tuple[str, str, int | None, str]]:
+    """Checkable facts in the data files (the CSV fact is the longest ticket of the sample)."""
+    longest = max(support_tickets(), key=lambda r: float(r["handling_minutes"]))
+    return [
+        ("TRANSPORT.FCT_CONSIGNMENT_DAILY", WORKBOOK_FILENAME, None, "sheet Monthly_Shipments, source note"),
+        ("Duisburg figures were typed in from monthly LagerPro PDF reports", WORKBOOK_FILENAME, None, "sheet Warehouse_Picks, note"),
+        ("auto-matching is not configured in Dynamics 365", WORKBOOK_FILENAME, None, "sheet Carrier_Invoices, note"),
+        (str(longest["subject"]), TICKETS_FILENAME, None,
+         f"row {longest['ticket_id']} ({longest['category']}, {longest['handling_minutes']} min)"),
+        ("Geofences for 140 customer sites were drawn in 2019", TELEMATICS_FILENAME, None, "known_data_issues"),
+        ("as agreed with the works council on 14 March 2023", TELEMATICS_FILENAME, None, "privacy"),
+    ]

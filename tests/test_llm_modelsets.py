@@ -70,7 +70,10 @@ style = false
     sets = load_model_sets(extra)
     better = sets["better"]
     assert better.for_step("part_b").model == "gpt-4o"
-    assert better.for_step("part_b").max_tokens == load_model_sets()["better"].for_step("part_b").max_tokens
+    assert (
+        better.for_step("part_b").max_tokens
+        == load_model_sets()["better"].for_step("part_b").max_tokens
+    )
     assert better.for_step("part_a").model == "gpt-4.1"  # untouched
     mine = get_model_set("mine", extra)
     assert mine.description == "my own"
@@ -82,7 +85,7 @@ style = false
 
 
 def test_user_file_can_switch_style_back_on(tmp_path: Path) -> None:
-    extra = write(tmp_path, "sets.toml", '[local]\nstyle = { max_tokens = 256 }\n')
+    extra = write(tmp_path, "sets.toml", "[local]\nstyle = { max_tokens = 256 }\n")
     local = get_model_set("local", extra)
     assert local.has_step("style")
     assert local.for_step("style").model == "local"
@@ -105,8 +108,8 @@ def test_unknown_set_lists_known_names() -> None:
         ('[mine]\npart_c = "x"\n', "mine.part_c"),
         ('[mine]\ndefault = { model = "x", max_tokens = -1 }\n', "mine.default.max_tokens"),
         ('[mine]\ndefault = { model = "x", temperature = 5 }\n', "mine.default.temperature"),
-        ('[mine]\nevidence = false\n', "mine.evidence"),
-        ('[mine]\nevidence = { max_tokens = 10 }\n', "mine.evidence"),
+        ("[mine]\nevidence = false\n", "mine.evidence"),
+        ("[mine]\nevidence = { max_tokens = 10 }\n", "mine.evidence"),
         ("[mine\n", "not valid TOML"),
     ],
 )

@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Settings from `CASEBOOK_*` variables (and the OpenAI SDK's own two)."""
 
-    model_config = SettingsConfigDict(env_prefix="CASEBOOK_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="CASEBOOK_", extra="ignore", populate_by_name=True)
 
     # storage and database
     storage_url: str = Field("./outputs", description="Root of all company folders: a path or s3://bucket/prefix")

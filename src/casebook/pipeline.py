@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
+
 from casebook.config import Settings
 from casebook.corpus import INDEX_FILE, SourceFile, ingest_documents
 from casebook.errors import BudgetExceeded, CasebookError
@@ -84,7 +86,12 @@ def staged_inputs(company: CompanyStorage, run_id: str) -> list[SourceFile]:
 
 async def execute_run(ctx: RunContext) -> Manifest:
     """Run every step not yet done. Ends with the manifest's final status; raises nothing it can record."""
-    log = get_logger(company=ctx.submission.company_name, run_id=ctx.run_id)
+    with structlog.contextvars.bound_contextvars(company=ctx.submission.company_name, run_id=ctx.run_id):
+        return await _execute(ctx)
+
+
+async def _execute(ctx: RunContext) -> Manifest:
+    log = get_logger()
     manifest = ctx.manifest
     manifest.status, manifest.error = RunStatus.running, None
     manifest.started = manifest.started or utcnow()

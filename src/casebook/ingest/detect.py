@@ -81,9 +81,12 @@ def _zip_kind(data: bytes, claimed: str | None) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
-            mimetype = archive.read("mimetype")[:80] if "mimetype" in names else b""
+            mimetype = b""
+            if "mimetype" in names:  # OpenDocument; read a few bytes only: it could be a bomb
+                with archive.open("mimetype") as member:
+                    mimetype = member.read(80)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, KeyError):
-        label = KIND_NAMES.get(claimed or "", "ZIP") if claimed != "legacy" else "ZIP"
+        label = KIND_NAMES[claimed] if claimed in ("docx", "pptx", "xlsx") else "ZIP"
         raise Unreadable(f"corrupt or truncated {label} file: it cannot be opened") from None
     if "[Content_Types].xml" in names:
         for folder, kind in _OOXML_FOLDERS:

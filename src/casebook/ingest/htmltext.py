@@ -21,6 +21,7 @@ _CELLS = frozenset({"td", "th"})
 _PARA = "\ue000"  # private-use marks: a paragraph break, a table cell's end
 _CELL = "\ue001"
 _WHITESPACE = re.compile(r"[\s\ue000\ue001]+")
+_MARKS = re.compile(r"[\ue000\ue001]")
 
 
 def html_to_text(markup: str) -> str:
@@ -54,20 +55,27 @@ def _break(tag: str) -> str:
 def _walk(root: LexborNode, parts: list[str]) -> None:
     """Depth-first without recursion: deeply nested pages must not exhaust the stack."""
     stack: list[tuple[LexborNode, bool]] = [(root, False)]
+    in_pre = 0  # inside <pre>, line breaks are kept
     while stack:
         node, leaving = stack.pop()
         tag = node.tag or ""
         if leaving:
             parts.append(_CELL if tag in _CELLS else _break(tag))
+            in_pre -= tag == "pre"
             continue
         if tag == "-text":
-            parts.append(_WHITESPACE.sub(" ", node.text_content or ""))
+            text = node.text_content or ""
+            if in_pre:
+                parts.append(_MARKS.sub(" ", text.replace("\r", "")))
+            else:
+                parts.append(_WHITESPACE.sub(" ", text))
             continue
         if tag.startswith("-"):  # comments, doctype
             continue
         parts.append(_break(tag))
         if tag == "li":
             parts.append("- ")
+        in_pre += tag == "pre"
         stack.append((node, True))
         stack.extend((child, False) for child in reversed(list(node.iter(include_text=True))))
 

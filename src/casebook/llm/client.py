@@ -19,7 +19,7 @@ import openai
 import pydantic
 
 from casebook.errors import LLMError
-from casebook.llm.failures import describe_error, is_schema_rejection
+from casebook.llm.failures import UnusableAnswer, describe_error, is_schema_rejection
 from casebook.llm.modelsets import StepModel
 from casebook.llm.schema import extract_json, schema_name, short_reason, strict_json_schema
 from casebook.llm.usage import CallUsage, UsageLedger, estimate_tokens
@@ -233,28 +233,27 @@ class LLMClient:
             step, model.model, message_chars(messages), model.max_tokens
         )
         started = time.perf_counter()
+        failure: LLMError | None = None
         try:
             if stream:
                 answer, usage = await self._send_streaming(request)
             else:
                 answer, usage = await self._send(request)
-        except BaseException as exc:
+        except (openai.OpenAIError, ValueError) as exc:
             self._ledger.release(reservation)
-            if isinstance(exc, openai.OpenAIError | ValueError):
-                asked_schema = (response_format or {}).get("type") == "json_schema"
-                if asked_schema and is_schema_rejection(exc):
-                    raise _SchemaRejected(f"step {step}: json_schema refused") from None
-                message = describe_error(
-                    exc,
-                    step=step,
-                    model=model.model,
-                    host=self.host,
-                    endpoint=self.endpoint,
-                    attempts=self._max_retries + 1,
-                    timeout_s=self._timeout_s,
-                )
-                raise LLMError(self._scrub(message)) from None
+            failure = self._failure(exc, step, model, response_format)
+            get_logger().warning(
+                f"llm call {step} {model.model} failed: {failure}",
+                step=step,
+                model=model.model,
+                seconds=round(time.perf_counter() - started, 3),
+            )
+        except BaseException:
+            self._ledger.release(reservation)
             raise
+        if failure is not None:
+            # raised outside the except block: no chained SDK error (request, headers) at all
+            raise failure
         seconds = time.perf_counter() - started
         estimated = usage is None
         if usage is None:
@@ -312,12 +311,12 @@ class LLMClient:
         create = cast(Any, self._openai.chat.completions.create)
         completion = await create(**request)
         if not getattr(completion, "choices", None):
-            raise ValueError("the response holds no choices")
+            raise UnusableAnswer("the response holds no choices: check OPENAI_BASE_URL")
         choice = completion.choices[0]
         message = choice.message
         text = message.content or ""
         if not text and getattr(message, "refusal", None):
-            raise ValueError(f"the model refused: {message.refusal}")
+            raise UnusableAnswer(f"the model refused to answer: {message.refusal}")
         usage = completion.usage
         counts = (usage.prompt_tokens, usage.completion_tokens) if usage is not None else None
         return _Answer(text=text, finish_reason=choice.finish_reason), counts
@@ -340,6 +339,26 @@ class LLMClient:
                     if choice.finish_reason:
                         finish = choice.finish_reason
         return _Answer(text="".join(parts), finish_reason=finish), counts
+
+    def _failure(
+        self,
+        exc: BaseException,
+        step: str,
+        model: StepModel,
+        response_format: dict[str, Any] | None,
+    ) -> LLMError:
+        if (response_format or {}).get("type") == "json_schema" and is_schema_rejection(exc):
+            return _SchemaRejected(f"step {step}: {self.host} refused response_format json_schema")
+        message = describe_error(
+            exc,
+            step=step,
+            model=model.model,
+            host=self.host,
+            endpoint=self.endpoint,
+            attempts=self._max_retries + 1,
+            timeout_s=self._timeout_s,
+        )
+        return LLMError(self._scrub(message))
 
     def _scrub(self, text: str) -> str:
         if self._api_key:

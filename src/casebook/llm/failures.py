@@ -14,7 +14,11 @@ import openai
 _MODEL_MISSING = re.compile(
     r"model.*(not found|does not exist|not exist|unknown)|no such model", re.I
 )
-_SCHEMA_WORDS = re.compile(r"response_format|json_schema|structured output", re.I)
+_SCHEMA_WORDS = re.compile(r"response_format|json[_ ]schema|structured output|grammar", re.I)
+
+
+class UnusableAnswer(ValueError):
+    """The endpoint answered, but with nothing casebook can use (no choices, a refusal)."""
 
 
 def _server_message(exc: openai.APIStatusError, limit: int = 240) -> str:
@@ -42,7 +46,7 @@ def _cause(exc: BaseException) -> str:
     seen = exc.__cause__ or exc.__context__
     while seen is not None:
         text = str(seen).lower()
-        if "refused" in text:
+        if isinstance(seen, ConnectionRefusedError) or "refused" in text:
             return "connection refused"
         if "name or service not known" in text or "nodename nor servname" in text:
             return "unknown host name"
@@ -122,6 +126,8 @@ def describe_error(
                 f"with a larger context or fewer documents. Server said: {server}"
             )
         return f"{prefix}: the request was refused (HTTP {status}). Server said: {server}"
+    if isinstance(exc, UnusableAnswer):
+        return f"{prefix}: {exc}"
     if isinstance(exc, openai.OpenAIError | ValueError):
         detail = " ".join(str(exc).split())[:240]
         return (

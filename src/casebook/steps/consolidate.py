@@ -11,7 +11,13 @@ from datetime import datetime
 
 from casebook.llm import LLMClient, StepModel
 from casebook.models import Submission, UseCase
-from casebook.steps.prompts import messages, render_submission, render_use_case, system_prompt
+from casebook.steps.prompts import (
+    messages,
+    nest_headings,
+    render_submission,
+    render_use_case,
+    system_prompt,
+)
 
 HORIZONS = ("0-6 months", "6-12 months", "12-24 months")
 
@@ -48,7 +54,7 @@ def assemble_report(
         "",
         "## Executive summary",
         "",
-        summary,
+        nest_headings(summary, 3),
         "",
         "## AI readiness",
         "",
@@ -58,7 +64,7 @@ def assemble_report(
     if submission.report_expectations:
         lines.append(f"- **Report expectations:** {' '.join(submission.report_expectations.split())}")
     lines += ["", "## Use case portfolio", "", *portfolio_table(use_cases), ""]
-    lines += ["## Part A: Company analysis", "", part_a, ""]
+    lines += ["## Part A: Company analysis", "", nest_headings(part_a, 3), ""]
     lines += ["## Part B: Use cases in depth", "", part_b.strip(), ""]
     lines += ["## Roadmap", "", *roadmap(use_cases)]
     return "\n".join(lines).rstrip() + "\n"

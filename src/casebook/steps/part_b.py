@@ -6,6 +6,7 @@ from casebook.llm import LLMClient, StepModel
 from casebook.models import Evidence, Submission, UseCase
 from casebook.steps.prompts import (
     messages,
+    nest_headings,
     render_passages,
     render_submission,
     render_use_case,
@@ -28,7 +29,7 @@ async def write_use_case_section(
         f"Passages:\n\n{render_passages(cited + related)}"
     )
     text = await llm.chat("part_b", model, messages(system_prompt("part_b"), user))
-    body = _drop_leading_heading(text.strip())
+    body = nest_headings(_drop_leading_heading(text.strip()), 4)
     return f"### {number}. {use_case.title}\n\n{body}"
 
 

@@ -193,7 +193,10 @@ class FakeOpenAIServer:
     def start(self) -> FakeOpenAIServer:
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._httpd.serve_forever, name="fake-openai-server", daemon=True
+                target=self._httpd.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="fake-openai-server",
+                daemon=True,
             )
             self._thread.start()
         return self
