@@ -17,6 +17,7 @@ import csv
 import html
 import io
 import json
+import os
 import re
 import sys
 import zipfile
@@ -35,6 +36,7 @@ OUT = HERE / "northwind-logistics"
 DOCS = OUT / "docs"
 FIXED_TIME = datetime(2026, 1, 20, 9, 0, 0)
 NAVY = "#1F3A5F"
+_NUMBER = re.compile(r"^[(+-]?(EUR )?[\d.,]+(%| pt|\))?( / [+-]?\d+)?$")  # right-aligned table cells
 LIGHT = "#E8EEF5"
 
 
@@ -63,6 +65,7 @@ def _pdf_styles() -> dict:
         "caption": ParagraphStyle("caption", parent=base["Italic"], fontSize=8.5, leading=11,
                                   textColor=colors.HexColor("#555555"), spaceBefore=4, spaceAfter=3),
         "cell": ParagraphStyle("cell", parent=base["BodyText"], fontSize=8.5, leading=10.5),
+        "num": ParagraphStyle("num", parent=base["BodyText"], fontSize=8.5, leading=10.5, alignment=2),
         "head": ParagraphStyle("head", parent=base["BodyText"], fontSize=8.5, leading=10.5,
                                fontName="Helvetica-Bold", textColor=colors.white),
     }
@@ -73,8 +76,14 @@ def _pdf_table(header: list[str], rows: list[list[str]], widths: list[float] | N
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, Table, TableStyle
 
+    has_total = bool(rows) and str(rows[-1][0]).lower().startswith(("total", "year", "network"))
+
+    def cell(value: object, bold: bool) -> Paragraph:
+        text = escape(str(value))
+        return Paragraph(f"<b>{text}</b>" if bold else text, styles["num" if _NUMBER.match(str(value)) else "cell"])
+
     data = [[Paragraph(escape(str(c)), styles["head"]) for c in header]]
-    data += [[Paragraph(escape(str(c)), styles["cell"]) for c in row] for row in rows]
+    data += [[cell(c, has_total and i == len(rows) - 1) for c in row] for i, row in enumerate(rows)]
     table = Table(data, colWidths=[w * mm for w in widths] if widths else None, repeatRows=1, hAlign="LEFT")
     style = [
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(NAVY)),
@@ -84,8 +93,6 @@ def _pdf_table(header: list[str], rows: list[list[str]], widths: list[float] | N
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
     ]
     style += [("BACKGROUND", (0, i), (-1, i), colors.HexColor(LIGHT)) for i in range(2, len(data), 2)]
-    if rows and str(rows[-1][0]).lower().startswith(("total", "year", "network")):
-        style.append(("FONTNAME", (0, len(data) - 1), (-1, len(data) - 1), "Helvetica-Bold"))
     table.setStyle(TableStyle(style))
     return table
 
@@ -140,24 +147,25 @@ def build_pdf(report: dict) -> int:
         canvas.drawRightString(A4[0] - 20 * mm, 10 * mm, f"Page {doc.page} of {len(pages)}")
         canvas.restoreState()
 
-    path = DOCS / report["filename"]
+    buffer = io.BytesIO()
     doc = SimpleDocTemplate(
-        str(path), pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,
+        buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,
         bottomMargin=22 * mm, title=report["title"], author=report["author"],
         subject="Northwind Logistics sample company (fictional)", creator="examples/make_sample.py",
         invariant=1,
     )
     doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
-    count = _pdf_page_count(path)
+    count = _pdf_page_count(buffer.getvalue())
     if count != len(pages):
-        raise SystemExit(f"{path.name}: {count} pages rendered for {len(pages)} pages of content; shorten a page")
+        raise SystemExit(f"{report['filename']}: {count} pages rendered for {len(pages)} pages of content; shorten a page")
+    publish(report["filename"], buffer.getvalue())
     return count
 
 
-def _pdf_page_count(path: Path) -> int:
+def _pdf_page_count(data: bytes) -> int:
     import pypdfium2 as pdfium
 
-    pdf = pdfium.PdfDocument(str(path))
+    pdf = pdfium.PdfDocument(data)
     try:
         return len(pdf)
     finally:
@@ -204,9 +212,9 @@ def build_docx(spec: dict) -> None:
     props.title, props.author, props.last_modified_by = spec["title"], spec["author"], spec["author"]
     props.created = props.modified = FIXED_TIME
     props.revision = 1
-    path = DOCS / spec["filename"]
-    doc.save(str(path))
-    normalize_zip(path)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    publish(spec["filename"], normalize_zip(buffer.getvalue()))
 
 
 # ============================================================== PowerPoint (python-pptx)
@@ -262,9 +270,9 @@ def build_pptx(deck: dict) -> int:
     props.title, props.author, props.last_modified_by = deck["title"], deck["author"], deck["author"]
     props.created = props.modified = FIXED_TIME
     props.revision = 1
-    path = DOCS / deck["filename"]
-    prs.save(str(path))
-    normalize_zip(path)
+    buffer = io.BytesIO()
+    prs.save(buffer)
+    publish(deck["filename"], normalize_zip(buffer.getvalue()))
     return len(deck["slides"])
 
 
@@ -299,33 +307,42 @@ def build_xlsx() -> None:
     wb.properties.creator = wb.properties.lastModifiedBy = "Joris Visser"
     wb.properties.title = "Northwind Logistics - operations data 2025"
     wb.properties.created = wb.properties.modified = FIXED_TIME
-    path = DOCS / sample_data.WORKBOOK_FILENAME
-    wb.save(str(path))
-    normalize_zip(path)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    publish(sample_data.WORKBOOK_FILENAME, normalize_zip(buffer.getvalue()))
 
 
 def build_csv() -> None:
     rows = sample_data.support_tickets()
-    with open(DOCS / sample_data.TICKETS_FILENAME, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    publish(sample_data.TICKETS_FILENAME, text.getvalue().encode("utf-8"))
 
 
 def build_json() -> None:
     text = json.dumps(sample_data.telematics(), indent=2, ensure_ascii=False) + "\n"
-    (DOCS / sample_data.TELEMATICS_FILENAME).write_text(text, encoding="utf-8")
+    publish(sample_data.TELEMATICS_FILENAME, text.encode("utf-8"))
 
 
 def build_text_files() -> None:
-    (DOCS / sample_pages.IT_LANDSCAPE_FILENAME).write_text(sample_pages.IT_LANDSCAPE_MD, encoding="utf-8")
-    (DOCS / sample_pages.POLICY_FILENAME).write_text(sample_pages.POLICY_HTML, encoding="utf-8")
+    publish(sample_pages.IT_LANDSCAPE_FILENAME, sample_pages.IT_LANDSCAPE_MD.encode("utf-8"))
+    publish(sample_pages.POLICY_FILENAME, sample_pages.POLICY_HTML.encode("utf-8"))
 
 
-def normalize_zip(path: Path) -> None:
+def publish(name: str, data: bytes, folder: Path = DOCS) -> None:
+    """Write a file atomically, so that a reader never sees a half-written sample file."""
+    target = folder / name
+    temp = folder / f".{name}.tmp"
+    temp.write_bytes(data)
+    os.replace(temp, target)
+
+
+def normalize_zip(data: bytes) -> bytes:
     """Rewrite an Office file with fixed zip timestamps and fixed document dates (byte-reproducible)."""
     stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
-    with zipfile.ZipFile(path) as zin:
+    with zipfile.ZipFile(io.BytesIO(data)) as zin:
         entries = [(info.filename, zin.read(info.filename)) for info in zin.infolist()]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zout:
@@ -338,7 +355,7 @@ def normalize_zip(path: Path) -> None:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             zout.writestr(info, data)
-    path.write_bytes(buffer.getvalue())
+    return buffer.getvalue()
 
 
 # ============================================================== text extraction and checks
@@ -421,7 +438,7 @@ def check() -> int:
     """Open every file, count pages and slides, and check each fact's location and uniqueness."""
     units: dict[tuple[str, int | None], str] = {}
     pages = 0
-    for path in sorted(DOCS.iterdir()):
+    for path in sorted(p for p in DOCS.iterdir() if not p.name.startswith(".")):
         file_units = extract_units(path)
         if path.suffix in (".pdf", ".pptx"):
             pages += len(file_units)
@@ -455,7 +472,7 @@ def write_facts_md() -> None:
     ]
     for needle, file, page, where in all_facts():
         lines.append(f"| {needle} | {file} | {'-' if page is None else page} | {where} |")
-    (OUT / "FACTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    publish("FACTS.md", ("\n".join(lines) + "\n").encode("utf-8"), folder=OUT)
 
 
 def main(argv: list[str]) -> int:

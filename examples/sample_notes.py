@@ -182,6 +182,12 @@ INTERVIEW_CS = {
               "DPO involved. And tone: our customers like that they talk to people who know them. I do not want a chatbot "
               "that sends nonsense to our biggest customers. An agent must always approve what goes out, at least at the "
               "start."),
+        ("q", "How would you test an AI tool with your team?"),
+        ("a", "Start with one language and one customer segment, say Dutch e-commerce customers, because their "
+              "questions are the most repetitive. Let the tool propose tags and draft answers for a month while agents "
+              "still write their own, and compare. My team leaders can judge quality; they read hundreds of answers a "
+              "week. If the drafts are good, agents start using them with a check. I would also want to measure whether "
+              "customers write back less often, not only whether we answer faster."),
         ("q", "What does success look like for you in a year?"),
         ("a", "WISMO below 5% of tickets, first-contact resolution back above 75%, and agents doing more exception work: "
               "calling a customer before the delay instead of after. And turnover under 15%."),
@@ -263,6 +269,22 @@ STRATEGY_MEMO = {
               "customers and colleagues; and no use of telematics or other data to score individual drivers, as agreed "
               "with the works council. There will be no forced redundancies as a result of automation: we will use the "
               "time we free up for growth and retrain colleagues where roles change."),
+        ("h", "What 2026 means for your department"),
+        ("bullets", [
+            "Operations: weekly service reviews per site and desk; a route optimisation pilot on the Venlo desk from "
+            "May; a statistical volume forecast for Venlo and Tilburg; damage photos and causes captured in the driver app.",
+            "Customer service: live status in the portal from the third quarter; POD self-service for customers; a "
+            "knowledge base that replaces the Excel file of customer agreements; a pilot of AI-assisted email handling "
+            "once the DPIA is approved.",
+            "Finance: a business case for automated carrier invoice matching in the first quarter, with the aim of "
+            "matching half of all carrier invoices automatically by the end of 2026.",
+            "IT & Data: the BizTalk replacement, the Duisburg migration, a data catalogue with agreed KPI definitions, "
+            "and the selection of an implementation partner for the data and AI programme by March.",
+            "Sales: visibility and emission reporting as standard elements of every tender; renegotiation of the "
+            "contracts that do not yet pass on the Dutch truck charge.",
+            "HR: 50 new drivers through the Driver Academy, and a 'working with data' course for 100 office and "
+            "operations staff, including all shift leaders and planners.",
+        ]),
         ("h", "Money"),
         ("p", "The plan requires capital expenditure of about EUR 11.5 million a year, mainly for trucks, and operating "
               "investments in IT and data. We will finance it from our own cash flow and existing bank facilities, and "

@@ -240,3 +240,24 @@ def test_extract_json(text: str) -> None:
 def test_extract_json_rejects_garbage() -> None:
     with pytest.raises(json.JSONDecodeError):
         extract_json("not json at all")
+
+
+async def test_refusal_is_a_clear_error() -> None:
+    refusal = {
+        "id": "chatcmpl-x",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "gpt-4o-mini",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": None, "refusal": "I can't help."},
+                "finish_reason": "stop",
+            }
+        ],
+    }
+    fake = FakeLLM()
+    fake.enqueue(FakeResponse(body=refusal))
+    async with fake.llm_client(ledger()) as client:
+        with pytest.raises(LLMError, match="refused to answer: I can't help"):
+            await client.chat("part_b", MINI, MESSAGES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import socket
@@ -217,6 +218,21 @@ async def test_json_schema_rejected_falls_back_to_json_object(server: FakeOpenAI
     assert '"additionalProperties": false' in system["content"]
 
 
+async def test_fallback_then_repair_keeps_the_schema_in_the_prompt(
+    server: FakeOpenAIServer,
+) -> None:
+    refusal = error_body(400, "response_format json_schema is not supported by this server")
+    server.enqueue(FakeResponse(status=400, body=refusal), '{"title": 1}')
+    async with client_for(server) as client:
+        use_case = await client.structured("part_b", MINI, MESSAGES, UseCase)
+    assert isinstance(use_case, UseCase)
+    assert server.calls == 3
+    repair = server.requests[2]
+    assert repair["response_format"] == {"type": "json_object"}
+    assert "```json" in repair["messages"][0]["content"]
+    assert repair["messages"][-2] == {"role": "assistant", "content": '{"title": 1}'}
+
+
 # ------------------------------------------------------------------------------ streaming, budget
 
 
@@ -298,3 +314,33 @@ async def test_server_as_a_process_counts_calls(tmp_path: Path) -> None:
     assert len(lines) == 2
     assert lines[0]["step_hint"] == MESSAGES[-1]["content"][:80]
     assert len(lines[0]["sha"]) == 64 and lines[0]["sha"] == lines[1]["sha"]
+
+
+async def test_concurrent_calls_share_one_ledger() -> None:
+    with FakeOpenAIServer(delay_s=0.3) as slow:
+        book = UsageLedger(load_prices())
+        async with client_for(slow, book) as client:
+            started = time.perf_counter()
+            answers = await asyncio.gather(
+                *(client.structured("part_b", MINI, MESSAGES, UseCase) for _ in range(8))
+            )
+            elapsed = time.perf_counter() - started
+    assert len(answers) == 8 and slow.completed == 8
+    assert elapsed < 1.5  # in flight together, not one after another (8 x 0.3 s)
+    assert book.totals()["by_step"]["part_b"]["calls"] == 8
+    assert book.reserved_usd == 0
+
+
+async def test_budget_with_calls_in_flight() -> None:
+    # gpt-4.1, max_tokens 1000: worst case ~$0.008 a call; $0.02 lets two run at once
+    model = StepModel("gpt-4.1", 1000, 0.2)
+    with FakeOpenAIServer(delay_s=0.2) as slow:
+        book = UsageLedger(load_prices(), budget_usd=0.02)
+        async with client_for(slow, book) as client:
+            results = await asyncio.gather(
+                *(client.chat("part_b", model, MESSAGES) for _ in range(4)),
+                return_exceptions=True,
+            )
+    refused = [r for r in results if isinstance(r, BudgetExceeded)]
+    assert len(refused) == 2 and slow.calls == 2
+    assert book.spent_usd <= 0.02

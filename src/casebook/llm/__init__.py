@@ -1,6 +1,6 @@
 """LLM access: model sets, prices, the usage ledger / budget guard, and the client."""
 
-from casebook.llm.client import LLMClient, is_reasoning_model
+from casebook.llm.client import LLMClient
 from casebook.llm.modelsets import (
     STEPS,
     ModelSet,
@@ -9,6 +9,7 @@ from casebook.llm.modelsets import (
     load_model_sets,
 )
 from casebook.llm.prices import Price, PriceTable, load_prices
+from casebook.llm.requests import is_reasoning_model
 from casebook.llm.schema import extract_json, strict_json_schema
 from casebook.llm.usage import CallUsage, Reservation, UsageLedger
 

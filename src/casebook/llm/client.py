@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 import httpx
@@ -19,41 +18,21 @@ import openai
 import pydantic
 
 from casebook.errors import LLMError
-from casebook.llm.failures import UnusableAnswer, describe_error, is_schema_rejection
+from casebook.llm.failures import describe_error, is_schema_rejection
 from casebook.llm.modelsets import StepModel
+from casebook.llm.requests import (
+    Answer,
+    build_request,
+    message_chars,
+    send,
+    send_streaming,
+)
 from casebook.llm.schema import extract_json, schema_name, short_reason, strict_json_schema
 from casebook.llm.usage import CallUsage, UsageLedger, estimate_tokens
 from casebook.logs import get_logger, mask, register_secret
 
 PLACEHOLDER_API_KEY = "not-needed"  # local endpoints want no key, the SDK wants one
-_REASONING_PREFIXES = ("gpt-5", "o1", "o3", "o4")
-
 M = TypeVar("M", bound=pydantic.BaseModel)
-
-
-def is_reasoning_model(model: str) -> bool:
-    """Models that take max_completion_tokens and refuse a temperature."""
-    name = model.strip().lower().rsplit("/", 1)[-1]
-    return name.startswith(_REASONING_PREFIXES)
-
-
-def message_chars(messages: list[dict[str, Any]]) -> int:
-    total = 0
-    for message in messages:
-        content = message.get("content")
-        if isinstance(content, str):
-            total += len(content)
-        elif isinstance(content, list):
-            total += sum(
-                len(str(part.get("text", ""))) for part in content if isinstance(part, dict)
-            )
-    return total
-
-
-@dataclass
-class _Answer:
-    text: str
-    finish_reason: str | None
 
 
 class _SchemaRejected(LLMError):
@@ -124,6 +103,7 @@ class LLMClient:
             return self._validate(answer.text, schema)
         except (json.JSONDecodeError, pydantic.ValidationError) as exc:
             reason = short_reason(exc)
+        asked = self._with_schema(messages, schema, json_schema)  # the mode may have changed
         get_logger().warning(
             f"step {step}: the answer did not match the schema, asking once for a repair: {reason}",
             step=step,
@@ -184,7 +164,7 @@ class LLMClient:
         messages: list[dict[str, Any]],
         schema: type[pydantic.BaseModel],
         json_schema: dict[str, Any],
-    ) -> _Answer:
+    ) -> Answer:
         if self.json_mode == "json_schema":
             response_format = {
                 "type": "json_schema",
@@ -203,22 +183,6 @@ class LLMClient:
                 messages = self._with_schema(messages, schema, json_schema)
         return await self._call(step, model, messages, response_format={"type": "json_object"})
 
-    def _request(
-        self,
-        model: StepModel,
-        messages: list[dict[str, Any]],
-        response_format: dict[str, Any] | None,
-    ) -> dict[str, Any]:
-        request: dict[str, Any] = {"model": model.model, "messages": messages}
-        if is_reasoning_model(model.model):
-            request["max_completion_tokens"] = model.max_tokens
-        else:
-            request["max_tokens"] = model.max_tokens
-            request["temperature"] = model.temperature
-        if response_format is not None:
-            request["response_format"] = response_format
-        return request
-
     async def _call(
         self,
         step: str,
@@ -227,8 +191,8 @@ class LLMClient:
         *,
         stream: bool = False,
         response_format: dict[str, Any] | None = None,
-    ) -> _Answer:
-        request = self._request(model, messages, response_format)
+    ) -> Answer:
+        request = build_request(model, messages, response_format)
         reservation = self._ledger.reserve(
             step, model.model, message_chars(messages), model.max_tokens
         )
@@ -236,22 +200,23 @@ class LLMClient:
         failure: LLMError | None = None
         try:
             if stream:
-                answer, usage = await self._send_streaming(request)
+                answer, usage = await send_streaming(self._openai, request)
             else:
-                answer, usage = await self._send(request)
+                answer, usage = await send(self._openai, request)
         except (openai.OpenAIError, ValueError) as exc:
             self._ledger.release(reservation)
             failure = self._failure(exc, step, model, response_format)
-            get_logger().warning(
-                f"llm call {step} {model.model} failed: {failure}",
-                step=step,
-                model=model.model,
-                seconds=round(time.perf_counter() - started, 3),
-            )
         except BaseException:
             self._ledger.release(reservation)
             raise
         if failure is not None:
+            if not isinstance(failure, _SchemaRejected):
+                get_logger().warning(
+                    f"llm call {step} {model.model} failed: {failure}",
+                    step=step,
+                    model=model.model,
+                    seconds=round(time.perf_counter() - started, 3),
+                )
             # raised outside the except block: no chained SDK error (request, headers) at all
             raise failure
         seconds = time.perf_counter() - started
@@ -306,39 +271,6 @@ class LLMClient:
                 f"(finish_reason={answer.finish_reason}){hint}"
             )
         return answer
-
-    async def _send(self, request: dict[str, Any]) -> tuple[_Answer, tuple[int, int] | None]:
-        create = cast(Any, self._openai.chat.completions.create)
-        completion = await create(**request)
-        if not getattr(completion, "choices", None):
-            raise UnusableAnswer("the response holds no choices: check OPENAI_BASE_URL")
-        choice = completion.choices[0]
-        message = choice.message
-        text = message.content or ""
-        if not text and getattr(message, "refusal", None):
-            raise UnusableAnswer(f"the model refused to answer: {message.refusal}")
-        usage = completion.usage
-        counts = (usage.prompt_tokens, usage.completion_tokens) if usage is not None else None
-        return _Answer(text=text, finish_reason=choice.finish_reason), counts
-
-    async def _send_streaming(
-        self, request: dict[str, Any]
-    ) -> tuple[_Answer, tuple[int, int] | None]:
-        create = cast(Any, self._openai.chat.completions.create)
-        stream = await create(**request, stream=True, stream_options={"include_usage": True})
-        parts: list[str] = []
-        finish: str | None = None
-        counts: tuple[int, int] | None = None
-        async with stream:
-            async for chunk in stream:
-                if chunk.usage is not None:
-                    counts = (chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
-                for choice in chunk.choices or ():
-                    if choice.delta is not None and choice.delta.content:
-                        parts.append(choice.delta.content)
-                    if choice.finish_reason:
-                        finish = choice.finish_reason
-        return _Answer(text="".join(parts), finish_reason=finish), counts
 
     def _failure(
         self,

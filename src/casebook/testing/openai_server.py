@@ -139,6 +139,7 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 256  # many concurrent clients connect at once (default 5)
     owner: FakeOpenAIServer
 
 
