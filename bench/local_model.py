@@ -41,7 +41,7 @@ def _long_prompt(approx_tokens: int, salt: int) -> str:
     """Business-like text of roughly `approx_tokens` tokens, different per salt (no cache hits)."""
     sentences = []
     i = 0
-    while len(sentences) * 21 < approx_tokens:  # ~21 tokens a sentence for these models
+    while len(sentences) * 36 < approx_tokens:  # ~36 tokens a sentence for these models
         topic = _TOPICS[(i + salt) % len(_TOPICS)]
         sentences.append(
             f"Note {salt}-{i}: the {topic} team handles about {40 + (i * 7 + salt) % 900} "
@@ -68,6 +68,7 @@ def bench_one(
     name: str, threads: int, gen_tokens: int, prompt_tokens: int, salt: int
 ) -> dict[str, Any]:
     row: dict[str, Any] = {"model": name, "threads": threads}
+    row["loadavg_before"] = round(os.getloadavg()[0], 2)  # other work on the machine skews speeds
     t0 = time.perf_counter()
     with start_local_server(name, threads=threads) as srv:
         row["verify_s"] = round(srv.verify_seconds or 0.0, 2)
@@ -196,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             f"gen {row['gen_tps']:6.1f} tok/s ({row['gen_tokens']} tok)  "
             f"json {row['json_tps']:6.1f} tok/s valid={row['json_valid']}  "
             f"~{row['report_estimate_s']} s for {args.calls}x({args.prompt_tokens} in, "
-            f"{args.out_tokens} out)",
+            f"{args.out_tokens} out)  [load avg {row['loadavg_before']}]",
             flush=True,
         )
         if args.json:

@@ -168,7 +168,7 @@ async def test_unknown_model_price() -> None:
     assert book.totals()["cost_complete"] is False
     warnings = [e for e in logs if e["log_level"] == "warning" and "no price" in e["event"]]
     assert len(warnings) == 1
-    infos = [e for e in logs if e["log_level"] == "info" and e.get("step") == "part_b"]
+    infos = [e for e in logs if e["log_level"] == "info" and e.get("llm_step") == "part_b"]
     assert len(infos) == 2 and infos[0]["cost_usd"] is None
 
 

@@ -29,7 +29,9 @@ class StorageError(CasebookError):
 
 
 class LLMError(CasebookError):
-    pass
+    """`transient` is True when trying again later may succeed (timeouts, 429, 5xx)."""
+
+    transient: bool = False
 
 
 class BudgetExceeded(LLMError):

@@ -17,7 +17,11 @@ import structlog
 
 from casebook.config import Settings
 
-_SECRET_KEYS = re.compile(r"(api[_-]?key|secret|token|password|authorization|credential)", re.I)
+_SECRET_KEYS = re.compile(
+    r"(api[_-]?key|secret|password|authorization|credential|access[_-]?token|refresh[_-]?token"
+    r"|id[_-]?token|bearer|^token$)",
+    re.I,
+)
 _SECRET_VALUES = re.compile(
     r"(sk-[A-Za-z0-9_\-]{8,}|whsec_[A-Za-z0-9+/=]{8,}|Bearer\s+[A-Za-z0-9._\-]{8,})"
 )
@@ -38,7 +42,7 @@ def mask(text: str) -> str:
 
 def _mask_secrets(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key, value in list(event.items()):
-        if _SECRET_KEYS.search(key) and not key.startswith("metric_") and key != "total_tokens":
+        if _SECRET_KEYS.search(key):
             event[key] = "***"
         elif isinstance(value, str):
             event[key] = mask(value)

@@ -84,13 +84,20 @@ def staged_inputs(company: CompanyStorage, run_id: str) -> list[SourceFile]:
     ]
 
 
-async def execute_run(ctx: RunContext) -> Manifest:
-    """Run every step not yet done. Ends with the manifest's final status; raises nothing it can record."""
+StepCaller = Callable[[str], Awaitable[None]]
+
+
+async def execute_run(ctx: RunContext, call_step: StepCaller | None = None) -> Manifest:
+    """Run every step not yet done; ends with the manifest's final status.
+
+    `call_step(name)` runs one step through `run_step`; the workflow engine passes its own,
+    which checkpoints each step, and the default calls `run_step` directly.
+    """
     with structlog.contextvars.bound_contextvars(company=ctx.submission.company_name, run_id=ctx.run_id):
-        return await _execute(ctx)
+        return await _execute(ctx, call_step or (lambda name: run_step(ctx, name)))
 
 
-async def _execute(ctx: RunContext) -> Manifest:
+async def _execute(ctx: RunContext, call_step: StepCaller) -> Manifest:
     log = get_logger()
     manifest = ctx.manifest
     manifest.status, manifest.error = RunStatus.running, None
@@ -98,7 +105,7 @@ async def _execute(ctx: RunContext) -> Manifest:
     t0 = time.monotonic() - float(manifest.metrics.get("pipeline_duration") or 0)
     try:
         for group in PLAN:
-            await _run_group(ctx, log, group)
+            await _run_group([call_step(name) for name in group])
         manifest.status = RunStatus.succeeded
     except BudgetExceeded as exc:
         manifest.status, manifest.error = RunStatus.budget_exceeded, str(exc)
@@ -109,6 +116,10 @@ async def _execute(ctx: RunContext) -> Manifest:
     except asyncio.CancelledError:
         manifest.status, manifest.error = RunStatus.cancelled, "cancelled"
         raise
+    except Exception as exc:  # an engine error (a step timeout, a cancelled workflow): recorded, then raised
+        manifest.status, manifest.error = _engine_status(exc)
+        log.error("run stopped", reason=manifest.error)
+        raise
     finally:
         manifest.ended = utcnow()
         manifest.current_step = None
@@ -118,7 +129,10 @@ async def _execute(ctx: RunContext) -> Manifest:
     return manifest
 
 
-async def _run_step(ctx: RunContext, log: Any, name: str, func: StepFunc) -> None:
+async def run_step(ctx: RunContext, name: str) -> None:
+    """Run one step unless it is done, keeping its state in the manifest."""
+    func = STEP_FUNCS[name]
+    log = get_logger(company=ctx.submission.company_name, run_id=ctx.run_id)
     state = ctx.manifest.steps[name]
     if state.state == "done":
         return
@@ -138,12 +152,9 @@ async def _run_step(ctx: RunContext, log: Any, name: str, func: StepFunc) -> Non
     ctx.save()
 
 
-async def _run_group(ctx: RunContext, log: Any, group: tuple[StepFunc, ...]) -> None:
+async def _run_group(calls: list[Awaitable[None]]) -> None:
     """Run a group's steps concurrently; let every one finish before reporting a failure."""
-    results = await asyncio.gather(
-        *(_run_step(ctx, log, f.__name__.removeprefix("step_"), f) for f in group),
-        return_exceptions=True,
-    )
+    results = await asyncio.gather(*calls, return_exceptions=True)
     errors = [r for r in results if isinstance(r, BaseException)]
     if errors:
         raise next((e for e in errors if isinstance(e, BudgetExceeded)), errors[0])
@@ -287,16 +298,35 @@ async def step_finalize(ctx: RunContext) -> None:
     ctx.manifest.metrics["final_report_size"] = len(text)
 
 
+STEP_FUNCS: dict[str, StepFunc] = {
+    "ingest": step_ingest,
+    "evidence": step_evidence,
+    "use_cases": step_use_cases,
+    "part_a": step_part_a,
+    "part_b": step_part_b,
+    "consolidate": step_consolidate,
+    "verify": step_verify,
+    "finalize": step_finalize,
+}
 # Steps in order; the steps of one group run concurrently (Part A does not wait for Part B).
-PLAN: tuple[tuple[StepFunc, ...], ...] = (
-    (step_ingest,),
-    (step_evidence,),
-    (step_use_cases,),
-    (step_part_a, step_part_b),
-    (step_consolidate,),
-    (step_verify,),
-    (step_finalize,),
+PLAN: tuple[tuple[str, ...], ...] = (
+    ("ingest",),
+    ("evidence",),
+    ("use_cases",),
+    ("part_a", "part_b"),
+    ("consolidate",),
+    ("verify",),
+    ("finalize",),
 )
+
+
+def _engine_status(exc: Exception) -> tuple[RunStatus, str]:
+    name = type(exc).__name__
+    if "Cancelled" in name:
+        return RunStatus.cancelled, "cancelled"
+    if "Timeout" in name:
+        return RunStatus.failed, f"timed out: {exc}"
+    return RunStatus.failed, f"{name}: {exc}"
 
 
 def _log_metrics(log: Any, manifest: Manifest) -> None:

@@ -27,6 +27,7 @@ from fsspec.implementations.local import LocalFileSystem
 
 from casebook.errors import InputError, StorageError
 
+_OBJECT_STORES = ("s3", "s3a")
 FOLDERS = ("debug", "data", "vector_ids", "index", "part_a", "part_b", "final", "runs")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,70}$")
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
@@ -72,9 +73,13 @@ class FolderStats:
 class Storage:
     """The storage root named by `CASEBOOK_STORAGE_URL`."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, storage_options: dict[str, Any] | None = None) -> None:
+        options = dict(storage_options or {})
+        if url.split("://", 1)[0] in _OBJECT_STORES:
+            # Workers on other machines write here too: never answer from a cached listing.
+            options.setdefault("use_listings_cache", False)
         try:
-            self.fs, root = fsspec.core.url_to_fs(url)
+            self.fs, root = fsspec.core.url_to_fs(url, **options)
         except (ImportError, ValueError) as exc:
             raise StorageError(
                 f"cannot open storage {url!r}: {exc}. Set CASEBOOK_STORAGE_URL to a folder "
@@ -156,6 +161,10 @@ class CompanyStorage:
                 self.fs.pipe_file(target, data)
         except OSError as exc:
             raise StorageError(f"cannot write {target}: {exc.strerror or exc}") from None
+        except Exception as exc:  # an object store's client raises its own errors too
+            if self.storage.is_local:
+                raise
+            raise StorageError(f"cannot write {target}: {exc}") from None
 
     def write_text(self, relative: str, text: str) -> None:
         self.write_bytes(relative, text.encode("utf-8"))
@@ -168,6 +177,10 @@ class CompanyStorage:
             return bytes(self.fs.cat_file(self.path(relative)))
         except FileNotFoundError:
             raise StorageError(f"{relative} does not exist for company {self.slug}") from None
+        except Exception as exc:  # an object store's client raises its own errors too
+            if self.storage.is_local:
+                raise
+            raise StorageError(f"cannot read {self.path(relative)}: {exc}") from None
 
     def read_text(self, relative: str) -> str:
         return self.read_bytes(relative).decode("utf-8")

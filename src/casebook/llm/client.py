@@ -18,7 +18,7 @@ import openai
 import pydantic
 
 from casebook.errors import LLMError
-from casebook.llm.failures import describe_error, is_schema_rejection
+from casebook.llm.failures import describe_error, is_schema_rejection, is_transient
 from casebook.llm.modelsets import StepModel
 from casebook.llm.requests import (
     Answer,
@@ -240,16 +240,15 @@ class LLMClient:
             ),
         )
         cost_text = "unknown cost" if cost is None else f"${cost:.5f}"
-        # logs.py masks fields named *token* (except total_tokens): counts go in usage_* fields
         get_logger().info(
             f"llm call {step} {model.model}: {prompt_tokens}+{completion_tokens} tokens"
             f"{' (estimated)' if estimated else ''}, {cost_text}, {seconds:.2f} s",
-            step=step,
+            llm_step=step,
             model=model.model,
-            usage_prompt=prompt_tokens,
-            usage_completion=completion_tokens,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
             total_tokens=prompt_tokens + completion_tokens,
-            usage_estimated=estimated,
+            tokens_estimated=estimated,
             cost_usd=cost,
             seconds=round(seconds, 3),
         )
@@ -257,7 +256,7 @@ class LLMClient:
             get_logger().warning(
                 f"step {step}: the answer was cut at max_tokens={model.max_tokens}; raise it in "
                 "the model set if the text is incomplete",
-                step=step,
+                llm_step=step,
                 model=model.model,
             )
         if not answer.text.strip():
@@ -290,7 +289,9 @@ class LLMClient:
             attempts=self._max_retries + 1,
             timeout_s=self._timeout_s,
         )
-        return LLMError(self._scrub(message))
+        error = LLMError(self._scrub(message))
+        error.transient = is_transient(exc)
+        return error
 
     def _scrub(self, text: str) -> str:
         if self._api_key:

@@ -33,6 +33,13 @@ def _server_message(exc: openai.APIStatusError, limit: int = 240) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def is_transient(exc: BaseException) -> bool:
+    """Worth trying again later: a timeout, a dropped connection, a rate limit or a server error."""
+    if isinstance(exc, openai.APIConnectionError | openai.RateLimitError):
+        return True  # APITimeoutError is an APIConnectionError
+    return isinstance(exc, openai.APIStatusError) and exc.status_code >= 500
+
+
 def is_schema_rejection(exc: BaseException) -> bool:
     """A 400/422 that says the endpoint cannot do response_format json_schema."""
     if not isinstance(exc, openai.APIStatusError) or exc.status_code not in (400, 422):

@@ -1,0 +1,1 @@
+"""Report templates (TOML) and the report's stylesheet, shipped with casebook."""
