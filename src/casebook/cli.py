@@ -177,4 +177,4 @@ def main() -> None:  # pragma: no cover - console entry point
 
 
 # Commands that live in their own modules register themselves on `app` when imported.
-from casebook import cli_run  # noqa: E402, F401
+from casebook import cli_ops, cli_run  # noqa: E402, F401

@@ -1,4 +1,4 @@
-"""`casebook run` and `casebook report`: from a submission to a final report on the command line."""
+"""`casebook run`, `submit`, `resume` and `report`: from a submission to a final report."""
 
 from __future__ import annotations
 
@@ -12,13 +12,30 @@ import typer
 from rich.live import Live
 from rich.text import Text
 
+from casebook import engine
 from casebook.cli import CompanyArg, JsonOpt, command, err, out, settings_for_command
+from casebook.config import Settings
 from casebook.corpus import read_folder
-from casebook.errors import CasebookError, InputError
+from casebook.errors import CasebookError, InputError, RunError
 from casebook.manifest import STEPS, Manifest
 from casebook.models import RunStatus, Submission
-from casebook.runner import create_run, execute
+from casebook.runner import create_run, find_run, load_manifest
 from casebook.storage import Storage
+
+DocsOpt = Annotated[Path, typer.Option("--docs", help="Folder of the company's documents")]
+InfoOpt = Annotated[
+    str | None, typer.Option("--company-info", help="Description, or the form's '{Label}: value' lines")
+]
+UseCasesOpt = Annotated[int | None, typer.Option("--use-cases", min=1, max=20, help="How many use cases (default 7)")]
+ModelSetOpt = Annotated[str | None, typer.Option("--model-set", help="cheap, better, gpt5, local or your own")]
+BudgetOpt = Annotated[float | None, typer.Option("--budget-usd", min=0.0, help="Stop before spending more")]
+SubmissionOpt = Annotated[
+    Path | None, typer.Option("--submission", help="A JSON intake form (the original's field names work)")
+]
+KeyOpt = Annotated[
+    str | None, typer.Option("--idempotency-key", help="The same key gives the same run, never a second")
+]
+RunArg = Annotated[str, typer.Argument(help="The run id (`casebook runs` lists them)")]
 
 
 def build_submission(company: str, company_info: str | None, use_cases: int | None, extra: Path | None) -> Submission:
@@ -28,6 +45,8 @@ def build_submission(company: str, company_info: str | None, use_cases: int | No
             data = json.loads(extra.read_text("utf-8"))
         except (OSError, ValueError) as exc:
             raise InputError(f"cannot read --submission {extra}: {exc}") from None
+        if not isinstance(data, dict):
+            raise InputError(f"--submission {extra} must hold a JSON object")
     data["company_name"] = company
     if company_info:
         data["company_info"] = company_info
@@ -36,46 +55,94 @@ def build_submission(company: str, company_info: str | None, use_cases: int | No
     return Submission.parse(data)
 
 
+def _create(
+    settings: Settings, company: str, docs: Path, company_info: str | None, use_cases: int | None,
+    model_set: str | None, budget_usd: float | None, submission: Path | None, key: str | None,
+) -> Manifest:
+    sub = build_submission(company, company_info, use_cases, submission)
+    sources, skipped = read_folder(docs, settings)
+    for skip in skipped:
+        err.print(f"skipped {skip.file}: {skip.reason}", highlight=False)
+    return create_run(settings, sub, sources, model_set=model_set, budget_usd=budget_usd, idempotency_key=key)
+
+
 def progress_line(manifest: Manifest) -> Text:
     step = manifest.current_step or "-"
     state = manifest.steps.get(step)
     detail = f" {state.progress}" if state and state.progress else ""
     tokens = (manifest.metrics.get("tokens") or {}).get("total_tokens", 0)
     cost = manifest.metrics.get("cost_usd") or 0.0
-    return Text(
-        f"step {manifest.step_number}/{len(STEPS)} {step}{detail} · {tokens:,} tokens · ${cost:.4f}"
-    )
+    return Text(f"step {manifest.step_number}/{len(STEPS)} {step}{detail} · {tokens:,} tokens · ${cost:.4f}")
+
+
+def run_in_this_process(settings: Settings, manifest: Manifest, recover_from: str | None = None) -> Manifest:
+    live = Live(progress_line(manifest), console=err, transient=True)
+
+    async def show(m: Manifest) -> None:
+        live.update(progress_line(m))
+
+    listener = show if err.is_terminal else None
+    with engine.launched(settings, executor_id=engine.cli_executor_id(), take_queued_work=False):
+        with live if err.is_terminal else contextlib.nullcontext():
+            if recover_from:
+                return asyncio.run(engine.recover_here(settings, manifest, recover_from, listener))
+            return asyncio.run(engine.run_here(settings, manifest, listener))
 
 
 @command
 def run(
-    company: CompanyArg,
-    docs: Annotated[Path, typer.Option("--docs", help="Folder of the company's documents")],
-    company_info: Annotated[
-        str | None, typer.Option("--company-info", help="Description, or the form's '{Label}: value' lines")
-    ] = None,
-    use_cases: Annotated[int | None, typer.Option("--use-cases", min=1, max=20, help="How many use cases (default 7)")] = None,
-    model_set: Annotated[str | None, typer.Option("--model-set", help="cheap, better, gpt5, local or your own")] = None,
-    budget_usd: Annotated[float | None, typer.Option("--budget-usd", min=0.0, help="Stop before spending more")] = None,
-    submission: Annotated[
-        Path | None, typer.Option("--submission", help="A JSON intake form (the original's field names work)")
-    ] = None,
-    as_json: JsonOpt = False,
+    company: CompanyArg, docs: DocsOpt, company_info: InfoOpt = None, use_cases: UseCasesOpt = None,
+    model_set: ModelSetOpt = None, budget_usd: BudgetOpt = None, submission: SubmissionOpt = None,
+    idempotency_key: KeyOpt = None, as_json: JsonOpt = False,
 ) -> None:
-    """Write a grounded AI-readiness report for a company from its documents."""
+    """Write a grounded AI-readiness report for a company from its documents, here and now."""
     settings = settings_for_command()
-    sub = build_submission(company, company_info, use_cases, submission)
-    sources, skipped = read_folder(docs, settings)
-    for skip in skipped:
-        err.print(f"skipped {skip.file}: {skip.reason}", highlight=False)
-    manifest = create_run(settings, sub, sources, model_set=model_set, budget_usd=budget_usd)
+    manifest = _create(settings, company, docs, company_info, use_cases, model_set, budget_usd, submission, idempotency_key)
     err.print(f"run {manifest.run_id} ({manifest.model_set}) for {manifest.company_slug}", highlight=False)
+    finish(run_in_this_process(settings, manifest), as_json, settings.storage_url)
 
-    live = Live(progress_line(manifest), console=err, transient=True)
-    listener = (lambda m: live.update(progress_line(m))) if err.is_terminal else None
-    with live if err.is_terminal else contextlib.nullcontext():
-        final = asyncio.run(execute(settings, manifest.company_slug, manifest.run_id, listener=listener))
-    finish(final, as_json, settings.storage_url)
+
+@command
+def submit(
+    company: CompanyArg, docs: DocsOpt, company_info: InfoOpt = None, use_cases: UseCasesOpt = None,
+    model_set: ModelSetOpt = None, budget_usd: BudgetOpt = None, submission: SubmissionOpt = None,
+    idempotency_key: KeyOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Queue a run for `casebook worker` processes and print its run id."""
+    settings = settings_for_command()
+    manifest = _create(settings, company, docs, company_info, use_cases, model_set, budget_usd, submission, idempotency_key)
+    with engine.Engine(settings) as eng:
+        if manifest.status is RunStatus.queued and not manifest.workflow_ids:
+            eng.enqueue(manifest)
+    if as_json:
+        print(json.dumps({"run_id": manifest.run_id, "company_slug": manifest.company_slug, "status": "queued"}))
+    else:
+        out.print(manifest.run_id, highlight=False)
+
+
+@command
+def resume(run_id: RunArg, as_json: JsonOpt = False) -> None:
+    """Finish an interrupted or failed run from where it stopped (a failed step is retried)."""
+    settings = settings_for_command()
+    manifest = load_manifest(find_run(settings, run_id), run_id)
+    if manifest.status is RunStatus.succeeded:
+        raise RunError(f"run {run_id} already succeeded: `casebook report` prints its report")
+    with engine.Engine(settings) as eng:
+        view = eng.view(run_id)
+    owner = view.executor_id or ""
+    recover = view.engine_status == "PENDING" and engine.executor_gone(owner)
+    if view.engine_status in ("PENDING", "ENQUEUED") and not recover:
+        raise RunError(
+            f"run {run_id} is {view.engine_status.lower()} on {owner or 'the queue'}: a worker will "
+            f"finish it; if that machine is gone, `casebook recover {owner or 'EXECUTOR'}` hands its "
+            "runs to live workers"
+        )
+    err.print(f"resuming run {run_id} from step {_first_open_step(manifest)}", highlight=False)
+    finish(run_in_this_process(settings, manifest, owner if recover else None), as_json, settings.storage_url)
+
+
+def _first_open_step(manifest: Manifest) -> str:
+    return next((s for s in STEPS if manifest.steps[s].state != "done"), STEPS[-1])
 
 
 def finish(manifest: Manifest, as_json: bool, storage_url: str) -> None:
@@ -94,7 +161,8 @@ def finish(manifest: Manifest, as_json: bool, storage_url: str) -> None:
     if manifest.status is not RunStatus.succeeded:
         if not as_json:
             err.print(f"[red]run {manifest.run_id} {manifest.status.value}:[/red] {manifest.error}", highlight=False)
-        raise typer.Exit(1 if manifest.status is not RunStatus.budget_exceeded else 3)
+            err.print(f"`casebook resume {manifest.run_id}` continues it from where it stopped", highlight=False)
+        raise typer.Exit(3 if manifest.status is RunStatus.budget_exceeded else 1)
 
 
 @command

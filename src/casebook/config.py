@@ -55,6 +55,19 @@ class Settings(BaseSettings):
     budget_usd: float | None = Field(None, gt=0, description="Default per-run budget in USD")
     llm_timeout_s: float = Field(120.0, gt=0, description="Per-call timeout in seconds")
     llm_max_retries: int = Field(4, ge=0, description="Retries after a transient failure")
+    # durable runs
+    executor_id: str | None = Field(
+        None, description="This worker's stable id; runs it held are recovered when it restarts"
+    )
+    max_concurrent_runs: int | None = Field(8, ge=1, description="Runs at once across all workers")
+    worker_concurrency: int = Field(2, ge=1, description="Runs at once in one worker")
+    run_timeout_s: float = Field(7200.0, gt=0, description="A whole run's time limit (the original's 2 h)")
+    step_timeout_s: float = Field(1800.0, gt=0, description="One step's time limit, per attempt")
+    step_max_attempts: int = Field(3, ge=1, description="Attempts per step after a transient failure")
+    step_retry_interval_s: float = Field(5.0, ge=0, description="First wait before a step is retried")
+    llm_requests_per_minute: int | None = Field(
+        None, ge=1, description="Per-endpoint request rate limit in one process"
+    )
     part_b_concurrency: int = Field(8, ge=1, description="Part B calls in flight at once")
     evidence_passages: int = Field(24, ge=4, le=200, description="Passages shown to the model per run")
 

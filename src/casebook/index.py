@@ -172,11 +172,13 @@ class PassageIndex:
         match = fts_query(query)
         if match is None or k <= 0:
             return []
+        # Rank inside the FTS table first and join only the top k: joining before the sort would
+        # read the text of every matching passage (thousands, for common words) to keep k of them.
         rows = self.db.execute(
-            'SELECT c.chunk_id, c.file, c.page, c.section, c.start, c."end", c.text,'
-            " bm25(chunks_fts) AS rank"
-            " FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid"
-            " WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?",
+            'SELECT c.chunk_id, c.file, c.page, c.section, c.start, c."end", c.text, top.rank'
+            " FROM (SELECT rowid, bm25(chunks_fts) AS rank FROM chunks_fts"
+            "       WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?) AS top"
+            " JOIN chunks c ON c.rowid = top.rowid ORDER BY top.rank, c.rowid",
             (match, k),
         )
         return [

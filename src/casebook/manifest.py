@@ -58,6 +58,7 @@ class Manifest(BaseModel):
     metrics: dict[str, Any] = Field(default_factory=dict)
     error: str | None = None
     final_report: str | None = None
+    workflow_ids: list[str] = Field(default_factory=list)  # one per attempt; the last is current
 
     @property
     def step_number(self) -> int:

@@ -37,8 +37,9 @@ from casebook.steps import (
 )
 from casebook.storage import CompanyStorage
 
-Listener = Callable[[Manifest], None]
+Listener = Callable[[Manifest], Awaitable[None]]
 StepFunc = Callable[["RunContext"], Awaitable[None]]
+LLM_STEPS = frozenset({"evidence", "use_cases", "part_a", "part_b", "consolidate"})
 
 
 @dataclass
@@ -60,12 +61,13 @@ class RunContext:
         """Path of one of the run's intermediate artifacts."""
         return f"runs/{self.run_id}/{name}"
 
-    def save(self) -> None:
+    async def publish(self) -> None:
+        """Write the manifest, then tell the listener (the engine's progress events, a live display)."""
         self.manifest.metrics["tokens"] = self.ledger.totals()
         self.manifest.metrics["cost_usd"] = round(self.ledger.spent_usd, 6)
         self.manifest.save(self.company)
         if self.listener is not None:
-            self.listener(self.manifest)
+            await self.listener(self.manifest)
 
 
 def stage_inputs(company: CompanyStorage, run_id: str, sources: list[SourceFile]) -> None:
@@ -124,7 +126,11 @@ async def _execute(ctx: RunContext, call_step: StepCaller) -> Manifest:
         manifest.ended = utcnow()
         manifest.current_step = None
         manifest.metrics["pipeline_duration"] = round(time.monotonic() - t0, 3)
-        ctx.save()
+        manifest.save(ctx.company)
+        try:
+            await ctx.publish()
+        except Exception as exc:  # the manifest is saved; only the progress event was lost
+            log.warning("could not publish the final progress event", reason=str(exc))
         _log_metrics(log, manifest)
     return manifest
 
@@ -139,17 +145,17 @@ async def run_step(ctx: RunContext, name: str) -> None:
     number = STEPS.index(name) + 1
     ctx.manifest.current_step = name
     state.state, state.started, state.error = "running", utcnow(), None
-    state.model = ctx.model_set.for_step(name).model if ctx.model_set.has_step(name) else None
-    ctx.save()
+    state.model = ctx.model_set.for_step(name).model if name in LLM_STEPS and ctx.model_set.has_step(name) else None
+    await ctx.publish()
     log.info(f"[STEP {number}/{len(STEPS)}] {name}", step=number, total_steps=len(STEPS))
     try:
         await func(ctx)
     except BaseException as exc:
         state.state, state.error, state.ended = "failed", str(exc) or type(exc).__name__, utcnow()
-        ctx.save()
+        await ctx.publish()
         raise
     state.state, state.ended = "done", utcnow()
-    ctx.save()
+    await ctx.publish()
 
 
 async def _run_group(calls: list[Awaitable[None]]) -> None:
@@ -241,7 +247,7 @@ async def step_part_b(ctx: RunContext) -> None:
         ctx.company.write_text(path, text)
         done += 1
         state.progress = f"{done}/{len(use_cases)}"
-        ctx.save()
+        await ctx.publish()
 
     state.progress = f"{done}/{len(use_cases)}"
     results = await asyncio.gather(

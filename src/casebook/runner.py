@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import hashlib
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -18,7 +19,7 @@ from casebook.errors import ConfigError, InputError, RunError
 from casebook.llm import LLMClient, ModelSet, UsageLedger, get_model_set, load_prices
 from casebook.manifest import Manifest, new_run_id
 from casebook.models import RunStatus, Submission
-from casebook.pipeline import Listener, RunContext, execute_run, stage_inputs
+from casebook.pipeline import Listener, RunContext, StepCaller, execute_run, stage_inputs
 from casebook.storage import CompanyStorage, Storage
 
 LOCAL_SET = "local"
@@ -56,7 +57,12 @@ def create_run(
     if not sources:
         raise InputError("no documents given: pass --docs with a folder of the company's documents")
     company = Storage(settings.storage_url).company(submission.company_name)
-    run_id = new_run_id()
+    if idempotency_key is not None:
+        run_id = idempotent_run_id(company.slug, idempotency_key)
+        if company.exists(f"runs/{run_id}.json"):
+            return Manifest.load(company, run_id)  # the same key gives the same run
+    else:
+        run_id = new_run_id()
     stage_inputs(company, run_id, sources)
     record = submission.model_dump(mode="json")
     record["model_set"] = chosen.name
@@ -75,9 +81,16 @@ def create_run(
 
 
 async def execute(
-    settings: Settings, company_slug: str, run_id: str, listener: Listener | None = None
+    settings: Settings,
+    company_slug: str,
+    run_id: str,
+    listener: Listener | None = None,
+    step_caller: Callable[[RunContext], StepCaller] | None = None,
 ) -> Manifest:
-    """Run (or resume) a run to its end; returns the final manifest."""
+    """Run (or resume) a run to its end; returns the final manifest.
+
+    `step_caller(ctx)` gives the function that runs each step: the engine's checkpoints them.
+    """
     company = Storage(settings.storage_url).company_by_slug(company_slug)
     manifest = load_manifest(company, run_id)
     if manifest.status is RunStatus.succeeded:
@@ -97,7 +110,7 @@ async def execute(
         )
         async with llm:
             ctx = RunContext(settings, company, manifest, submission, model_set, llm, ledger, listener)
-            return await execute_run(ctx)
+            return await execute_run(ctx, step_caller(ctx) if step_caller else None)
 
 
 @contextlib.asynccontextmanager
@@ -117,6 +130,13 @@ async def open_endpoint(settings: Settings, model_set: ModelSet) -> AsyncIterato
         yield Endpoint(server.base_url, server.api_key, f"embedded:{settings.local_model}")
     finally:
         await asyncio.to_thread(server.close)
+
+
+def idempotent_run_id(company_slug: str, key: str) -> str:
+    """The run id an idempotency key always maps to (keys are scoped to a company)."""
+    if not key.strip() or len(key) > 255:
+        raise InputError("idempotency key must be 1-255 characters")
+    return "key-" + hashlib.sha256(f"{company_slug}\0{key}".encode()).hexdigest()[:20]
 
 
 def load_manifest(company: CompanyStorage, run_id: str) -> Manifest:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import itertools
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import openpyxl
 from openpyxl.utils import get_column_letter
@@ -17,6 +19,25 @@ MAX_COLUMNS = 1_000
 """Columns read from a sheet; cells further right are ignored."""
 MAX_SCANNED_ROWS = 10 * MAX_TABLE_ROWS
 """Rows looked at in one sheet, blank ones included, so a sheet of empty styled rows stays fast."""
+
+
+def _trimmed(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """Rows without their trailing empty cells: read-only openpyxl pads each row to max_col.
+
+    The padding past the widest row so far is checked in C (a slice's count), so a row costs
+    about its used width in Python, not MAX_COLUMNS.
+    """
+    widest = 0
+    for row in rows:
+        end = len(row)
+        if widest < end:
+            tail = row[widest:]
+            if tail.count(None) == len(tail):
+                end = widest
+        while end and row[end - 1] is None:
+            end -= 1
+        widest = max(widest, end)
+        yield row[:end]
 
 
 def extract_xlsx(data: bytes, settings: Settings) -> list[PageText]:
@@ -34,7 +55,7 @@ def extract_xlsx(data: bytes, settings: Settings) -> list[PageText]:
         for number, sheet in enumerate(sheets, start=1):
             rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
             text = render_records(
-                itertools.islice(rows, MAX_SCANNED_ROWS),
+                _trimmed(itertools.islice(rows, MAX_SCANNED_ROWS)),
                 blank_key=lambda i: get_column_letter(i + 1),
                 find_header=True,
             )
