@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/local_model.py                      # every installed local model
     .venv/bin/python bench/local_model.py --models smollm2-135m --threads 1
+    .venv/bin/python bench/local_model.py --threads 1 2 1/2    # T or T/TB: TB threads for prompts
 
 For each model and thread count it starts a LocalServer and measures, through the openai client:
   load      locating (joining parts on first use) + SHA-256, then llama.cpp load until /health
@@ -10,6 +11,8 @@ For each model and thread count it starts a LocalServer and measures, through th
   json      a json_schema-constrained answer (grammar on), tokens/s and whether it validated
 and prints an estimate for a report of --calls calls of --prompt-tokens in and --out-tokens out.
 Speeds come from llama.cpp's own `timings` in each response; wall times are measured here.
+On a shared machine the "idle ~N" figures scale each speed by the CPU share the process got
+(CPU time / (wall time x threads)); they estimate the speed on an otherwise idle machine.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ _TOPICS = [
 
 def _long_prompt(approx_tokens: int, salt: int) -> str:
     """Business-like text of roughly `approx_tokens` tokens, different per salt (no cache hits)."""
-    sentences = []
+    sentences: list[str] = []
     i = 0
     while len(sentences) * 36 < approx_tokens:  # ~36 tokens a sentence for these models
         topic = _TOPICS[(i + salt) % len(_TOPICS)]
@@ -59,18 +62,26 @@ class UseCase(BaseModel):
     risks: list[str]
 
 
+def _idle_estimate(tps: float, wall_start: float, cpu_start: float, threads: int) -> float:
+    """`tps` scaled to an idle machine: the server runs in this process, so CPU time / wall time
+    is the share of `threads` cores it got while other work ran."""
+    wall = time.perf_counter() - wall_start
+    share = (time.process_time() - cpu_start) / (wall * threads) if wall > 0 else 1.0
+    return round(tps / min(max(share, 0.05), 1.0), 1)
+
+
 def _timings(response: Any) -> dict[str, float]:
     extra = getattr(response, "model_extra", None) or {}
     return dict(extra.get("timings") or {})
 
 
 def bench_one(
-    name: str, threads: int, gen_tokens: int, prompt_tokens: int, salt: int
+    name: str, threads: int, threads_batch: int, gen_tokens: int, prompt_tokens: int, salt: int
 ) -> dict[str, Any]:
-    row: dict[str, Any] = {"model": name, "threads": threads}
+    row: dict[str, Any] = {"model": name, "threads": threads, "threads_batch": threads_batch}
     row["loadavg_before"] = round(os.getloadavg()[0], 2)  # other work on the machine skews speeds
     t0 = time.perf_counter()
-    with start_local_server(name, threads=threads) as srv:
+    with start_local_server(name, threads=threads, threads_batch=threads_batch) as srv:
         row["verify_s"] = round(srv.verify_seconds or 0.0, 2)
         row["load_s"] = round(srv.load_seconds or 0.0, 2)
         row["start_s"] = round(time.perf_counter() - t0, 2)
@@ -87,7 +98,7 @@ def bench_one(
 
         # prompt processing of a long prompt
         text = _long_prompt(prompt_tokens, salt)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         r = client.chat.completions.create(
             model=srv.model_name,
             messages=[
@@ -101,9 +112,10 @@ def bench_one(
         row["prompt_tokens"] = r.usage.prompt_tokens if r.usage else None
         row["prompt_tps"] = round(tm.get("prompt_per_second", 0.0), 1)
         row["prompt_wall_s"] = round(time.perf_counter() - t, 2)
+        row["prompt_tps_idle"] = _idle_estimate(row["prompt_tps"], t, c, threads_batch)
 
         # free-text generation of exactly gen_tokens tokens
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         r = client.chat.completions.create(
             model=srv.model_name,
             messages=[
@@ -121,6 +133,7 @@ def bench_one(
         row["gen_tokens"] = r.usage.completion_tokens if r.usage else None
         row["gen_tps"] = round(tm.get("predicted_per_second", 0.0), 1)
         row["gen_wall_s"] = round(time.perf_counter() - t, 2)
+        row["gen_tps_idle"] = _idle_estimate(row["gen_tps"], t, c, threads)
 
         # schema-constrained generation
         t = time.perf_counter()
@@ -164,10 +177,20 @@ def bench_one(
     return row
 
 
+def _threads(spec: str) -> tuple[int, int]:
+    t, _, tb = spec.partition("/")
+    return int(t), int(tb or t)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="*", help="default: every installed local model")
-    parser.add_argument("--threads", nargs="*", type=int, default=[1, 2])
+    parser.add_argument(
+        "--threads",
+        nargs="*",
+        default=["1", "2"],
+        help="T (generation and prompt) or T/TB (TB threads for prompt processing)",
+    )
     parser.add_argument("--gen-tokens", type=int, default=200)
     parser.add_argument("--prompt-tokens", type=int, default=1500)
     parser.add_argument("--calls", type=int, default=10, help="for the report estimate")
@@ -184,17 +207,22 @@ def main(argv: list[str] | None = None) -> int:
     models = [m for m in models if m in installed]
     print(f"cpus={os.cpu_count()} python={sys.version.split()[0]}")
     rows = []
-    for salt, (name, threads) in enumerate((m, t) for m in models for t in args.threads):
-        row = bench_one(name, threads, args.gen_tokens, args.prompt_tokens, salt)
+    configs = [_threads(spec) for spec in args.threads]
+    runs = [(m, t, tb) for m in models for t, tb in configs]
+    for salt, (name, threads, threads_batch) in enumerate(runs):
+        row = bench_one(name, threads, threads_batch, args.gen_tokens, args.prompt_tokens, salt)
         per_call = args.prompt_tokens / max(row["prompt_tps"], 1e-9) + args.out_tokens / max(
             row["gen_tps"], 1e-9
         )
         row["report_estimate_s"] = round(args.calls * per_call)
         rows.append(row)
         print(
-            f"{name:20} t={threads}  load {row['load_s']:5.2f}s (+verify {row['verify_s']:4.2f}s)  "
-            f"prompt {row['prompt_tps']:6.1f} tok/s ({row['prompt_tokens']} tok)  "
-            f"gen {row['gen_tps']:6.1f} tok/s ({row['gen_tokens']} tok)  "
+            f"{name:20} t={threads}/{threads_batch}  load {row['load_s']:5.2f}s "
+            f"(+verify {row['verify_s']:4.2f}s)  "
+            f"prompt {row['prompt_tps']:6.1f} tok/s ({row['prompt_tokens']} tok; "
+            f"idle ~{row['prompt_tps_idle']:.0f})  "
+            f"gen {row['gen_tps']:6.1f} tok/s ({row['gen_tokens']} tok; "
+            f"idle ~{row['gen_tps_idle']:.0f})  "
             f"json {row['json_tps']:6.1f} tok/s valid={row['json_valid']}  "
             f"~{row['report_estimate_s']} s for {args.calls}x({args.prompt_tokens} in, "
             f"{args.out_tokens} out)  [load avg {row['loadavg_before']}]",

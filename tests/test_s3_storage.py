@@ -23,7 +23,11 @@ from casebook.storage import FOLDERS, Storage
 from casebook.testing.openai_server import FakeOpenAIServer
 from tests.factories import settings_for, sources, write_docs
 
-SUBMISSION = {"company_name": "Northwind Logistics", "company_description": "Freight", "use_cases_count": 2}
+SUBMISSION = {
+    "company_name": "Northwind Logistics",
+    "company_description": "Freight",
+    "use_cases_count": 2,
+}
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +57,7 @@ def use_moto(monkeypatch: pytest.MonkeyPatch, endpoint: str, tmp_path: Path) -> 
     for name, value in {
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto accepts any key
+        "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_EC2_METADATA_DISABLED": "true",
         "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
@@ -148,9 +152,14 @@ def test_local_file_round_trips_an_sqlite_index(s3_bucket: str) -> None:
         assert path.read_bytes() != b"half-written"  # a failed block is not copied back
 
 
-def test_unreachable_endpoint_is_a_storage_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_unreachable_endpoint_is_a_storage_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     use_moto(monkeypatch, "http://127.0.0.1:9", tmp_path)
-    options = {"config_kwargs": {"connect_timeout": 1, "retries": {"max_attempts": 1}}, "retries": 1}
+    options = {
+        "config_kwargs": {"connect_timeout": 1, "retries": {"max_attempts": 1}},
+        "retries": 1,
+    }
     company = Storage("s3://casebook-nowhere/p", storage_options=options).company("Acme")
     with pytest.raises(StorageError, match="cannot write"):
         company.write_text("final/x.md", "x")
@@ -159,8 +168,9 @@ def test_unreachable_endpoint_is_a_storage_error(monkeypatch: pytest.MonkeyPatch
     s3fs.S3FileSystem.clear_instance_cache()
 
 
-def test_endpoint_can_be_given_as_a_storage_option(s3_bucket: str, moto_endpoint: str,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_endpoint_can_be_given_as_a_storage_option(
+    s3_bucket: str, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("AWS_ENDPOINT_URL")
     options = {"client_kwargs": {"endpoint_url": moto_endpoint}}
     company = Storage(f"s3://{s3_bucket}/p", storage_options=options).company("Acme")
@@ -193,9 +203,15 @@ def test_full_run_on_s3_writes_the_report_before_its_ready_marker(
     run, slug = final.run_id, final.company_slug
     stored = keys(s3_bucket)
     prefix = f"casebook/{slug}"
-    for name in [f"final/FINAL_REPORT_{run}.md", f"final/FINAL_REPORT_{run}.ready",
-                 f"runs/{run}.json", "index/passages.sqlite", f"part_a/report_draft_{run}.md",
-                 f"part_b/report_enhanced_{run}.md", f"vector_ids/index_{run}.json"]:
+    for name in [
+        f"final/FINAL_REPORT_{run}.md",
+        f"final/FINAL_REPORT_{run}.ready",
+        f"runs/{run}.json",
+        "index/passages.sqlite",
+        f"part_a/report_draft_{run}.md",
+        f"part_b/report_enhanced_{run}.md",
+        f"vector_ids/index_{run}.json",
+    ]:
         assert f"{prefix}/{name}" in stored, name
 
     company = find_run(settings, run)

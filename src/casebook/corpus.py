@@ -14,7 +14,8 @@ from pathlib import Path
 
 from casebook.config import Settings
 from casebook.index import PassageIndex
-from casebook.ingest import Unreadable, chunk_pages, detect_type, extract_pages
+from casebook.ingest import Unreadable, chunk_pages
+from casebook.ingest.extract import extract_document
 from casebook.models import Skipped
 from casebook.storage import CompanyStorage, safe_filename
 
@@ -134,8 +135,7 @@ def _index_one(
     index: PassageIndex, name: str, sha: str, data: bytes, settings: Settings, report: IngestReport
 ) -> None:
     try:
-        kind = detect_type(name, data)
-        pages = extract_pages(name, data, settings)
+        kind, pages = extract_document(name, data, settings)
     except Unreadable as exc:
         index.mark_skipped(name, sha, len(data), exc.reason)
         report.skipped.append(Skipped(file=name, reason=exc.reason))

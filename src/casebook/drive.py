@@ -41,11 +41,17 @@ GOOGLE_APPS = "application/vnd.google-apps."
 # Docs-editors type -> (export mime type, file extension)
 EXPORTS: dict[str, tuple[str, str]] = {
     "application/vnd.google-apps.document": (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ".docx",
+    ),
     "application/vnd.google-apps.spreadsheet": (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ".xlsx",
+    ),
     "application/vnd.google-apps.presentation": (
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation", ".pptx"),
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        ".pptx",
+    ),
 }
 _UPLOAD_TYPES = {".md": "text/markdown", ".ready": "application/json", ".json": "application/json"}
 _ITEM_FIELDS = "id,name,mimeType,size,driveId,trashed,shortcutDetails(targetId,targetMimeType)"
@@ -87,7 +93,12 @@ def parse_drive_link(url: str) -> tuple[LinkKind, str]:
         parts = urlsplit(url.strip())
     except ValueError:
         raise InputError(refusal) from None
-    if parts.scheme != "https" or (parts.hostname or "") not in _DRIVE_HOSTS or parts.username or parts.port:
+    if (
+        parts.scheme != "https"
+        or (parts.hostname or "") not in _DRIVE_HOSTS
+        or parts.username
+        or parts.port
+    ):
         raise InputError(refusal)
     segments = [s for s in parts.path.split("/") if s]
     query = parse_qs(parts.query)
@@ -98,7 +109,11 @@ def parse_drive_link(url: str) -> tuple[LinkKind, str]:
     elif "d" in segments and segments.index("d") + 1 < len(segments):
         kind, found = "file", segments[segments.index("d") + 1]
     elif segments and segments[-1] in ("open", "uc", "folderview", "file") and query.get("id"):
-        kind = "folder" if segments[-1] == "folderview" else ("file" if segments[-1] == "uc" else "item")
+        kind = (
+            "folder"
+            if segments[-1] == "folderview"
+            else ("file" if segments[-1] == "uc" else "item")
+        )
         found = query["id"][0]
     if kind is None or found is None or not _ID.match(found):
         raise InputError(f"{refusal}: the link names no Drive file or folder")
@@ -108,7 +123,9 @@ def parse_drive_link(url: str) -> tuple[LinkKind, str]:
 # -- the client ---------------------------------------------------------------------------
 
 
-def _service(credentials_file: str | Path, scopes: list[str], endpoint: DriveEndpoint | None) -> Any:
+def _service(
+    credentials_file: str | Path, scopes: list[str], endpoint: DriveEndpoint | None
+) -> Any:
     import google_auth_httplib2
     import httplib2
     from google.oauth2 import service_account
@@ -116,11 +133,13 @@ def _service(credentials_file: str | Path, scopes: list[str], endpoint: DriveEnd
 
     path = Path(credentials_file)
     try:
-        credentials = service_account.Credentials.from_service_account_file(str(path), scopes=scopes)
+        credentials = service_account.Credentials.from_service_account_file(
+            str(path), scopes=scopes
+        )
     except FileNotFoundError:
         raise ConfigError(
-            f"the Drive service-account file {path} does not exist: set CASEBOOK_DRIVE_CREDENTIALS_FILE "
-            "to the JSON key of a service account"
+            f"the Drive service-account file {path} does not exist: "
+            "set CASEBOOK_DRIVE_CREDENTIALS_FILE to the JSON key of a service account"
         ) from None
     except (ValueError, KeyError, json.JSONDecodeError) as exc:
         raise ConfigError(f"{path} is not a service-account JSON key: {exc}") from None
@@ -133,13 +152,21 @@ def _service(credentials_file: str | Path, scopes: list[str], endpoint: DriveEnd
     authed = google_auth_httplib2.AuthorizedHttp(credentials, http=http)
     options = {"api_endpoint": endpoint.api_url} if endpoint else None
     return build(
-        "drive", "v3", http=authed, static_discovery=True, cache_discovery=False, client_options=options
+        "drive",
+        "v3",
+        http=authed,
+        static_discovery=True,
+        cache_discovery=False,
+        client_options=options,
     )
 
 
 def _client_email(credentials_file: str | Path) -> str:
     try:
-        return str(json.loads(Path(credentials_file).read_text()).get("client_email") or "the service account")
+        return str(
+            json.loads(Path(credentials_file).read_text()).get("client_email")
+            or "the service account"
+        )
     except (OSError, ValueError):
         return "the service account"
 
@@ -185,7 +212,9 @@ def _http_error(exc: Any, what: str, email: str) -> _HttpFailure:
         reason = (error.get("errors") or [{}])[0].get("reason", "")
     except (ValueError, AttributeError, TypeError):
         pass
-    return _HttpFailure(f"Google Drive refused {what}: HTTP {status} {reason} {message}".strip(), status, reason)
+    return _HttpFailure(
+        f"Google Drive refused {what}: HTTP {status} {reason} {message}".strip(), status, reason
+    )
 
 
 def _short(exc: BaseException) -> str:
@@ -223,7 +252,9 @@ def download_folder(
     call = _Calls(credentials_file)
     files = service.files()
     try:
-        root = call(files.get(fileId=item_id, fields=_ITEM_FIELDS, supportsAllDrives=True), what="the link")
+        root = call(
+            files.get(fileId=item_id, fields=_ITEM_FIELDS, supportsAllDrives=True), what="the link"
+        )
     except _HttpFailure as exc:
         if exc.status in (403, 404):
             raise InputError(
@@ -234,7 +265,9 @@ def download_folder(
     skipped: list[Skipped] = []
     planned: list[_Planned] = []
     if root.get("mimeType") == FOLDER:
-        _walk(files, call, root, "", planned, skipped, max_files=max_files, seen={root["id"]}, depth=0)
+        _walk(
+            files, call, root, "", planned, skipped, max_files=max_files, seen={root["id"]}, depth=0
+        )
     else:
         _plan(files, call, root, "", planned, skipped)
     known = sum(p.size or 0 for p in planned)
@@ -273,9 +306,14 @@ def _pages(files: Any, call: _Calls, folder: dict[str, Any]) -> Iterator[dict[st
     while True:
         page = call(
             files.list(
-                q=query, pageSize=1000, pageToken=token, orderBy="folder,name",
+                q=query,
+                pageSize=1000,
+                pageToken=token,
+                orderBy="folder,name",
                 fields=f"nextPageToken,files({_ITEM_FIELDS})",
-                supportsAllDrives=True, includeItemsFromAllDrives=True, **extra,
+                supportsAllDrives=True,
+                includeItemsFromAllDrives=True,
+                **extra,
             ),
             what=f"the listing of {folder.get('name') or folder['id']}",
         )
@@ -286,8 +324,16 @@ def _pages(files: Any, call: _Calls, folder: dict[str, Any]) -> Iterator[dict[st
 
 
 def _walk(
-    files: Any, call: _Calls, folder: dict[str, Any], prefix: str, planned: list[_Planned],
-    skipped: list[Skipped], *, max_files: int, seen: set[str], depth: int,
+    files: Any,
+    call: _Calls,
+    folder: dict[str, Any],
+    prefix: str,
+    planned: list[_Planned],
+    skipped: list[Skipped],
+    *,
+    max_files: int,
+    seen: set[str],
+    depth: int,
 ) -> None:
     for item in _pages(files, call, folder):
         path = f"{prefix}{item.get('name') or item['id']}"
@@ -295,41 +341,74 @@ def _walk(
             if item["id"] in seen:
                 continue
             if depth + 1 > _MAX_DEPTH:
-                skipped.append(Skipped(file=path + "/", reason=f"folder nested deeper than {_MAX_DEPTH} levels"))
+                skipped.append(
+                    Skipped(
+                        file=path + "/", reason=f"folder nested deeper than {_MAX_DEPTH} levels"
+                    )
+                )
                 continue
             seen.add(item["id"])
-            _walk(files, call, item, path + "/", planned, skipped, max_files=max_files, seen=seen, depth=depth + 1)
+            _walk(
+                files,
+                call,
+                item,
+                path + "/",
+                planned,
+                skipped,
+                max_files=max_files,
+                seen=seen,
+                depth=depth + 1,
+            )
         else:
             _plan(files, call, item, prefix, planned, skipped)
         if len(planned) > max_files:
             raise InputError(
-                f"the Drive folder holds more than {max_files} documents: share a folder with fewer "
+                f"the Drive folder holds more than {max_files} documents: "
+                "share a folder with fewer "
                 "(or raise CASEBOOK_DRIVE_MAX_FILES)"
             )
 
 
 def _plan(
-    files: Any, call: _Calls, item: dict[str, Any], prefix: str, planned: list[_Planned], skipped: list[Skipped]
+    files: Any,
+    call: _Calls,
+    item: dict[str, Any],
+    prefix: str,
+    planned: list[_Planned],
+    skipped: list[Skipped],
 ) -> None:
     name = item.get("name") or item["id"]
     mime = str(item.get("mimeType") or "")
     if mime == SHORTCUT:
         target_id = (item.get("shortcutDetails") or {}).get("targetId")
         if (item.get("shortcutDetails") or {}).get("targetMimeType") == FOLDER:
-            skipped.append(Skipped(file=f"{prefix}{name}", reason="shortcut to a folder: not followed "
-                                   "(share the folder itself, or move its files in)"))
+            skipped.append(
+                Skipped(
+                    file=f"{prefix}{name}",
+                    reason="shortcut to a folder: not followed "
+                    "(share the folder itself, or move its files in)",
+                )
+            )
             return
         try:
-            target = call(files.get(fileId=target_id, fields=_ITEM_FIELDS, supportsAllDrives=True),
-                          what=f"the target of shortcut {name}")
+            target = call(
+                files.get(fileId=target_id, fields=_ITEM_FIELDS, supportsAllDrives=True),
+                what=f"the target of shortcut {name}",
+            )
         except _HttpFailure as exc:
             if exc.status in (403, 404):
-                skipped.append(Skipped(file=f"{prefix}{name}", reason="shortcut to a file that is not shared "
-                                       "with the service account"))
+                skipped.append(
+                    Skipped(
+                        file=f"{prefix}{name}",
+                        reason="shortcut to a file that is not shared with the service account",
+                    )
+                )
                 return
             raise
         if target.get("mimeType") in (FOLDER, SHORTCUT):
-            skipped.append(Skipped(file=f"{prefix}{name}", reason="shortcut to a folder: not followed"))
+            skipped.append(
+                Skipped(file=f"{prefix}{name}", reason="shortcut to a folder: not followed")
+            )
             return
         item, mime = {**target, "name": name}, str(target.get("mimeType") or "")
     if any(p.id == item["id"] for p in planned):
@@ -341,8 +420,13 @@ def _plan(
         planned.append(_Planned(path=path, id=item["id"], mime=mime, size=None))
     elif mime.startswith(GOOGLE_APPS):
         kind = mime.removeprefix(GOOGLE_APPS)
-        skipped.append(Skipped(file=f"{prefix}{name}", reason=f"Google {kind.title()} files cannot be exported "
-                               "as a document: save its content as a Doc, Sheet or PDF"))
+        skipped.append(
+            Skipped(
+                file=f"{prefix}{name}",
+                reason=f"Google {kind.title()} files cannot be exported "
+                "as a document: save its content as a Doc, Sheet or PDF",
+            )
+        )
     elif mime.startswith(("video/", "audio/")):
         skipped.append(Skipped(file=f"{prefix}{name}", reason=f"{mime} is not a document"))
     else:
@@ -361,20 +445,28 @@ def _fetch(files: Any, call: _Calls, item: _Planned) -> bytes:
 
 def _fetch_refusal(exc: _HttpFailure) -> str:
     if exc.reason == "exportSizeLimitExceeded":
-        return "too large for Google to export (10 MB): download it as DOCX/XLSX/PPTX and share that file"
+        return (
+            "too large for Google to export (10 MB): "
+            "download it as DOCX/XLSX/PPTX and share that file"
+        )
     if exc.reason in ("cannotDownloadFile", "cannotCopyFile"):
         return "the owner has disabled downloading this file"
     return f"Google Drive refused the download: {exc}"
 
 
 def _too_big(size: int, limit: int) -> str:
-    return (f"{size / 1_048_576:.1f} MB is over the {limit / 1_048_576:g} MB limit "
-            "(raise CASEBOOK_MAX_FILE_MB to accept it)")
+    return (
+        f"{size / 1_048_576:.1f} MB is over the {limit / 1_048_576:g} MB limit "
+        "(raise CASEBOOK_MAX_FILE_MB to accept it)"
+    )
 
 
 def _too_much(size: int, limit: int) -> str:
-    return (f"the Drive folder holds more than {limit / 1_048_576:g} MB of documents "
-            f"({size / 1_048_576:.1f} MB so far): share a smaller folder (or raise CASEBOOK_DRIVE_MAX_TOTAL_MB)")
+    return (
+        f"the Drive folder holds more than {limit / 1_048_576:g} MB of documents "
+        f"({size / 1_048_576:.1f} MB so far): "
+        "share a smaller folder (or raise CASEBOOK_DRIVE_MAX_TOTAL_MB)"
+    )
 
 
 # -- out ----------------------------------------------------------------------------------
@@ -399,21 +491,33 @@ def upload_report(
 
     kind, folder_id = parse_drive_link(folder_link)
     if kind == "file":
-        raise InputError(f"{folder_link} is a file link: give the link of a Drive folder to upload into")
+        raise InputError(
+            f"{folder_link} is a file link: give the link of a Drive folder to upload into"
+        )
     service = _service(credentials_file, [scope], endpoint)
     call = _Calls(credentials_file)
     api = service.files()
     run = run_id.replace("\\", "\\\\").replace("'", "\\'")
-    query = (f"appProperties has {{ key='{RUN_PROPERTY}' and value='{run}' }} "
-             f"and '{folder_id}' in parents and trashed=false")
+    query = (
+        f"appProperties has {{ key='{RUN_PROPERTY}' and value='{run}' }} "
+        f"and '{folder_id}' in parents and trashed=false"
+    )
     existing: dict[str, dict[str, Any]] = {}
     token: str | None = None
     try:
         while True:
-            page = call(api.list(q=query, pageSize=100, pageToken=token, spaces="drive",
-                                 fields="nextPageToken,files(id,name,md5Checksum,webViewLink)",
-                                 supportsAllDrives=True, includeItemsFromAllDrives=True),
-                        what="the search for an earlier upload")
+            page = call(
+                api.list(
+                    q=query,
+                    pageSize=100,
+                    pageToken=token,
+                    spaces="drive",
+                    fields="nextPageToken,files(id,name,md5Checksum,webViewLink)",
+                    supportsAllDrives=True,
+                    includeItemsFromAllDrives=True,
+                ),
+                what="the search for an earlier upload",
+            )
             for found in page.get("files", []):
                 existing.setdefault(found["name"], found)
             token = page.get("nextPageToken")
@@ -422,27 +526,46 @@ def upload_report(
         results = []
         for name, data in files.items():
             mime = _UPLOAD_TYPES.get(PurePosixPath(name).suffix.lower()) or (
-                mimetypes.guess_type(name)[0] or "application/octet-stream")
-            media = MediaIoBaseUpload(io.BytesIO(data), mimetype=mime, chunksize=chunk_size, resumable=True)
+                mimetypes.guess_type(name)[0] or "application/octet-stream"
+            )
+            media = MediaIoBaseUpload(
+                io.BytesIO(data), mimetype=mime, chunksize=chunk_size, resumable=True
+            )
             earlier = existing.get(name)
             if earlier is not None and earlier.get("md5Checksum") == hashlib.md5(data).hexdigest():  # noqa: S324
                 uploaded = earlier
             elif earlier is not None:
-                request = api.update(fileId=earlier["id"], media_body=media, supportsAllDrives=True,
-                                     fields="id,name,webViewLink")
+                request = api.update(
+                    fileId=earlier["id"],
+                    media_body=media,
+                    supportsAllDrives=True,
+                    fields="id,name,webViewLink",
+                )
                 uploaded = _resumable(request, call, name)
             else:
-                body = {"name": name, "parents": [folder_id], "appProperties": {RUN_PROPERTY: run_id}}
-                request = api.create(body=body, media_body=media, supportsAllDrives=True,
-                                     fields="id,name,webViewLink")
+                body = {
+                    "name": name,
+                    "parents": [folder_id],
+                    "appProperties": {RUN_PROPERTY: run_id},
+                }
+                request = api.create(
+                    body=body,
+                    media_body=media,
+                    supportsAllDrives=True,
+                    fields="id,name,webViewLink",
+                )
                 uploaded = _resumable(request, call, name)
-            link = uploaded.get("webViewLink") or f"https://drive.google.com/file/d/{uploaded['id']}/view"
+            link = (
+                uploaded.get("webViewLink")
+                or f"https://drive.google.com/file/d/{uploaded['id']}/view"
+            )
             results.append({"name": name, "id": uploaded["id"], "link": link})
     except _HttpFailure as exc:
         if exc.status in (403, 404):
             raise InputError(
-                f"cannot upload into Drive folder {folder_id}: {exc}. Share the folder with {call.email} "
-                "as Editor (with the drive.file scope Google may also require a folder this app created)"
+                f"cannot upload into Drive folder {folder_id}: {exc}. "
+                f"Share the folder with {call.email} as Editor (with the drive.file scope, "
+                "Google may also require CASEBOOK_DRIVE_UPLOAD_SCOPE=drive)"
             ) from None
         raise
     return results

@@ -23,6 +23,7 @@ import asyncio
 import os
 import socket
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from dbos import DBOS, DBOSClient, DBOSConfig, EnqueueOptions, SetWorkflowID, SetWorkflowTimeout
+from dbos._context import get_local_dbos_context
+from dbos._error import DBOSMaxStepRetriesExceeded
 
 from casebook.config import Settings, get_settings
 from casebook.errors import ConfigError, LLMError, RunError
@@ -47,6 +50,8 @@ PROGRESS = "progress"
 
 # Listeners of runs executing in this process (the CLI's live display), by workflow id.
 _listeners: dict[str, Listener] = {}
+# The settings this process was launched with; workflows recovered or dequeued here use them.
+_launched_settings: Settings | None = None
 
 
 def database_url(settings: Settings) -> str:
@@ -101,7 +106,10 @@ def _step_caller(settings: Settings) -> Any:
                 "preemptible": True,
                 "timeout_seconds": settings.step_timeout_s,
             }
-            await DBOS.run_step_async(options, run_step, ctx, name)  # type: ignore[arg-type]
+            try:
+                await DBOS.run_step_async(options, run_step, ctx, name)  # type: ignore[arg-type]
+            except DBOSMaxStepRetriesExceeded as exc:
+                raise (exc.errors[-1] if exc.errors else exc) from None  # the cause, not the wrapper
 
         return call
 
@@ -119,9 +127,12 @@ async def _publish(manifest: Manifest) -> None:
 
 @DBOS.workflow(name=WORKFLOW)
 async def run_workflow(company_slug: str, run_id: str) -> str:
-    settings = get_settings()
+    settings = _launched_settings or get_settings()
+    context = get_local_dbos_context()
+    deadline_ms = context.workflow_deadline_epoch_ms if context else None
     manifest = await execute(
-        settings, company_slug, run_id, listener=_publish, step_caller=_step_caller(settings)
+        settings, company_slug, run_id, listener=_publish, step_caller=_step_caller(settings),
+        deadline_epoch=deadline_ms / 1000 if deadline_ms else None,
     )
     return manifest.status.value
 
@@ -157,6 +168,8 @@ def launched(settings: Settings, *, executor_id: str, take_queued_work: bool) ->
         "log_level": "WARNING",
         "notification_listener_polling_interval_sec": 0.1,
     }
+    global _launched_settings
+    _launched_settings = settings
     DBOS(config=config)
     if not take_queued_work:
         DBOS.listen_queues([])
@@ -172,10 +185,13 @@ def launched(settings: Settings, *, executor_id: str, take_queued_work: bool) ->
         yield
     finally:
         DBOS.destroy()
+        _launched_settings = None
 
 
 async def run_here(settings: Settings, manifest: Manifest, listener: Listener | None = None) -> Manifest:
     """Start (or attach to) a run's workflow in this process and wait for it to end."""
+    if _reload(settings, manifest).status is RunStatus.succeeded:
+        return _reload(settings, manifest)  # e.g. a repeated idempotent submission
     workflow_id = _next_workflow_id(settings, manifest)
     if listener is not None:
         _listeners[workflow_id] = listener
@@ -184,7 +200,7 @@ async def run_here(settings: Settings, manifest: Manifest, listener: Listener | 
             handle = await DBOS.start_workflow_async(run_workflow, manifest.company_slug, manifest.run_id)
         await handle.get_result()
     except Exception as exc:  # the workflow itself failed: timeout, cancellation, engine error
-        return _record_engine_failure(settings, manifest, exc)
+        return await _record_engine_failure(settings, manifest, exc)
     finally:
         _listeners.pop(workflow_id, None)
     return _reload(settings, manifest)
@@ -208,7 +224,7 @@ async def recover_here(settings: Settings, manifest: Manifest, owner: str, liste
     except RunError:
         raise
     except Exception as exc:
-        return _record_engine_failure(settings, manifest, exc)
+        return await _record_engine_failure(settings, manifest, exc)
     finally:
         _listeners.pop(workflow_id, None)
     return _reload(settings, manifest)
@@ -248,12 +264,19 @@ def _reload(settings: Settings, manifest: Manifest) -> Manifest:
     return load_manifest(company, manifest.run_id)
 
 
-def _record_engine_failure(settings: Settings, manifest: Manifest, exc: Exception) -> Manifest:
+async def _record_engine_failure(settings: Settings, manifest: Manifest, exc: Exception) -> Manifest:
+    """The workflow ended without recording its end (it was cancelled before it started a step)."""
     current = _reload(settings, manifest)
-    if current.status in (RunStatus.queued, RunStatus.running):
-        timed_out = "timeout" in type(exc).__name__.lower() or "deadline" in str(exc).lower()
-        current.status = RunStatus.failed if timed_out else RunStatus.cancelled
-        current.error = f"run timed out after {settings.run_timeout_s:g} s" if timed_out else "cancelled"
+    if current.status in (RunStatus.queued, RunStatus.running, RunStatus.cancelled):
+        status = None
+        if current.workflow_ids:
+            found = await DBOS.list_workflows_async(workflow_ids=[current.workflow_ids[-1]], load_input=False)
+            status = found[0] if found else None
+        deadline = status.workflow_deadline_epoch_ms if status else None
+        if deadline is not None and time.time() * 1000 >= deadline - 1000:
+            current.status, current.error = RunStatus.failed, "run timed out (CASEBOOK_RUN_TIMEOUT_S)"
+        elif current.status is not RunStatus.cancelled:
+            current.status, current.error = RunStatus.cancelled, "cancelled"
         current.current_step = None
         company = Storage(settings.storage_url).company_by_slug(current.company_slug)
         current.save(company)
@@ -300,7 +323,13 @@ class Engine:
         self.close()
 
     def enqueue(self, manifest: Manifest) -> str:
-        """Put a created run on the queue (idempotent: the same run is never queued twice)."""
+        """Put a run on the queue: a new run, or a new attempt of one that failed or was cancelled.
+
+        Idempotent: a run that is queued, running or done is never queued again.
+        """
+        current = _reload(self.settings, manifest)
+        if current.workflow_ids and current.status in (RunStatus.queued, RunStatus.running, RunStatus.succeeded):
+            return current.workflow_ids[-1]
         workflow_id = _next_workflow_id(self.settings, manifest)
         options: EnqueueOptions = {
             "workflow_name": WORKFLOW,

@@ -52,6 +52,7 @@ class RunContext:
     llm: LLMClient
     ledger: UsageLedger
     listener: Listener | None = None
+    deadline_epoch: float | None = None  # the whole run's time limit, when the engine sets one
 
     @property
     def run_id(self) -> str:
@@ -116,10 +117,16 @@ async def _execute(ctx: RunContext, call_step: StepCaller) -> Manifest:
         manifest.status, manifest.error = RunStatus.failed, str(exc)
         log.error("run failed", reason=str(exc))
     except asyncio.CancelledError:
-        manifest.status, manifest.error = RunStatus.cancelled, "cancelled"
+        if ctx.deadline_epoch is not None and time.time() >= ctx.deadline_epoch - 1:
+            manifest.status, manifest.error = RunStatus.failed, "run timed out (CASEBOOK_RUN_TIMEOUT_S)"
+        else:
+            manifest.status, manifest.error = RunStatus.cancelled, "cancelled"
         raise
     except Exception as exc:  # an engine error (a step timeout, a cancelled workflow): recorded, then raised
         manifest.status, manifest.error = _engine_status(exc)
+        if manifest.status is RunStatus.cancelled and ctx.deadline_epoch is not None:
+            if time.time() >= ctx.deadline_epoch - 1:
+                manifest.status, manifest.error = RunStatus.failed, "run timed out (CASEBOOK_RUN_TIMEOUT_S)"
         log.error("run stopped", reason=manifest.error)
         raise
     finally:

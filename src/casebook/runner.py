@@ -86,6 +86,7 @@ async def execute(
     run_id: str,
     listener: Listener | None = None,
     step_caller: Callable[[RunContext], StepCaller] | None = None,
+    deadline_epoch: float | None = None,
 ) -> Manifest:
     """Run (or resume) a run to its end; returns the final manifest.
 
@@ -109,7 +110,9 @@ async def execute(
             timeout_s=settings.llm_timeout_s, max_retries=settings.llm_max_retries,
         )
         async with llm:
-            ctx = RunContext(settings, company, manifest, submission, model_set, llm, ledger, listener)
+            ctx = RunContext(
+                settings, company, manifest, submission, model_set, llm, ledger, listener, deadline_epoch
+            )
             return await execute_run(ctx, step_caller(ctx) if step_caller else None)
 
 

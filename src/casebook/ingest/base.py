@@ -51,8 +51,10 @@ def clean_text(text: str) -> str:
     text = _LINE_BREAKS.sub("\n", text)
     text = _DROPPED.sub("", text)
     text = _ODD_SPACES.sub(" ", text)
-    text = _TRAILING_SPACE.sub("\n", text)
-    text = _BLANK_RUNS.sub("\n\n", text)
+    if " \n" in text or "\t\n" in text:  # a substring test is much cheaper than a regex scan
+        text = _TRAILING_SPACE.sub("\n", text)
+    if "\n\n\n" in text:
+        text = _BLANK_RUNS.sub("\n\n", text)
     return text.strip()
 
 

@@ -36,6 +36,11 @@ def _extract(
 
 def extract_pages(name: str, data: bytes, settings: Settings) -> list[PageText]:
     """The text of a document, page by page; Unreadable, and nothing else, when we cannot."""
+    return extract_document(name, data, settings)[1]
+
+
+def extract_document(name: str, data: bytes, settings: Settings) -> tuple[str, list[PageText]]:
+    """(kind, pages): `detect_type` and `extract_pages` in one, so the content is sniffed once."""
     kind = "file"
     try:
         check_size(data, settings)
@@ -56,4 +61,4 @@ def extract_pages(name: str, data: bytes, settings: Settings) -> list[PageText]:
     if not pages:
         label = KIND_NAMES.get(kind, kind)
         raise Unreadable(f"no text: the {label} file is empty or holds no text")
-    return pages
+    return kind, pages

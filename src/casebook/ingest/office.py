@@ -42,12 +42,20 @@ def _word_table(table: Table, depth: int = 0) -> list[str]:
     return lines
 
 
-def _is_heading(paragraph: Paragraph) -> bool:
+def _is_heading(paragraph: Paragraph, known: dict[str | None, bool]) -> bool:
+    """Whether the paragraph's style is a heading; `known` caches the answer per style id,
+    because python-docx looks a style up by scanning all of them on every access."""
     try:
-        name = paragraph.style.name if paragraph.style is not None else ""
+        style_id = paragraph._p.style
     except (KeyError, ValueError, AttributeError):
         return False
-    return bool(name) and name.lower().startswith(("heading", "title"))
+    if style_id not in known:
+        try:
+            name = paragraph.style.name if paragraph.style is not None else ""
+        except (KeyError, ValueError, AttributeError):
+            name = ""
+        known[style_id] = bool(name) and name.lower().startswith(("heading", "title"))
+    return known[style_id]
 
 
 def extract_docx(data: bytes, settings: Settings) -> list[PageText]:
@@ -58,9 +66,10 @@ def extract_docx(data: bytes, settings: Settings) -> list[PageText]:
     check_zip(data, settings, "Word")
     document = docx.Document(io.BytesIO(data))
     lines: list[str] = []
+    headings: dict[str | None, bool] = {}
     for block in document.iter_inner_content():
         if isinstance(block, Paragraph):
-            if _is_heading(block):
+            if _is_heading(block, headings):
                 lines.append("")
             lines.append(block.text)
         else:

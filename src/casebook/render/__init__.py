@@ -86,22 +86,22 @@ def render_report(
     logo = branding.logo_data()
     charts = make_charts(
         use_cases, submission, template, branding.primary, branding.accent,
-        svg="html" in wanted or "pdf" in wanted, png="docx" in wanted,
+        svg="html" in wanted, svg_text="pdf" in wanted, png="docx" in wanted,
     )
     out: dict[str, bytes] = {}
     if "html" in wanted or "pdf" in wanted:
         from casebook.render.html import render_html
 
-        def html(extra_css: str = "") -> str:
+        def html(for_pdf: bool) -> str:
             return render_html(doc, charts, template, company=branding.company, primary=branding.primary,
-                               accent=branding.accent, logo=logo, extra_css=extra_css)
+                               accent=branding.accent, logo=logo, for_pdf=for_pdf)
 
         if "html" in wanted:
-            out["html"] = html().encode("utf-8")
+            out["html"] = html(False).encode("utf-8")
         if "pdf" in wanted:
-            from casebook.render.pdf import font_faces_css, html_to_pdf
+            from casebook.render.pdf import html_to_pdf
 
-            out["pdf"] = html_to_pdf(html(font_faces_css()))
+            out["pdf"] = html_to_pdf(html(True))
     if "docx" in wanted:
         from casebook.render.word import render_docx
 

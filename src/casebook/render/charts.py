@@ -1,8 +1,10 @@
 """The report's three charts, drawn with matplotlib: SVG for HTML and PDF, PNG for Word.
 
-matplotlib is used through its object API (no pyplot, no global backend switch), with the
-DejaVu fonts it ships, text turned into paths in SVG and a fixed hash salt, so a chart looks
-and serialises the same on every machine whatever fonts the system has.
+matplotlib is used through its object API (no pyplot, no global backend switch) with the
+DejaVu fonts it ships and a fixed SVG hash salt, so a chart looks and serialises the same on
+every machine whatever fonts the system has. The HTML's SVG has its text as paths (no font
+needed to view it); the PDF's keeps text as text, which WeasyPrint sets in the same DejaVu
+files (see pdf.py) — vector, searchable, and several times cheaper to lay out than glyph paths.
 """
 
 from __future__ import annotations
@@ -37,8 +39,9 @@ class Chart:
     key: str  # gauge, matrix or timeline
     caption: str
     alt: str
-    svg: bytes | None
-    png: bytes | None
+    svg: bytes | None  # text as paths: for HTML
+    svg_text: bytes | None  # text as text: for the PDF
+    png: bytes | None  # for Word
     width_in: float  # width on the page, in inches
 
 
@@ -50,6 +53,7 @@ def make_charts(
     accent: str,
     *,
     svg: bool = True,
+    svg_text: bool = True,
     png: bool = True,
 ) -> dict[str, Chart]:
     """The gauge always; the matrix and the timeline when there are use cases."""
@@ -57,7 +61,7 @@ def make_charts(
 
     charts: dict[str, Chart] = {}
     with matplotlib.rc_context(_STYLE):
-        drawers: list[tuple[str, Any, float]] = [("gauge", _gauge, 3.6)]
+        drawers: list[tuple[str, Any, float]] = [("gauge", _gauge, 3.0)]
         if use_cases:
             drawers += [("matrix", _matrix, 6.0), ("timeline", _timeline, 6.4)]
         for key, draw, width in drawers:
@@ -67,6 +71,7 @@ def make_charts(
                 caption=template.label(f"{key}_caption"),
                 alt=alt,
                 svg=_save(fig, "svg") if svg else None,
+                svg_text=_save(fig, "svg", text=True) if svg_text else None,
                 png=_save(fig, "png") if png else None,
                 width_in=width,
             )
@@ -79,10 +84,13 @@ def _figure(width: float, height: float) -> Any:
     return Figure(figsize=(width, height), dpi=100, layout="constrained")
 
 
-def _save(fig: Any, fmt: str) -> bytes:
+def _save(fig: Any, fmt: str, *, text: bool = False) -> bytes:
+    import matplotlib
+
     buf = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-    fig.savefig(buf, format=fmt, dpi=PNG_DPI, metadata=metadata, facecolor="white")
+    with matplotlib.rc_context({"svg.fonttype": "none" if text else "path"}):
+        fig.savefig(buf, format=fmt, dpi=PNG_DPI, metadata=metadata, facecolor="white")
     return buf.getvalue()
 
 

@@ -22,6 +22,7 @@ from markdown_it.utils import EnvType, OptionsDict
 
 from casebook.render.charts import Chart
 from casebook.render.document import Block, ReportDocument, source_where
+from casebook.render.pdf import font_faces_css
 from casebook.render.template import ReportTemplate
 
 _CITE = re.compile(r"\[(\d{1,4})\]")
@@ -48,21 +49,22 @@ def render_html(
     primary: str,
     accent: str,
     logo: tuple[bytes, str] | None = None,
-    extra_css: str = "",
+    for_pdf: bool = False,
 ) -> str:
+    """The report's HTML; `for_pdf`: with the PDF's pinned fonts and text-as-text charts."""
     md = markdown_parser()
-    env: dict[str, Any] = {"sources": {s.number for s in doc.sources}}
+    env: dict[str, Any] = {"sources": {s.number for s in doc.sources}, "template": template}
     parts = [_cover(doc, template, company, logo, md, env), _toc(doc, template)]
     for block in doc.blocks:
         env["section"] = block.id
-        parts.append(_section(block, charts.get(block.chart or ""), template, md, env))
+        parts.append(_section(block, charts.get(block.chart or ""), md, env, for_pdf))
     css = (
         _stylesheet()
         + f"\n:root {{ --primary: {primary}; --accent: {accent}; }}\n"
         + "@page { @bottom-right { content: "
         + f"{_css_string(template.label('page'))} ' ' counter(page) ' ' "
         + f"{_css_string(template.label('page_of'))} ' ' counter(pages); }} }}\n"
-        + extra_css
+        + (font_faces_css() if for_pdf else "")
     )
     title = html.escape(doc.title)
     return (
@@ -78,11 +80,12 @@ def data_uri(data: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def figure_html(chart: Chart) -> str:
-    assert chart.svg is not None, "HTML needs the SVG of each chart"
+def figure_html(chart: Chart, *, text_svg: bool = False) -> str:
+    svg = chart.svg_text if text_svg else chart.svg
+    assert svg is not None, "HTML needs the SVG of each chart"
     return (
         f'<figure class="chart chart-{chart.key}">'
-        f'<img src="{data_uri(chart.svg, "image/svg+xml")}" alt="{html.escape(chart.alt)}" '
+        f'<img src="{data_uri(svg, "image/svg+xml")}" alt="{html.escape(chart.alt)}" '
         f'style="width: {chart.width_in:g}in">'
         f"<figcaption>{html.escape(chart.caption)}</figcaption></figure>"
     )
@@ -127,13 +130,11 @@ def _toc(doc: ReportDocument, template: ReportTemplate) -> str:
     )
 
 
-def _section(
-    block: Block, chart: Chart | None, template: ReportTemplate, md: MarkdownIt, env: dict[str, Any]
-) -> str:
+def _section(block: Block, chart: Chart | None, md: MarkdownIt, env: dict[str, Any], for_pdf: bool) -> str:
     classes = ' class="page-start"' if block.id in PAGE_START else ""
-    body = _sources_html(block, template) if block.sources else md.render(block.body, env)
+    body = _sources_html(block, env["template"]) if block.sources else md.render(block.body, env)
     if chart is not None:
-        figure = figure_html(chart)
+        figure = figure_html(chart, text_svg=for_pdf)
         body = figure + body if chart.key in CHART_FIRST else body + figure
     return (
         f'<section id="{block.anchor}"{classes}>\n<h2>{html.escape(block.heading)}</h2>\n{body}</section>'

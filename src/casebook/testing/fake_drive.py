@@ -68,7 +68,7 @@ GOOGLE_TYPES = {
 }
 SCOPE_PREFIX = "https://www.googleapis.com/auth/"
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
+GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL
 DEFAULT_FIELDS = "kind,id,name,mimeType"
 DEFAULT_LIST_FIELDS = "kind,nextPageToken,incompleteSearch,files(kind,id,name,mimeType)"
 
@@ -183,9 +183,15 @@ def make_tls_certificate(folder: Path, host: str = "127.0.0.1") -> tuple[Path, P
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, key_cert_sign=True, crl_sign=False, content_commitment=False,
-                key_encipherment=False, data_encipherment=False, key_agreement=False,
-                encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -199,7 +205,9 @@ def make_tls_certificate(folder: Path, host: str = "127.0.0.1") -> tuple[Path, P
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
         key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
         )
     )
     return cert_path, key_path
@@ -272,7 +280,11 @@ _CLAUSES: list[tuple[str, re.Pattern[str]]] = [
     (
         "app",
         re.compile(
-            r"appProperties\s+has\s*\{\s*key\s*=\s*" + _STR + r"\s+and\s+value\s*=\s*" + _STR + r"\s*\}"
+            r"appProperties\s+has\s*\{\s*key\s*=\s*"
+            + _STR
+            + r"\s+and\s+value\s*=\s*"
+            + _STR
+            + r"\s*\}"
         ),
     ),
 ]
@@ -291,7 +303,7 @@ def parse_query(q: str) -> list[tuple[str, tuple[str, ...]]]:
             match = pattern.match(rest)
             if match:
                 clauses.append((kind, match.groups()))
-                rest = rest[match.end():].strip()
+                rest = rest[match.end() :].strip()
                 break
         else:
             raise DriveHTTPError(400, "invalid", f"Invalid Value: q near {rest[:40]!r}")
@@ -299,7 +311,7 @@ def parse_query(q: str) -> list[tuple[str, tuple[str, ...]]]:
             joined = re.match(r"and\s+", rest, re.I)
             if not joined:
                 raise DriveHTTPError(400, "invalid", f"Invalid Value: q near {rest[:40]!r}")
-            rest = rest[joined.end():]
+            rest = rest[joined.end() :]
     return clauses
 
 
@@ -307,7 +319,9 @@ def _matches(item: FakeFile, clauses: list[tuple[str, tuple[str, ...]]]) -> bool
     for kind, groups in clauses:
         if kind == "parent" and _unquote(groups[0]) not in item.parents:
             return False
-        if kind == "trashed" and (item.trashed == (groups[1].lower() == "true")) != (groups[0] == "="):
+        if kind == "trashed" and (item.trashed == (groups[1].lower() == "true")) != (
+            groups[0] == "="
+        ):
             return False
         if kind == "field":
             name, op, value = groups[0], groups[1], _unquote(groups[2])
@@ -326,13 +340,16 @@ def _matches(item: FakeFile, clauses: list[tuple[str, tuple[str, ...]]]) -> bool
 class FakeDrive:
     """A Drive v3 server on 127.0.0.1 with an in-memory file tree. Use as a context manager."""
 
-    def __init__(self, *, export_limit_bytes: int = 10 * 1024 * 1024) -> None:
+    def __init__(self, *, export_limit_bytes: int = 10 * 1024 * 1024, max_page_size: int = 1000) -> None:
         self.files: dict[str, FakeFile] = {}
+        self.max_page_size = max_page_size  # Drive may return fewer items than pageSize asks
         self.requests: list[RecordedRequest] = []
         self.tokens: dict[str, frozenset[str]] = {}  # access token -> scopes
         self.token_requests: list[dict[str, Any]] = []  # JWT claims of every grant
         self.export_limit_bytes = export_limit_bytes
-        self.fail_next: list[tuple[str, str, int]] = []  # (method, path prefix, status) to fail once
+        self.fail_next: list[
+            tuple[str, str, int]
+        ] = []  # (method, path prefix, status) to fail once
         self._keys: dict[str, Any] = {}  # client_email -> RSA public key
         self._uploads: dict[str, _Upload] = {}
         self._page_tokens: dict[str, tuple[str, int]] = {}
@@ -365,7 +382,9 @@ class FakeDrive:
         return DriveEndpoint(api_url=self.api_endpoint, ca_certs=str(self.ca_file))
 
     def start(self) -> FakeDrive:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="fake-drive")
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True, name="fake-drive"
+        )
         self._thread.start()
         return self
 
@@ -390,7 +409,9 @@ class FakeDrive:
         """Write a service-account JSON with a fresh RSA key whose token_uri is this server."""
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
         ).decode()
         self._keys[email] = key.public_key()
         info = {
@@ -418,8 +439,12 @@ class FakeDrive:
             self.files[item.id] = item
         return item.id
 
-    def add_folder(self, name: str, parent: str | None = None, *, drive_id: str | None = None) -> str:
-        return self._add(FakeFile(self._new_id(), name, FOLDER, [parent] if parent else [], driveId=drive_id))
+    def add_folder(
+        self, name: str, parent: str | None = None, *, drive_id: str | None = None
+    ) -> str:
+        return self._add(
+            FakeFile(self._new_id(), name, FOLDER, [parent] if parent else [], driveId=drive_id)
+        )
 
     def add_shared_drive(self, name: str) -> str:
         """A shared drive's root: a folder whose id is the drive id."""
@@ -439,8 +464,14 @@ class FakeDrive:
     ) -> str:
         return self._add(
             FakeFile(
-                self._new_id(), name, mime_type, [parent] if parent else [], data=data,
-                trashed=trashed, appProperties=dict(app_properties or {}), driveId=drive_id,
+                self._new_id(),
+                name,
+                mime_type,
+                [parent] if parent else [],
+                data=data,
+                trashed=trashed,
+                appProperties=dict(app_properties or {}),
+                driveId=drive_id,
             )
         )
 
@@ -461,16 +492,26 @@ class FakeDrive:
         if isinstance(export, bytes) and mime in EXPORTS:
             exports = {EXPORTS[mime][0]: export}
         return self._add(
-            FakeFile(self._new_id(), name, mime, [parent] if parent else [], exports=exports, driveId=drive_id)
+            FakeFile(
+                self._new_id(),
+                name,
+                mime,
+                [parent] if parent else [],
+                exports=exports,
+                driveId=drive_id,
+            )
         )
 
     def add_shortcut(self, name: str, parent: str, target_id: str) -> str:
-        return self._add(FakeFile(self._new_id(), name, SHORTCUT, [parent], shortcut_target=target_id))
+        return self._add(
+            FakeFile(self._new_id(), name, SHORTCUT, [parent], shortcut_target=target_id)
+        )
 
     def children(self, folder_id: str, *, include_trashed: bool = False) -> list[FakeFile]:
         with self._lock:
             return [
-                f for f in self.files.values()
+                f
+                for f in self.files.values()
                 if folder_id in f.parents and (include_trashed or not f.trashed)
             ]
 
@@ -478,7 +519,9 @@ class FakeDrive:
         return f"https://drive.google.com/drive/folders/{folder_id}"
 
     def count(self, method: str, path_prefix: str) -> int:
-        return sum(1 for r in self.requests if r.method == method and r.path.startswith(path_prefix))
+        return sum(
+            1 for r in self.requests if r.method == method and r.path.startswith(path_prefix)
+        )
 
     # -- request handling ------------------------------------------------------------------
 
@@ -497,8 +540,10 @@ class FakeDrive:
             raise _OAuthError("invalid_grant", "Invalid JWT Signature.")
         try:
             key.verify(
-                _b64url_decode(signature_b64), f"{header_b64}.{payload_b64}".encode(),
-                padding.PKCS1v15(), hashes.SHA256(),
+                _b64url_decode(signature_b64),
+                f"{header_b64}.{payload_b64}".encode(),
+                padding.PKCS1v15(),
+                hashes.SHA256(),
             )
         except Exception:
             raise _OAuthError("invalid_grant", "Invalid JWT Signature.") from None
@@ -522,7 +567,9 @@ class FakeDrive:
         token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
         scopes = self.tokens.get(token)
         if scopes is None:
-            raise DriveHTTPError(401, "authError", "Request had invalid authentication credentials.")
+            raise DriveHTTPError(
+                401, "authError", "Request had invalid authentication credentials."
+            )
         return scopes
 
     @staticmethod
@@ -534,53 +581,90 @@ class FakeDrive:
     @staticmethod
     def _require_write(scopes: frozenset[str]) -> None:
         if not scopes & {SCOPE_PREFIX + "drive", SCOPE_PREFIX + "drive.file"}:
-            raise DriveHTTPError(403, "insufficientPermissions", "Insufficient Permission: Request had insufficient authentication scopes.")
+            raise DriveHTTPError(
+                403,
+                "insufficientPermissions",
+                "Insufficient Permission: Request had insufficient authentication scopes.",
+            )
 
-    def _visible(self, item: FakeFile | None, query: dict[str, str], scopes: frozenset[str]) -> FakeFile:
-        if item is None or not self._can_read(scopes, item) or (
-            item.driveId and query.get("supportsAllDrives") != "true"
+    def _visible(
+        self,
+        item: FakeFile | None,
+        query: dict[str, str],
+        scopes: frozenset[str],
+        *,
+        all_drives: bool = False,
+    ) -> FakeFile:
+        if (
+            item is None
+            or not self._can_read(scopes, item)
+            or (item.driveId and not all_drives and query.get("supportsAllDrives") != "true")
         ):
             raise DriveHTTPError(404, "notFound", "File not found.")
         return item
 
-    def _get(self, file_id: str, query: dict[str, str], scopes: frozenset[str]) -> tuple[dict[str, Any] | bytes, str]:
+    def _get(
+        self, file_id: str, query: dict[str, str], scopes: frozenset[str]
+    ) -> tuple[dict[str, Any] | bytes, str]:
         with self._lock:
             item = self._visible(self.files.get(file_id), query, scopes)
             if query.get("alt") == "media":
                 if item.data is None:
                     raise DriveHTTPError(
-                        403, "fileNotDownloadable",
-                        "Only files with binary content can be downloaded. Use Export with Docs Editors files.",
+                        403,
+                        "fileNotDownloadable",
+                        "Only files with binary content can be downloaded. "
+                        "Use Export with Docs Editors files.",
                     )
                 return item.data, item.mimeType
             resource = item.resource(self.files)
-        return _select(resource, _parse_fields(query.get("fields") or DEFAULT_FIELDS)), "application/json"
+        return _select(
+            resource, _parse_fields(query.get("fields") or DEFAULT_FIELDS)
+        ), "application/json"
 
-    def _export(self, file_id: str, query: dict[str, str], scopes: frozenset[str]) -> tuple[bytes, str]:
+    def _export(
+        self, file_id: str, query: dict[str, str], scopes: frozenset[str]
+    ) -> tuple[bytes, str]:
         with self._lock:
-            item = self._visible(self.files.get(file_id), query, scopes)
+            # files.export has no supportsAllDrives parameter: it serves shared drives as they are
+            item = self._visible(self.files.get(file_id), query, scopes, all_drives=True)
             mime = query.get("mimeType", "")
             if not item.mimeType.startswith("application/vnd.google-apps."):
-                raise DriveHTTPError(403, "fileNotExportable", "Export only supports Docs Editors files.")
+                raise DriveHTTPError(
+                    403, "fileNotExportable", "Export only supports Docs Editors files."
+                )
             if mime not in item.exports:
-                raise DriveHTTPError(400, "badRequest", f"The requested conversion is not supported: {mime}")
+                raise DriveHTTPError(
+                    400, "badRequest", f"The requested conversion is not supported: {mime}"
+                )
             data = item.exports[mime]
         if len(data) > self.export_limit_bytes:
-            raise DriveHTTPError(403, "exportSizeLimitExceeded", "This file is too large to be exported.")
+            raise DriveHTTPError(
+                403, "exportSizeLimitExceeded", "This file is too large to be exported."
+            )
         return data, mime
 
-    def _list(self, query: dict[str, str], scopes: frozenset[str]) -> dict[str, Any]:
+    def _list(self, query: dict[str, str], scopes: frozenset[str]) -> Any:
         q = query.get("q", "")
         clauses = parse_query(q) if q else []
         size = int(query.get("pageSize") or 100)
         if not 1 <= size <= 1000:
             raise DriveHTTPError(400, "invalid", "Invalid Value: pageSize")
-        all_drives = query.get("supportsAllDrives") == "true" and query.get("includeItemsFromAllDrives") == "true"
+        all_drives = (
+            query.get("supportsAllDrives") == "true"
+            and query.get("includeItemsFromAllDrives") == "true"
+        )
         corpora = query.get("corpora", "user")
         if corpora == "drive" and not (query.get("driveId") and all_drives):
-            raise DriveHTTPError(400, "invalid", "The driveId parameter must be specified with corpora=drive "
-                                 "and includeItemsFromAllDrives=true.")
-        signature = hashlib.sha256(json.dumps([q, corpora, query.get("driveId")]).encode()).hexdigest()
+            raise DriveHTTPError(
+                400,
+                "invalid",
+                "The driveId parameter must be specified with corpora=drive "
+                "and includeItemsFromAllDrives=true.",
+            )
+        signature = hashlib.sha256(
+            json.dumps([q, corpora, query.get("driveId")]).encode()
+        ).hexdigest()
         start = 0
         if query.get("pageToken"):
             saved = self._page_tokens.get(query["pageToken"])
@@ -589,12 +673,15 @@ class FakeDrive:
             start = saved[1]
         with self._lock:
             found = [
-                f for f in self.files.values()
-                if _matches(f, clauses) and self._can_read(scopes, f)
+                f
+                for f in self.files.values()
+                if _matches(f, clauses)
+                and self._can_read(scopes, f)
                 and (not f.driveId or all_drives)
                 and (corpora != "drive" or f.driveId == query.get("driveId"))
             ]
-            page = found[start:start + size]
+            size = min(size, self.max_page_size)
+            page = found[start : start + size]
             result: dict[str, Any] = {
                 "kind": "drive#fileList",
                 "incompleteSearch": False,
@@ -604,10 +691,11 @@ class FakeDrive:
                 token = secrets.token_urlsafe(12)
                 self._page_tokens[token] = (signature, start + size)
                 result["nextPageToken"] = token
-        return _select(result, _parse_fields(query.get("fields") or DEFAULT_LIST_FIELDS))  # type: ignore[no-any-return]
+        return _select(result, _parse_fields(query.get("fields") or DEFAULT_LIST_FIELDS))
 
-    def _create(self, metadata: dict[str, Any], data: bytes | None, mime: str | None,
-                scopes: frozenset[str]) -> FakeFile:
+    def _create(
+        self, metadata: dict[str, Any], data: bytes | None, mime: str | None, scopes: frozenset[str]
+    ) -> FakeFile:
         self._require_write(scopes)
         parents = list(metadata.get("parents") or [])
         with self._lock:
@@ -617,17 +705,28 @@ class FakeDrive:
                     raise DriveHTTPError(404, "notFound", f"File not found: {parent}.")
             drive_id = next((self.files[p].driveId for p in parents if self.files[p].driveId), None)
             item = FakeFile(
-                self._new_id(), str(metadata.get("name") or "Untitled"),
-                str(metadata.get("mimeType") or mime or "application/octet-stream"), parents,
-                data=data if data is not None else (None if metadata.get("mimeType") == FOLDER else b""),
-                appProperties=dict(metadata.get("appProperties") or {}), driveId=drive_id,
+                self._new_id(),
+                str(metadata.get("name") or "Untitled"),
+                str(metadata.get("mimeType") or mime or "application/octet-stream"),
+                parents,
+                data=data
+                if data is not None
+                else (None if metadata.get("mimeType") == FOLDER else b""),
+                appProperties=dict(metadata.get("appProperties") or {}),
+                driveId=drive_id,
                 created_by_app=True,
             )
             self.files[item.id] = item
         return item
 
-    def _update(self, file_id: str, metadata: dict[str, Any], data: bytes | None,
-                query: dict[str, str], scopes: frozenset[str]) -> FakeFile:
+    def _update(
+        self,
+        file_id: str,
+        metadata: dict[str, Any],
+        data: bytes | None,
+        query: dict[str, str],
+        scopes: frozenset[str],
+    ) -> FakeFile:
         self._require_write(scopes)
         with self._lock:
             item = self._visible(self.files.get(file_id), query, scopes)
@@ -642,8 +741,14 @@ class FakeDrive:
             item.modifiedTime = _now()
         return item
 
-    def _start_upload(self, file_id: str | None, query: dict[str, str], headers: dict[str, str],
-                      body: bytes, scopes: frozenset[str]) -> str:
+    def _start_upload(
+        self,
+        file_id: str | None,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: bytes,
+        scopes: frozenset[str],
+    ) -> str:
         self._require_write(scopes)
         metadata = json.loads(body) if body else {}
         total = headers.get("x-upload-content-length")
@@ -652,13 +757,19 @@ class FakeDrive:
             if file_id is not None:
                 self._visible(self.files.get(file_id), query, scopes)
             self._uploads[upload_id] = _Upload(
-                metadata=metadata, mime_type=headers.get("x-upload-content-type", "application/octet-stream"),
-                total=int(total) if total else None, query=query, token_scopes=scopes, file_id=file_id,
+                metadata=metadata,
+                mime_type=headers.get("x-upload-content-type", "application/octet-stream"),
+                total=int(total) if total else None,
+                query=query,
+                token_scopes=scopes,
+                file_id=file_id,
             )
         path = "/upload/drive/v3/files" + (f"/{file_id}" if file_id else "")
         return f"{self.base_url}{path}?uploadType=resumable&upload_id={upload_id}"
 
-    def _put_chunk(self, upload_id: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], Any]:
+    def _put_chunk(
+        self, upload_id: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], Any]:
         with self._lock:
             upload = self._uploads.get(upload_id)
             if upload is None:
@@ -673,7 +784,9 @@ class FakeDrive:
             if match and match.group(1) is not None:
                 first, last = int(match.group(1)), int(match.group(2))
                 if first > len(upload.received) or last - first + 1 != len(body):
-                    raise DriveHTTPError(400, "badContent", "Content-Range does not match the bytes received")
+                    raise DriveHTTPError(
+                        400, "badContent", "Content-Range does not match the bytes received"
+                    )
                 del upload.received[first:]
                 upload.received.extend(body)
             elif not content_range:  # a single PUT with the whole body
@@ -686,7 +799,9 @@ class FakeDrive:
             del self._uploads[upload_id]
         data = bytes(upload.received)
         if upload.file_id is not None:
-            item = self._update(upload.file_id, upload.metadata, data, upload.query, upload.token_scopes)
+            item = self._update(
+                upload.file_id, upload.metadata, data, upload.query, upload.token_scopes
+            )
         else:
             item = self._create(upload.metadata, data, upload.mime_type, upload.token_scopes)
         fields = _parse_fields(upload.query.get("fields") or DEFAULT_FIELDS)
@@ -729,11 +844,15 @@ def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, Any], by
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], drive: FakeDrive) -> None:
+    def __init__(
+        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], drive: FakeDrive
+    ) -> None:
         super().__init__(address, handler)
         self.drive = drive
 
-    def handle_error(self, request: Any, client_address: Any) -> None:  # quiet on dropped TLS clients
+    def handle_error(
+        self, request: Any, client_address: Any
+    ) -> None:  # quiet on dropped TLS clients
         return
 
 
@@ -749,7 +868,9 @@ class _Handler(BaseHTTPRequestHandler):
         # headers and body go out as separate writes: without this, delayed ACKs cost 40 ms a call
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def _reply(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+    def _reply(
+        self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         for name, value in (headers or {}).items():
@@ -762,8 +883,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(status, json.dumps(value).encode(), "application/json; charset=UTF-8", headers)
 
     def _error(self, status: int, reason: str, message: str) -> None:
-        self._json(status, {"error": {"code": status, "message": message,
-                                      "errors": [{"domain": "global", "reason": reason, "message": message}]}})
+        self._json(
+            status,
+            {
+                "error": {
+                    "code": status,
+                    "message": message,
+                    "errors": [{"domain": "global", "reason": reason, "message": message}],
+                }
+            },
+        )
 
     def do_GET(self) -> None:
         self._dispatch("GET")
@@ -805,7 +934,9 @@ class _Handler(BaseHTTPRequestHandler):
         except (ValueError, KeyError) as exc:
             self._error(400, "badRequest", f"Bad request: {exc}")
 
-    def _route(self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes) -> None:
+    def _route(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> None:
         drive = self.server.drive
         if path == "/token" and method == "POST":
             form = {k: v[-1] for k, v in parse_qs(body.decode()).items()}
@@ -828,10 +959,22 @@ class _Handler(BaseHTTPRequestHandler):
                 self._reply(200, data, mime)
             elif method == "POST" and not rest:
                 item = drive._create(json.loads(body or b"{}"), None, None, scopes)
-                self._json(200, _select(item.resource(drive.files), _parse_fields(query.get("fields") or DEFAULT_FIELDS)))
+                self._json(
+                    200,
+                    _select(
+                        item.resource(drive.files),
+                        _parse_fields(query.get("fields") or DEFAULT_FIELDS),
+                    ),
+                )
             elif method == "PATCH" and len(rest) == 1:
                 item = drive._update(rest[0], json.loads(body or b"{}"), None, query, scopes)
-                self._json(200, _select(item.resource(drive.files), _parse_fields(query.get("fields") or DEFAULT_FIELDS)))
+                self._json(
+                    200,
+                    _select(
+                        item.resource(drive.files),
+                        _parse_fields(query.get("fields") or DEFAULT_FIELDS),
+                    ),
+                )
             else:
                 raise DriveHTTPError(404, "notFound", f"No route {method} {path}")
             return
@@ -851,10 +994,22 @@ class _Handler(BaseHTTPRequestHandler):
         if first >= len(data):
             self._reply(416, b"", mime, {"Content-Range": f"bytes */{len(data)}"})
             return
-        self._reply(206, data[first:last + 1], mime, {"Content-Range": f"bytes {first}-{last}/{len(data)}"})
+        self._reply(
+            206,
+            data[first : last + 1],
+            mime,
+            {"Content-Range": f"bytes {first}-{last}/{len(data)}"},
+        )
 
-    def _upload(self, method: str, file_id: str | None, query: dict[str, str], headers: dict[str, str],
-                body: bytes, scopes: frozenset[str]) -> None:
+    def _upload(
+        self,
+        method: str,
+        file_id: str | None,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: bytes,
+        scopes: frozenset[str],
+    ) -> None:
         drive = self.server.drive
         upload_type = query.get("uploadType", "")
         fields = _parse_fields(query.get("fields") or DEFAULT_FIELDS)
@@ -873,11 +1028,17 @@ class _Handler(BaseHTTPRequestHandler):
             if upload_type == "multipart":
                 metadata, data, mime = _parse_multipart(headers.get("content-type", ""), body)
             else:
-                metadata, data, mime = {}, body, headers.get("content-type", "application/octet-stream")
+                metadata, data, mime = (
+                    {},
+                    body,
+                    headers.get("content-type", "application/octet-stream"),
+                )
             if file_id is None:
                 item = drive._create(metadata, data, mime, scopes)
             else:
                 item = drive._update(file_id, metadata, data, query, scopes)
             self._json(200, _select(item.resource(drive.files), fields))
             return
-        raise DriveHTTPError(400, "badRequest", f"Unsupported upload {method} uploadType={upload_type!r}")
+        raise DriveHTTPError(
+            400, "badRequest", f"Unsupported upload {method} uploadType={upload_type!r}"
+        )

@@ -1,0 +1,257 @@
+"""Where a run's final files go: the destinations, their outcomes and the settings they use.
+
+A destination is written `kind:target` in settings and submissions:
+
+    folder                       the configured folder (CASEBOOK_DELIVER_FOLDER)
+    folder:<path>                a local folder (from a submission: a sub-folder of the above)
+    drive  |  drive:<folder link>  |  <a Drive folder link>
+    s3     |  s3://bucket/prefix    (from a submission: only under CASEBOOK_DELIVER_S3_ALLOWED)
+    callback  |  callback:<url>     a Standard Webhooks-signed POST when the run ends
+
+or as a mapping such as {"kind": "s3", "url": "s3://bucket/prefix"}.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, field_validator
+
+from casebook.drive import WRITE_SCOPE, DriveEndpoint, parse_drive_link
+from casebook.errors import ConfigError, InputError
+
+Kind = Literal["folder", "drive", "s3", "callback"]
+
+
+class FolderTarget(BaseModel):
+    kind: Literal["folder"] = "folder"
+    path: str = Field(min_length=1)
+
+    @property
+    def label(self) -> str:
+        return f"folder:{Path(self.path).expanduser().resolve()}"
+
+
+class DriveTarget(BaseModel):
+    kind: Literal["drive"] = "drive"
+    folder: str = Field(description="Link of the Drive folder to upload into")
+
+    @field_validator("folder")
+    @classmethod
+    def _drive_folder(cls, value: str) -> str:
+        kind, _ = parse_drive_link(value)
+        if kind == "file":
+            raise ValueError("is a file link: give the link of a Drive folder")
+        return value
+
+    @property
+    def label(self) -> str:
+        return f"drive:{parse_drive_link(self.folder)[1]}"
+
+
+class S3Target(BaseModel):
+    kind: Literal["s3"] = "s3"
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def _s3_url(cls, value: str) -> str:
+        bucket = value.removeprefix("s3://").split("/", 1)[0]
+        if not value.startswith("s3://") or not bucket:
+            raise ValueError("must be s3://bucket or s3://bucket/prefix")
+        return value.rstrip("/")
+
+    @property
+    def label(self) -> str:
+        return self.url
+
+
+class CallbackTarget(BaseModel):
+    kind: Literal["callback"] = "callback"
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def _callback_url(cls, value: str) -> str:
+        from casebook.deliver.callback import CallbackRefused, check_url
+
+        try:  # the address rules are applied again, in full, when sending
+            check_url(value, allow_private=True)
+        except CallbackRefused as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @property
+    def label(self) -> str:
+        from casebook.deliver.callback import redact_url
+
+        return f"callback:{redact_url(self.url)}"
+
+
+Destination = Annotated[
+    FolderTarget | DriveTarget | S3Target | CallbackTarget, Field(discriminator="kind")
+]
+_ADAPTER: TypeAdapter[Destination] = TypeAdapter(Destination)
+
+
+class DeliveryOutcome(BaseModel):
+    """What happened at one destination; the caller records it in the run manifest."""
+
+    destination: (
+        str  # the destination's label: a path, a folder id, an s3 URL, a URL without its query
+    )
+    kind: Kind
+    status: Literal["done", "failed"]
+    links: list[str] = Field(default_factory=list)
+    error: str | None = None
+    attempts: int = 1
+    at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    """Everything delivery needs from settings; `from_settings` reads casebook's Settings."""
+
+    folder: Path = Path("reports")
+    drive_folder: str | None = None
+    drive_credentials_file: Path | None = None
+    drive_scope: str = WRITE_SCOPE
+    drive_endpoint: DriveEndpoint | None = None
+    s3_url: str | None = None
+    s3_allowed: tuple[str, ...] = ()  # prefixes a submission may name
+    s3_storage_options: dict[str, Any] = field(default_factory=dict)
+    callback_url: str | None = None
+    callback_secret: str | None = None
+    callback_allow_private: bool = False
+    callback_timeout_s: float = 10.0
+    callback_attempts: int = 5
+    callback_backoff_s: float = 1.0
+    callback_max_backoff_s: float = 60.0
+    callback_ca_certs: str | None = None  # trust this CA bundle for https callbacks (tests)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> DeliveryConfig:
+        """Built from Settings; a field Settings does not have yet keeps its default here."""
+
+        def get(name: str, default: Any = None) -> Any:
+            value = getattr(settings, name, default)
+            return value.get_secret_value() if hasattr(value, "get_secret_value") else value
+
+        defaults = cls()
+        scope = get("drive_upload_scope", "drive.file")
+        return cls(
+            folder=Path(get("deliver_folder", defaults.folder)),
+            drive_folder=get("deliver_drive_folder"),
+            drive_credentials_file=get("drive_credentials_file"),
+            drive_scope=f"https://www.googleapis.com/auth/{scope}",
+            s3_url=get("deliver_s3_url"),
+            s3_allowed=tuple(get("deliver_s3_allowed", ()) or ()),
+            callback_url=get("callback_url"),
+            callback_secret=get("callback_secret"),
+            callback_allow_private=bool(get("callback_allow_private", False)),
+            callback_timeout_s=float(get("callback_timeout_s", defaults.callback_timeout_s)),
+            callback_attempts=int(get("callback_attempts", defaults.callback_attempts)),
+            callback_backoff_s=float(get("callback_backoff_s", defaults.callback_backoff_s)),
+        )
+
+
+def parse_destinations(
+    items: Iterable[str | dict[str, Any]], config: DeliveryConfig, *, untrusted: bool = False
+) -> list[Destination]:
+    """Destinations from settings or a submission; duplicates (same label) are dropped.
+
+    `untrusted` is for a submission's list: local folders must lie inside the configured
+    folder and S3 prefixes under an allowed one. Raises InputError (untrusted) or
+    ConfigError (settings) naming the bad entry.
+    """
+    error = InputError if untrusted else ConfigError
+    found: dict[str, Destination] = {}
+    for item in items:
+        try:
+            destination = _parse_one(item, config, untrusted=untrusted)
+        except (ValueError, InputError) as exc:
+            message = _validation_message(exc) if isinstance(exc, ValidationError) else str(exc)
+            raise error(f"delivery destination {_shown(item)}: {message}") from None
+        found.setdefault(destination.label, destination)
+    return list(found.values())
+
+
+def _parse_one(
+    item: str | dict[str, Any], config: DeliveryConfig, *, untrusted: bool
+) -> Destination:
+    if isinstance(item, dict):
+        destination = _ADAPTER.validate_python(item)
+    else:
+        destination = _from_text(item.strip(), config)
+    if untrusted:
+        destination = _confine(destination, config)
+    return destination
+
+
+def _from_text(text: str, config: DeliveryConfig) -> Destination:
+    kind, sep, target = text.partition(":")
+    if text.startswith("s3://"):
+        return S3Target(url=text)
+    if text.startswith(("https://drive.google.com/", "https://docs.google.com/")):
+        return DriveTarget(folder=text)
+    if sep and kind in ("folder", "drive", "s3", "callback") and not target.strip():
+        raise ValueError(f"nothing after '{kind}:'")
+    if kind == "folder":
+        return FolderTarget(path=target.strip() if sep else str(config.folder))
+    if kind == "drive":
+        link = target.strip() if sep else config.drive_folder
+        if not link:
+            raise ValueError(
+                "no Drive folder: write drive:<folder link> or set CASEBOOK_DELIVER_DRIVE_FOLDER"
+            )
+        return DriveTarget(folder=link)
+    if kind == "s3" and not sep:
+        if not config.s3_url:
+            raise ValueError(
+                "no S3 prefix: write s3://bucket/prefix or set CASEBOOK_DELIVER_S3_URL"
+            )
+        return S3Target(url=config.s3_url)
+    if kind == "callback":
+        url = target.strip() if sep else config.callback_url
+        if not url:
+            raise ValueError("no URL: write callback:https://… or set CASEBOOK_CALLBACK_URL")
+        return CallbackTarget(url=url)
+    raise ValueError("unknown kind: use folder, drive, s3://bucket/prefix or callback:<url>")
+
+
+def _confine(destination: Destination, config: DeliveryConfig) -> Destination:
+    if isinstance(destination, FolderTarget):
+        root = config.folder.expanduser().resolve()
+        given = PurePosixPath(destination.path.replace("\\", "/"))
+        if Path(destination.path).expanduser().resolve() == root:
+            return destination
+        if given.is_absolute() or any(p in ("..", "") for p in given.parts) or not given.parts:
+            raise InputError(
+                "a submission may only name a sub-folder of the delivery folder (no '..', "
+                "not absolute)"
+            )
+        return FolderTarget(path=str(root.joinpath(*given.parts)))
+    if isinstance(destination, S3Target):
+        allowed = [a.rstrip("/") for a in config.s3_allowed]
+        if not any(destination.url == a or destination.url.startswith(a + "/") for a in allowed):
+            raise InputError("this S3 prefix is not among CASEBOOK_DELIVER_S3_ALLOWED")
+    return destination
+
+
+def _validation_message(exc: ValidationError) -> str:
+    return "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors(include_url=False))
+
+
+def _shown(item: str | dict[str, Any]) -> str:
+    from casebook.deliver.callback import redact_url
+
+    text = (
+        item
+        if isinstance(item, str)
+        else str(item.get("url") or item.get("path") or item.get("folder") or item)
+    )
+    return repr(redact_url(text) if "://" in text else text)[:160]

@@ -1,0 +1,46 @@
+"""The folder destination: copy the final files into `<folder>/<company_slug>/`.
+
+Each file is written to a temp name and renamed over the target; a file whose content is
+already there is left alone, so a second delivery of the same run changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import uuid
+from pathlib import Path
+
+from casebook.deliver.base import DeliveryOutcome, FolderTarget
+from casebook.storage import safe_filename
+
+
+async def deliver_folder(
+    target: FolderTarget, files: dict[str, bytes], *, company_slug: str
+) -> DeliveryOutcome:
+    links = await asyncio.to_thread(copy_files, Path(target.path), files, company_slug)
+    return DeliveryOutcome(destination=target.label, kind="folder", status="done", links=links)
+
+
+def copy_files(root: Path, files: dict[str, bytes], company_slug: str) -> list[str]:
+    folder = root.expanduser().resolve() / safe_filename(company_slug)
+    folder.mkdir(parents=True, exist_ok=True)
+    links = []
+    for name, data in files.items():
+        target = folder / safe_filename(name)
+        if not (
+            target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data
+        ):
+            tmp = folder / f".tmp-{uuid.uuid4().hex}"
+            try:
+                with open(tmp, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, target)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+        links.append(target.as_uri())
+    return links
