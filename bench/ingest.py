@@ -33,6 +33,7 @@ import json
 import os
 import pstats
 import random
+import re
 import resource
 import shutil
 import statistics
@@ -42,11 +43,13 @@ import tempfile
 import textwrap
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 TARGET_PDF_PAGES_PER_S = 300.0
 TARGET_SEARCH_P50_MS = 10.0
+SEARCH_PASSES = 3  # every query is timed this often; "best" is each query's fastest pass
 SEED = 20251125
 COMPANY = "Bench Co"
 
@@ -100,9 +103,51 @@ VERBS = _words("""improved declined increased reduced doubled halved stabilised 
 MONTHS = _words("""January February March April May June July August September October November
     December""")
 _LETTERS = "ABCDEFGHKLMNPRSTVW"
-_STATES = ["manual", "slow", "fragmented", "stable", "costly"]
 _SYLLABLES = _words("""al ber cor dan el fen gar hol is jan kor lin mar nor ost pel quin ros sten
     tor ul ven wes yar zel""")
+
+
+# Sentence frames: {T} a topic term, {S} site, {P} person, {C} company, {K} case code, {V} verb,
+# {M} month, {Y} year, {N} number; any other slot is a word from SYNONYMS, so no frame word
+# ends up in every passage.
+FRAMES = [
+    "In {M} {Y} the {T} {T} at {S} {V} by {N}% to {N} {T}s.",
+    "{P} ({T} {ROLE}) {SAID} the {T} {PROC} is {STATE} and {V} {T} for {C}.",
+    "{REF} {K}: a {T} {T} with {C} was {V} after {N} {UNIT}.",
+    "The {T} {MONEY} of EUR {N} {SCALE} {COVERS} {T}, {T} and {T} in {S} and {S}.",
+    "{S} {REPORTED} {N} {T}s against a {GOAL} of {N}.",
+    "Most {T} {ISSUE}s come from {T} and {T}, according to {P}.",
+    "{C} {ASKED} for {T} {T} by {M}.",
+    "A {T} {PROJ} {STARTED} in {M} {Y} and {V} {T} at {S}.",
+    "We {PLAN} to {ACT} {T} {T} before {Y}.",
+    "Without {T}, the {T} {TEAM} {SPENDS} {N} hours a week on {T}.",
+    "{P} {SAID} that {T} is still {STATE} at {S}.",
+]
+SYNONYMS = {
+    key: _words(text)
+    for key, text in {
+        "ROLE": "lead manager owner coordinator specialist director analyst supervisor",
+        "SAID": "said noted explained stressed reported argued mentioned confirmed",
+        "PROC": "process workflow procedure routine practice approach",
+        "STATE": "manual slow fragmented stable costly error-prone reliable outdated improving",
+        "REF": "Case Ticket Claim Order Incident Request Finding Action",
+        "UNIT": "days weeks hours months",
+        "MONEY": "budget spend allocation cost investment forecast",
+        "SCALE": "million thousand",
+        "COVERS": "covers funds includes supports",
+        "REPORTED": "reported recorded logged handled processed counted",
+        "GOAL": "target plan forecast benchmark budget",
+        "ISSUE": "problem delay error complaint exception deviation escalation",
+        "ASKED": "asked requested pushed pressed",
+        "PROJ": "project pilot programme trial initiative rollout",
+        "STARTED": "started began resumed stalled ended",
+        "PLAN": "plan intend expect want hope aim",
+        "ACT": "automate digitise outsource centralise consolidate renegotiate audit replace",
+        "TEAM": "team department desk unit group office",
+        "SPENDS": "spends loses needs uses wastes",
+    }.items()
+}
+_SLOT = re.compile(r"\{(\w+)\}")
 
 
 def _names(rng: random.Random, n: int, parts: int) -> list[str]:
@@ -155,38 +200,35 @@ class Vocabulary:
         return self.zipf(self.topics[self.rng.choice(list(self.topics)) if other else topic])
 
     def sentence(self, topic: str) -> str:
+        """A report-like sentence from a frame, or (often) a free run of topic and filler words."""
         r = self.rng
-        kind = r.randrange(6)
-        if kind == 0:
-            return (
-                f"In {r.choice(MONTHS)} {r.randint(2019, 2026)} the {self.term(topic)} "
-                f"{self.term(topic)} at {r.choice(self.sites)} {r.choice(VERBS)} by "
-                f"{r.randint(1, 40)}.{r.randint(0, 9)}% to {r.randint(10, 99_999):,} "
-                f"{self.term(topic)}s."
-            )
-        if kind == 1:
-            return (
-                f"{r.choice(self.people)} ({self.term(topic)} lead) said the {self.term(topic)} "
-                f"process is {r.choice(FILLER)} {r.choice(_STATES)} "
-                f"and {r.choice(VERBS)} {self.term(topic)} for {r.choice(self.companies)}."
-            )
-        if kind == 2:
-            return (
-                f"Case {r.choice(self.codes)}: a {self.term(topic)} {self.term(topic)} with "
-                f"{r.choice(self.companies)} was {r.choice(VERBS)} after {r.randint(2, 90)} days."
-            )
-        if kind == 3:
-            return (
-                f"The {self.term(topic)} budget of EUR {r.randint(1, 90)}.{r.randint(0, 9)} "
-                "million "
-                f"covers {self.term(topic)}, {self.term(topic)} and {self.term(topic)} in "
-                f"{r.choice(self.sites)} and {r.choice(self.sites)}."
-            )
-        words = [
-            self.term(topic) if r.random() < 0.55 else r.choice(FILLER)
-            for _ in range(r.randint(9, 22))
-        ]
-        return " ".join(words).capitalize() + "."
+        if r.random() < 0.45:
+            words = [
+                self.term(topic) if r.random() < 0.55 else r.choice(FILLER)
+                for _ in range(r.randint(9, 22))
+            ]
+            return " ".join(words).capitalize() + "."
+        slots: dict[str, Callable[[], str]] = {
+            "T": lambda: self.term(topic),
+            "S": lambda: r.choice(self.sites),
+            "P": lambda: r.choice(self.people),
+            "C": lambda: r.choice(self.companies),
+            "K": lambda: r.choice(self.codes),
+            "V": lambda: r.choice(VERBS),
+            "M": lambda: r.choice(MONTHS),
+            "Y": lambda: str(r.randint(2019, 2026)),
+            "N": lambda: r.choice(
+                [
+                    str(r.randint(2, 99)),
+                    f"{r.randint(100, 99_999):,}",
+                    f"{r.randint(1, 40)}.{r.randint(0, 9)}",
+                ]
+            ),
+        }
+        frame = r.choice(FRAMES)
+        return _SLOT.sub(
+            lambda m: slots[m[1]]() if m[1] in slots else r.choice(SYNONYMS[m[1]]), frame
+        )
 
     def paragraph(self, topic: str, sentences: tuple[int, int] = (3, 7)) -> str:
         return " ".join(self.sentence(topic) for _ in range(self.rng.randint(*sentences)))
@@ -541,28 +583,42 @@ def _search(work: Path, plan: dict[str, Any]) -> dict[str, Any]:
         for q in qs:  # warm the page cache and SQLite's
             index.search(q, k=5)
         for k in (5, 24):
-            times: list[float] = []
+            passes: list[list[float]] = []
             empty: list[str] = []
-            for q in qs:
-                start = time.perf_counter()
-                hits = index.search(q, k=k)
-                times.append((time.perf_counter() - start) * 1000)
-                if not hits:
-                    empty.append(q)
-            times.sort()
+            for _ in range(SEARCH_PASSES):
+                times = []
+                for q in qs:
+                    start = time.perf_counter()
+                    hits = index.search(q, k=k)
+                    times.append((time.perf_counter() - start) * 1000)
+                    if not hits and not passes:
+                        empty.append(q)
+                passes.append(times)
             out[f"search_k{k}"] = {
-                "n": len(times),
-                "p50_ms": statistics.median(times),
-                "p90_ms": times[int(0.90 * (len(times) - 1))],
-                "p99_ms": times[int(0.99 * (len(times) - 1))],
-                "max_ms": times[-1],
-                "mean_ms": statistics.fmean(times),
+                "n": len(qs),
+                "first_pass": _percentiles(passes[0]),
+                "best_of_passes": _percentiles([min(t) for t in zip(*passes, strict=True)]),
                 "no_hits": len(empty),
                 "no_hit_examples": empty[:5],
             }
         slow = sorted(qs, key=lambda q: _time_one(index, q))[-3:]
         out["slowest_queries"] = slow
     return out
+
+
+def _percentiles(times: list[float]) -> dict[str, float]:
+    ordered = sorted(times)
+
+    def at(q: float) -> float:
+        return ordered[round(q * (len(ordered) - 1))]
+
+    return {
+        "p50_ms": statistics.median(ordered),
+        "p90_ms": at(0.90),
+        "p99_ms": at(0.99),
+        "max_ms": ordered[-1],
+        "mean_ms": statistics.fmean(ordered),
+    }
 
 
 def _time_one(index: Any, query: str) -> float:
@@ -658,20 +714,24 @@ def print_report(
     g = search["grow"]
     for k in (5, 24):
         s = search[f"search_k{k}"]
-        target = (
-            f"<= {TARGET_SEARCH_P50_MS:.0f}  {_mark(s['p50_ms'] <= TARGET_SEARCH_P50_MS)}"
-            if k == 5
-            else ""
+        for label, pct in (("best", s["best_of_passes"]), ("1st pass", s["first_pass"])):
+            ok = pct["p50_ms"] <= TARGET_SEARCH_P50_MS
+            target = f"<= {TARGET_SEARCH_P50_MS:.0f}  {_mark(ok)}" if k == 5 else ""
+            rows += [
+                (
+                    f"search k={k} {label}: p50 / p99 ms",
+                    f"{pct['p50_ms']:.2f} / {pct['p99_ms']:.2f}",
+                    f"{target}  (p90 {pct['p90_ms']:.2f}, max {pct['max_ms']:.2f})".strip(),
+                ),
+            ]
+    s5 = search["search_k5"]
+    rows += [
+        (
+            "search: index size / queries",
+            f"{search['chunks']:,} / {s5['n']}",
+            f"({s5['no_hits']} queries without hits; best = fastest of {SEARCH_PASSES} passes)",
         )
-        rows += [
-            (f"search k={k}: p50 ms ({search['chunks']:,} chunks)", f"{s['p50_ms']:.2f}", target),
-            (
-                f"search k={k}: p99 ms",
-                f"{s['p99_ms']:.2f}",
-                f"(p90 {s['p90_ms']:.2f}, max {s['max_ms']:.2f}, "
-                f"{s['n']} queries, {s['no_hits']} without hits)",
-            ),
-        ]
+    ]
     rows += [
         (
             "index growth: text MB/s",

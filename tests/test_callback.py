@@ -104,8 +104,9 @@ def watched_network(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
     getaddrinfo = socket.getaddrinfo
 
     def guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        seen["resolve"].append(host)
-        if host not in LOOPBACK:
+        name = host.decode() if isinstance(host, bytes) else host
+        seen["resolve"].append(name)
+        if name not in LOOPBACK:
             raise AssertionError(f"a test tried to look up {host}")
         return getaddrinfo(host, *args, **kwargs)
 

@@ -78,6 +78,17 @@ def _prepare_sqlite(url: str) -> None:
         db.execute("PRAGMA journal_mode=WAL")
 
 
+_migrated: set[str] = set()
+
+
+def _migrate(url: str) -> None:
+    """Create or upgrade the system database's tables (a DBOS client never does it itself)."""
+    if url not in _migrated:
+        _prepare_sqlite(url)
+        DBOS.migrate(url)
+        _migrated.add(url)
+
+
 def worker_executor_id(settings: Settings) -> str:
     return settings.executor_id or f"worker-{socket.gethostname()}"
 
@@ -310,7 +321,7 @@ class Engine:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         url = database_url(settings)
-        _prepare_sqlite(url)
+        _migrate(url)
         self.client = DBOSClient(system_database_url=url)
 
     def close(self) -> None:

@@ -26,6 +26,7 @@ from casebook.render.pdf import font_faces_css
 from casebook.render.template import ReportTemplate
 
 _CITE = re.compile(r"\[(\d{1,4})\]")
+_CITE_GROUP = re.compile(r"(?:\[\d{1,4}\])+")
 _USE_CASE = re.compile(r"^(\d{1,3})\.\s+(.+)$")
 _PART_B_HEADING = re.compile(r"^### (\d{1,3})\.\s+(.+?)\s*$", re.MULTILINE)
 PAGE_START = {"part_a", "part_b", "sources"}  # sections that open a new page in print
@@ -53,7 +54,7 @@ def render_html(
 ) -> str:
     """The report's HTML; `for_pdf`: with the PDF's pinned fonts and text-as-text charts."""
     md = markdown_parser()
-    env: dict[str, Any] = {"sources": {s.number for s in doc.sources}, "template": template}
+    env: dict[str, Any] = {"sources": {s.number for s in doc.sources}, "template": template, "for_pdf": for_pdf}
     parts = [_cover(doc, template, company, logo, md, env), _toc(doc, template)]
     for block in doc.blocks:
         env["section"] = block.id
@@ -157,14 +158,20 @@ def _sources_html(block: Block, template: ReportTemplate) -> str:
 def _render_text(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
+    """Text, with each citation [n] a link to source n; in the PDF a run such as [2][8] is one
+    link (to its first source): every inline element costs WeasyPrint layout time."""
     text = html.escape(tokens[idx].content, quote=False)
     known = env.get("sources") or set()
 
     def link(match: re.Match[str]) -> str:
-        n = int(match.group(1))
-        return f'<a class="cite" href="#source-{n}">[{n}]</a>' if n in known else match.group(0)
+        numbers = [int(n) for n in _CITE.findall(match.group(0))]
+        if not all(n in known for n in numbers):
+            return match.group(0)
+        if env.get("for_pdf"):
+            return f'<a class="cite" href="#source-{numbers[0]}">{match.group(0)}</a>'
+        return "".join(f'<a class="cite" href="#source-{n}">[{n}]</a>' for n in numbers)
 
-    return _CITE.sub(link, text)
+    return _CITE_GROUP.sub(link, text)
 
 
 def _render_image(

@@ -1,0 +1,85 @@
+"""Who may call: bearer API keys (constant-time, never logged) and rate limits per key and address.
+
+401 means no usable credentials were sent (no header, or not `Bearer <key>`); 403 means a key
+was sent and it is not one of the configured keys. Both say nothing about which keys exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import time
+from typing import Annotated
+
+from fastapi import Depends, Request
+from limits import RateLimitItem, storage, strategies
+
+from casebook.server.context import ServerContext, get_context
+from casebook.server.errors import ApiError
+from casebook.server.options import ServerOptions
+
+
+class RateLimiter:
+    """A moving window per identity (`limits`); memory:// in one process, redis:// across replicas."""
+
+    def __init__(self, options: ServerOptions) -> None:
+        self.per_key = options.limit_per_key
+        self.per_address = options.limit_per_address
+        self._limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(options.rate_limit_storage_url))
+
+    def check(self, item: RateLimitItem, scope: str, identity: str) -> None:
+        if not self._limiter.hit(item, scope, identity):
+            stats = self._limiter.get_window_stats(item, scope, identity)
+            retry = max(1, math.ceil(stats.reset_time - time.time()))
+            raise ApiError(
+                429, "rate_limited",
+                f"too many requests from this {scope}: at most {item} — retry in {retry} s",
+                headers={"Retry-After": str(retry)},
+            )
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def check_address(request: Request, ctx: ServerContext) -> None:
+    ctx.limiter.check(ctx.limiter.per_address, "address", client_address(request))
+
+
+def authenticate(request: Request, options: ServerOptions) -> str:
+    """The caller's identity for rate limiting: a digest of its key, never the key itself."""
+    if not options.auth_required:
+        return "anonymous:" + client_address(request)
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(
+            401, "unauthorized", "send an API key: `Authorization: Bearer <key>`",
+            headers={"WWW-Authenticate": 'Bearer realm="casebook"'},
+        )
+    presented = token.encode()
+    matched = False
+    for key in options.api_keys:  # every key is compared: the time taken says nothing about which matched
+        matched |= hmac.compare_digest(presented, key)
+    if not matched:
+        raise ApiError(403, "forbidden", "this API key is not valid for this server")
+    return "key:" + hashlib.sha256(presented).hexdigest()[:32]
+
+
+async def require_api_key(request: Request, ctx: Annotated[ServerContext, Depends(get_context)]) -> str:
+    """Dependency of every /v1 route but webhooks: address limit, then the key, then the key's limit."""
+    check_address(request, ctx)
+    identity = authenticate(request, ctx.options)
+    if identity.startswith("key:"):
+        ctx.limiter.check(ctx.limiter.per_key, "key", identity)
+    return identity
+
+
+async def limit_address(request: Request, ctx: Annotated[ServerContext, Depends(get_context)]) -> None:
+    """Dependency of the webhook route: they authenticate by signature, limited per address."""
+    check_address(request, ctx)
+
+
+ApiKey = Annotated[str, Depends(require_api_key)]
