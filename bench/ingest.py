@@ -265,10 +265,11 @@ class Vocabulary:
 # -- documents ----------------------------------------------------------------------------------
 
 _FIXED_ZIP_TIME = (2025, 1, 1, 0, 0, 0)
+_CORE_DATES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</)")
 
 
 def _fixed_zip(data: bytes) -> bytes:
-    """The same zip with fixed member timestamps, so office files are byte-for-byte repeatable."""
+    """The same zip with fixed timestamps (members and document dates): repeatable bytes."""
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(data)) as src,
@@ -277,7 +278,10 @@ def _fixed_zip(data: bytes) -> bytes:
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, _FIXED_ZIP_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(fixed, src.read(info.filename))
+            member = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                member = _CORE_DATES.sub(rb"\g<1>2025-01-01T00:00:00Z\2", member)
+            dst.writestr(fixed, member)
     return out.getvalue()
 
 
@@ -585,19 +589,23 @@ def _search(work: Path, plan: dict[str, Any]) -> dict[str, Any]:
         for k in (5, 24):
             passes: list[list[float]] = []
             empty: list[str] = []
+            cpu: list[float] = []
             for _ in range(SEARCH_PASSES):
                 times = []
                 for q in qs:
-                    start = time.perf_counter()
+                    start, cpu_start = time.perf_counter(), time.process_time()
                     hits = index.search(q, k=k)
                     times.append((time.perf_counter() - start) * 1000)
-                    if not hits and not passes:
-                        empty.append(q)
+                    if not passes:
+                        cpu.append((time.process_time() - cpu_start) * 1000)
+                        if not hits:
+                            empty.append(q)
                 passes.append(times)
             out[f"search_k{k}"] = {
                 "n": len(qs),
                 "first_pass": _percentiles(passes[0]),
                 "best_of_passes": _percentiles([min(t) for t in zip(*passes, strict=True)]),
+                "cpu_first_pass": _percentiles(cpu),
                 "no_hits": len(empty),
                 "no_hit_examples": empty[:5],
             }
@@ -701,6 +709,11 @@ def print_report(
             "(runs: " + ", ".join(f"{t:.2f}" for t in a["runs_seconds"]) + " s)",
         ),
         (
+            "all files: CPU s of the ingest",
+            f"{a['cpu_seconds']:.2f}",
+            f"({a['bytes'] / mb / a['cpu_seconds']:.2f} MB per CPU-second)",
+        ),
+        (
             "all files: peak RSS (MB)",
             f"{alls['rss_wait4_mb']:.0f}",
             f"(workers {alls['rss_children_peak_mb']:.0f})",
@@ -714,7 +727,11 @@ def print_report(
     g = search["grow"]
     for k in (5, 24):
         s = search[f"search_k{k}"]
-        for label, pct in (("best", s["best_of_passes"]), ("1st pass", s["first_pass"])):
+        for label, pct in (
+            ("best", s["best_of_passes"]),
+            ("1st pass", s["first_pass"]),
+            ("CPU time", s["cpu_first_pass"]),
+        ):
             ok = pct["p50_ms"] <= TARGET_SEARCH_P50_MS
             target = f"<= {TARGET_SEARCH_P50_MS:.0f}  {_mark(ok)}" if k == 5 else ""
             rows += [

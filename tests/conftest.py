@@ -18,6 +18,7 @@ def _no_real_llm(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[No
     monkeypatch.setenv("CASEBOOK_STORAGE_URL", str(tmp_path / "outputs"))
     monkeypatch.delenv("CASEBOOK_DATABASE_URL", raising=False)
     monkeypatch.setenv("CASEBOOK_LOG_FORMAT", "json")
+    monkeypatch.setenv("CASEBOOK_DELIVER_FOLDER", str(tmp_path / "reports"))
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()

@@ -43,6 +43,8 @@ def settings_for(tmp_path: Path, base_url: str, **overrides: object) -> Settings
         "openai_api_key": "sk-test-SECRET123456",
         "llm_max_retries": 0,
         "llm_timeout_s": 10,
+        "deliver_folder": str(tmp_path / "reports"),
+        "report_formats": "",  # Markdown only: rendering has tests of its own, and is slow
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

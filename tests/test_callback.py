@@ -25,6 +25,7 @@ from casebook.deliver import (
     CallbackRefused,
     CallbackTarget,
     DeliveryConfig,
+    Destination,
     FolderTarget,
     check_url,
     deliver_run,
@@ -136,6 +137,7 @@ async def test_event_is_signed_per_standard_webhooks(receiver: Receiver) -> None
         target, "run.completed", PAYLOAD, msg_id="r1:run.completed", config=config()
     )
     assert outcome.status == "done" and outcome.attempts == 1, outcome.error
+    assert outcome.event == "run.completed"
     assert (
         outcome.destination
         == f"callback:http://127.0.0.1:{receiver.server.server_address[1]}/hooks/casebook"
@@ -335,8 +337,11 @@ async def test_deliver_run_sends_completed_with_links_and_failed_without_files(
     receiver: Receiver, tmp_path: Path
 ) -> None:
     files = {"FINAL_REPORT_r1.md": b"# Report", "FINAL_REPORT_r1.ready": b"{}"}
-    destinations = [FolderTarget(path=str(tmp_path / "out")), CallbackTarget(url=receiver.url())]
-    common = {
+    destinations: list[Destination] = [
+        FolderTarget(path=str(tmp_path / "out")),
+        CallbackTarget(url=receiver.url()),
+    ]
+    common: dict[str, Any] = {
         "run_id": "r1",
         "company_slug": "acme-1234",
         "company_name": "Acme",

@@ -17,14 +17,17 @@ from casebook.deliver import (
     CallbackTarget,
     DeliveryConfig,
     DeliveryOutcome,
+    Destination,
     DriveTarget,
     FolderTarget,
     S3Target,
     collect_final_files,
     deliver_run,
+    destinations_for,
     merge_outcomes,
     parse_destinations,
     pending,
+    split_items,
 )
 from casebook.errors import ConfigError, InputError, StorageError
 from casebook.models import RunStatus, Submission
@@ -143,7 +146,10 @@ def test_drive_delivery_twice_leaves_one_file_per_name(tmp_path: Path) -> None:
 
 
 def test_drive_without_credentials_fails_and_hides_nothing_else(tmp_path: Path) -> None:
-    destinations = [DriveTarget(folder=DRIVE_FOLDER), FolderTarget(path=str(tmp_path / "out"))]
+    destinations: list[Destination] = [
+        DriveTarget(folder=DRIVE_FOLDER),
+        FolderTarget(path=str(tmp_path / "out")),
+    ]
     outcomes = run(
         deliver_run(destinations, FILES, status="succeeded", config=DeliveryConfig(), **COMMON)
     )
@@ -163,7 +169,7 @@ def test_every_destination_reports_even_when_one_raises(
         raise RuntimeError("botocore exploded")
 
     monkeypatch.setattr(dispatch, "deliver_s3", broken)
-    destinations = [
+    destinations: list[Destination] = [
         S3Target(url="s3://bucket/p"),
         FolderTarget(path=str(tmp_path / "out")),
         CallbackTarget(url="https://hooks.example.com/x"),
@@ -341,3 +347,43 @@ def test_config_from_settings_reads_secrets_without_showing_them(tmp_path: Path)
         "s3://a/b",
     )
     assert DeliveryConfig.from_settings(object()) == DeliveryConfig()
+
+
+def test_list_settings_are_json_or_comma_separated() -> None:
+    assert split_items("folder, s3://b/p ,callback") == ["folder", "s3://b/p", "callback"]
+    assert split_items('["callback:https://h.example.com/x?a=1,2", "folder"]') == [
+        "callback:https://h.example.com/x?a=1,2",
+        "folder",
+    ]
+    assert split_items(None) == [] and split_items(["a"]) == ["a"] and split_items(" ") == []
+    with pytest.raises(ConfigError, match="JSON list"):
+        split_items("[nope")
+
+
+def test_a_run_failed_callback_does_not_count_as_delivered() -> None:
+    hook = CallbackTarget(url="https://hooks.example.com/casebook")
+    failed_notice = DeliveryOutcome(
+        destination=hook.label, kind="callback", status="done", event="run.failed"
+    )
+    assert pending([hook], [failed_notice]) == [hook]
+    completed = DeliveryOutcome(
+        destination=hook.label, kind="callback", status="done", event="run.completed"
+    )
+    merged = merge_outcomes([failed_notice], [completed])
+    assert [o.event for o in merged] == ["run.failed", "run.completed"]  # both kept
+    assert pending([hook], merged) == []
+
+
+def test_destinations_for_a_run(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    settings = SimpleNamespace(
+        deliver="folder, callback:https://hooks.example.com/x", deliver_folder=tmp_path / "reports"
+    )
+    assert [d.kind for d in destinations_for(settings)] == ["folder", "callback"]
+    assert [d.kind for d in destinations_for(object())] == ["folder"]  # the default
+    assert destinations_for(settings, []) == []  # a submission may ask for no delivery
+    [own] = destinations_for(settings, ["folder:acme"])
+    assert own.label == f"folder:{(tmp_path / 'reports' / 'acme').resolve()}"
+    with pytest.raises(InputError):
+        destinations_for(settings, ["folder:/etc"])

@@ -194,7 +194,7 @@ def test_export_too_large_for_google_is_skipped_with_a_reason(creds: Path, tmp_p
 
 
 def test_unshared_folder_names_the_service_account(drive: FakeDrive, creds: Path) -> None:
-    with pytest.raises(InputError, match="casebook-test@casebook-test.iam.gserviceaccount.com"):
+    with pytest.raises(InputError, match=r"casebook-test@casebook-test\.iam\.gserviceaccount\.com"):
         download(drive, creds, "1NotSharedWithUsAtAll00000")
 
 

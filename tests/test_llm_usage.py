@@ -91,3 +91,13 @@ def test_totals_by_step_and_completeness() -> None:
     assert totals["by_step"]["evidence"]["cost_complete"] is True
     assert totals["by_step"]["part_b"]["calls"] == 2
     assert totals["by_step"]["part_b"]["cost_complete"] is False
+
+
+async def test_rate_limiter_is_shared_per_endpoint_in_a_process() -> None:
+    from casebook.llm.client import _limiter_for
+
+    assert _limiter_for("http://a/v1", None) is None
+    first = _limiter_for("http://a/v1", 30)
+    assert first is _limiter_for("http://a/v1", 30)
+    assert first is not _limiter_for("http://b/v1", 30)
+    assert first is not None and first.max_rate == 30 and first.time_period == 60

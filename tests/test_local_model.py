@@ -172,6 +172,30 @@ def test_multipart_model_is_joined_once_and_checked(
     assert list((tmp_path / "cache2").iterdir()) == []
 
 
+def test_a_damaged_joined_copy_is_joined_again(
+    registry: dict[str, LocalModel], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chunks = [b"GGUF" + b"x" * 50, b"y" * 20]
+    site = tmp_path / "site"
+    parts = []
+    for i, chunk in enumerate(chunks, start=1):
+        rel = f"data/part{i:02d}.bin"
+        _fake_distribution(site, f"casebook-fake-q{i}", f"casebook_fake_q{i}", "1.0", {rel: chunk})
+        parts.append(
+            ModelPart(f"casebook-fake-q{i}", "1.0", f"casebook_fake_q{i}", rel, len(chunk))
+        )
+    monkeypatch.syspath_prepend(str(site))
+    importlib.invalidate_caches()
+    registry["fake-q"] = _model("fake-q", tuple(parts), b"".join(chunks))
+
+    server = LocalServer("fake-q", cache_dir=tmp_path / "cache")
+    path = server.prepare()
+    path.write_bytes(b"Z" * path.stat().st_size)  # same size, other bytes
+    assert server.prepare() == path
+    assert path.read_bytes() == b"".join(chunks)
+    assert not server.running
+
+
 # --------------------------------------------------------------------------- verify_sha256
 
 

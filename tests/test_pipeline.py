@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -49,11 +50,12 @@ def run_once(tmp_path: Path, server: FakeOpenAIServer, **kw: Any) -> tuple[Any, 
 
 def test_full_run_writes_every_artifact_and_a_grounded_report(tmp_path: Path) -> None:
     with FakeOpenAIServer() as server:
-        settings, manifest = run_once(tmp_path, server)
+        settings, manifest = run_once(tmp_path, server, settings={"report_formats": "html,pdf,docx"})
     assert manifest.status is RunStatus.succeeded, manifest.error
     company = Storage(settings.storage_url).company_by_slug(manifest.company_slug)
     run = manifest.run_id
     for path in [f"final/FINAL_REPORT_{run}.md", f"final/FINAL_REPORT_{run}.ready",
+                 f"final/FINAL_REPORT_{run}.html", f"final/FINAL_REPORT_{run}.pdf", f"final/FINAL_REPORT_{run}.docx",
                  f"part_a/report_draft_{run}.md", f"part_b/report_enhanced_{run}.md",
                  f"debug/submission_{run}.json", f"vector_ids/index_{run}.json", f"runs/{run}.json"]:
         assert company.exists(path), path
@@ -75,14 +77,27 @@ def test_full_run_writes_every_artifact_and_a_grounded_report(tmp_path: Path) ->
     assert len(server.requests) == 9
     record = json.loads(company.read_text(f"runs/{run}.json"))
     assert "sk-test-SECRET123456" not in json.dumps(record)
+    # the default delivery copied the final files to the delivery folder
+    assert [d.status for d in manifest.deliveries] == ["done"]
+    delivered = sorted(p.name for p in Path(settings.deliver_folder).rglob("FINAL_REPORT_*"))
+    assert f"FINAL_REPORT_{run}.pdf" in delivered and f"FINAL_REPORT_{run}.md" in delivered
 
 
-def test_part_b_calls_overlap(tmp_path: Path) -> None:
-    with FakeOpenAIServer(delay_s=0.3) as server:
+def test_part_a_and_every_part_b_call_are_in_flight_together(tmp_path: Path) -> None:
+    arrivals: dict[str, list[float]] = {}
+
+    def slow(request: dict[str, Any]) -> Any:
+        arrivals.setdefault(step_of(request), []).append(time.monotonic())
+        return FakeResponse(content=schema_answer(request), delay_s=1.5)
+
+    with FakeOpenAIServer(slow) as server:
         _, manifest = run_once(tmp_path, server)
     assert manifest.status is RunStatus.succeeded
-    # 9 calls of 0.3 s in series would take 2.7 s; Part A with 4 Part B calls in parallel cut 4 of them
-    assert manifest.metrics["pipeline_duration"] < 9 * 0.3 - 0.6
+    together = arrivals["part_a"] + arrivals["part_b"]
+    assert len(together) == 5
+    # all five were asked before the first could have been answered: they overlapped
+    assert max(together) - min(together) < 1.5
+    assert min(arrivals["consolidate"]) > max(together)  # consolidate waited for them all
 
 
 def test_a_failed_step_resumes_without_paying_twice(tmp_path: Path) -> None:
@@ -145,3 +160,20 @@ def test_unknown_model_set_is_refused_before_anything_is_stored(tmp_path: Path) 
     with FakeOpenAIServer() as server, pytest.raises(ConfigError, match="cheap"):
         run_once(tmp_path, server, model_set="nope")
     assert not (tmp_path / "outputs").exists()
+
+
+def test_a_template_sets_the_language_of_every_prompt_and_the_headings(tmp_path: Path) -> None:
+    with FakeOpenAIServer() as server:
+        settings = settings_for(tmp_path, server.base_url, report_formats="html")
+        docs = write_docs(tmp_path / "docs")
+        sub = Submission.parse({**SUBMISSION, "report_template": "de"})
+        manifest = create_run(settings, sub, sources(docs))
+        final = asyncio.run(execute(settings, manifest.company_slug, manifest.run_id))
+        systems = [r["messages"][0]["content"] for r in server.requests]
+    assert final.status is RunStatus.succeeded
+    assert all("Deutsch" in s for s in systems)  # every step writes in the template's language
+    company = Storage(settings.storage_url).company_by_slug(final.company_slug)
+    html = company.read_text(f"final/FINAL_REPORT_{final.run_id}.html")
+    assert "Teil B: Anwendungsfälle im Detail" in html and "Part B: Use cases in depth" not in html
+    ready = json.loads(company.read_text(f"final/FINAL_REPORT_{final.run_id}.ready"))
+    assert ready["files"] == [f"final/FINAL_REPORT_{final.run_id}.md", f"final/FINAL_REPORT_{final.run_id}.html"]

@@ -108,6 +108,12 @@ def _print_status(view: engine.RunView, s: dict[str, Any]) -> None:
         st = m.steps[name]
         model = f" · {st.model}" if st.model else ""
         out.print(f"  {name:<12} {st.state}{model}" + (f" · {st.error}" if st.error else ""), highlight=False)
+    for d in m.deliveries:
+        out.print(
+            f"  deliver {d.destination} {d.status}" + (f" · {d.links[0]}" if d.links else "")
+            + (f" · {d.error}" if d.error else ""),
+            highlight=False,
+        )
     tokens = s["tokens"] or 0
     out.print(f"tokens {tokens:,} · cost ${s['cost_usd'] or 0:.4f}", highlight=False)
     if m.error:

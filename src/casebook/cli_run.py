@@ -20,6 +20,8 @@ from casebook.errors import CasebookError, InputError, RunError
 from casebook.manifest import STEPS, Manifest
 from casebook.models import RunStatus, Submission
 from casebook.runner import create_run, find_run, load_manifest
+from casebook.render import Branding, load_template
+from casebook.render.run import finished_report, render_run, run_template, stage_template
 from casebook.storage import Storage
 
 DocsOpt = Annotated[Path, typer.Option("--docs", help="Folder of the company's documents")]
@@ -31,6 +33,9 @@ ModelSetOpt = Annotated[str | None, typer.Option("--model-set", help="cheap, bet
 BudgetOpt = Annotated[float | None, typer.Option("--budget-usd", min=0.0, help="Stop before spending more")]
 SubmissionOpt = Annotated[
     Path | None, typer.Option("--submission", help="A JSON intake form (the original's field names work)")
+]
+TemplateOpt = Annotated[
+    Path | None, typer.Option("--template", help="Report template (TOML): sections, headings, language, tone")
 ]
 KeyOpt = Annotated[
     str | None, typer.Option("--idempotency-key", help="The same key gives the same run, never a second")
@@ -58,12 +63,18 @@ def build_submission(company: str, company_info: str | None, use_cases: int | No
 def _create(
     settings: Settings, company: str, docs: Path, company_info: str | None, use_cases: int | None,
     model_set: str | None, budget_usd: float | None, submission: Path | None, key: str | None,
+    template: Path | None = None,
 ) -> Manifest:
     sub = build_submission(company, company_info, use_cases, submission)
+    if template is not None:
+        load_template(template)  # a bad template fails now, before anything is stored or spent
     sources, skipped = read_folder(docs, settings)
     for skip in skipped:
         err.print(f"skipped {skip.file}: {skip.reason}", highlight=False)
-    return create_run(settings, sub, sources, model_set=model_set, budget_usd=budget_usd, idempotency_key=key)
+    manifest = create_run(settings, sub, sources, model_set=model_set, budget_usd=budget_usd, idempotency_key=key)
+    if template is not None:
+        stage_template(Storage(settings.storage_url).company_by_slug(manifest.company_slug), manifest.run_id, template)
+    return manifest
 
 
 def progress_line(manifest: Manifest) -> Text:
@@ -93,11 +104,13 @@ def run_in_this_process(settings: Settings, manifest: Manifest, recover_from: st
 def run(
     company: CompanyArg, docs: DocsOpt, company_info: InfoOpt = None, use_cases: UseCasesOpt = None,
     model_set: ModelSetOpt = None, budget_usd: BudgetOpt = None, submission: SubmissionOpt = None,
-    idempotency_key: KeyOpt = None, as_json: JsonOpt = False,
+    template: TemplateOpt = None, idempotency_key: KeyOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Write a grounded AI-readiness report for a company from its documents, here and now."""
     settings = settings_for_command()
-    manifest = _create(settings, company, docs, company_info, use_cases, model_set, budget_usd, submission, idempotency_key)
+    manifest = _create(
+        settings, company, docs, company_info, use_cases, model_set, budget_usd, submission, idempotency_key, template
+    )
     err.print(f"run {manifest.run_id} ({manifest.model_set}) for {manifest.company_slug}", highlight=False)
     finish(run_in_this_process(settings, manifest), as_json, settings.storage_url)
 
@@ -106,11 +119,13 @@ def run(
 def submit(
     company: CompanyArg, docs: DocsOpt, company_info: InfoOpt = None, use_cases: UseCasesOpt = None,
     model_set: ModelSetOpt = None, budget_usd: BudgetOpt = None, submission: SubmissionOpt = None,
-    idempotency_key: KeyOpt = None, as_json: JsonOpt = False,
+    template: TemplateOpt = None, idempotency_key: KeyOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Queue a run for `casebook worker` processes and print its run id."""
     settings = settings_for_command()
-    manifest = _create(settings, company, docs, company_info, use_cases, model_set, budget_usd, submission, idempotency_key)
+    manifest = _create(
+        settings, company, docs, company_info, use_cases, model_set, budget_usd, submission, idempotency_key, template
+    )
     with engine.Engine(settings) as eng:
         if manifest.status is RunStatus.queued and not manifest.workflow_ids:
             eng.enqueue(manifest)
@@ -163,6 +178,32 @@ def finish(manifest: Manifest, as_json: bool, storage_url: str) -> None:
             err.print(f"[red]run {manifest.run_id} {manifest.status.value}:[/red] {manifest.error}", highlight=False)
             err.print(f"`casebook resume {manifest.run_id}` continues it from where it stopped", highlight=False)
         raise typer.Exit(3 if manifest.status is RunStatus.budget_exceeded else 1)
+
+
+@command
+def render(
+    run_id: RunArg,
+    template: Annotated[
+        Path | None, typer.Option("--template", help="Report template (TOML); default: the run's own")
+    ] = None,
+    formats: Annotated[str, typer.Option("--formats", help="Comma-separated: html,pdf,docx")] = "html,pdf,docx",
+) -> None:
+    """Render a finished run's report again as HTML, PDF and Word (e.g. with another template or logo)."""
+    settings = settings_for_command()
+    company = find_run(settings, run_id)
+    sub = Submission.model_validate(load_manifest(company, run_id).submission)
+    chosen = (
+        load_template(template)
+        if template
+        else run_template(company, run_id, sub.report_template, settings.report_template)
+    )
+    written = render_run(
+        company, run_id, markdown=finished_report(company, run_id), submission=sub, template=chosen,
+        branding=Branding(settings.brand_name, settings.brand_logo, settings.brand_primary, settings.brand_accent),
+        formats=[f.strip() for f in formats.split(",") if f.strip()],
+    )
+    for path in written:
+        out.print(f"{company.root}/{path}", highlight=False, soft_wrap=True)
 
 
 @command

@@ -68,6 +68,39 @@ class Settings(BaseSettings):
     llm_requests_per_minute: int | None = Field(
         None, ge=1, description="Per-endpoint request rate limit in one process"
     )
+    # Google Drive and delivery
+    drive_credentials_file: Path | None = Field(
+        None,
+        validation_alias=AliasChoices("CASEBOOK_DRIVE_CREDENTIALS_FILE", "GOOGLE_APPLICATION_CREDENTIALS"),
+        description="Service-account JSON key for Drive links and Drive delivery",
+    )
+    drive_max_files: int = Field(200, ge=1, description="Most documents read from one Drive folder")
+    drive_max_total_mb: float = Field(500.0, gt=0, description="Most MB read from one Drive folder")
+    drive_upload_scope: Literal["drive.file", "drive"] = "drive.file"
+    deliver: str = Field(
+        "folder",
+        description="Destinations, comma-separated or a JSON list: folder[:path], drive[:link], "
+        "s3[://bucket/prefix], callback[:url]",
+    )
+    deliver_folder: Path = Field(Path("./reports"), description="Where `folder` delivery copies reports")
+    deliver_drive_folder: str | None = None
+    deliver_s3_url: str | None = None
+    deliver_s3_allowed: str = Field("", description="S3 prefixes a submission may name (comma-separated)")
+    callback_url: str | None = None
+    callback_secret: SecretStr | None = Field(None, description="Standard Webhooks secret, whsec_…")
+    callback_allow_private: bool = False
+    callback_timeout_s: float = Field(10.0, gt=0)
+    callback_attempts: int = Field(5, ge=1, le=20)
+    callback_backoff_s: float = Field(1.0, gt=0)
+    # report rendering
+    report_formats: str = Field(
+        "html,pdf,docx", description="Formats finalize renders beside the Markdown, comma-separated; empty for none"
+    )
+    report_template: Path | None = Field(None, description="Report template (TOML) for every run; default: built-in English")
+    brand_name: str = Field("casebook", description="Name in the report's page header")
+    brand_logo: Path | None = Field(None, description="Report logo: PNG, JPEG, GIF, WebP or SVG (SVG is left out of Word)")
+    brand_primary: str = Field("#1f4e79", pattern=r"^#[0-9a-fA-F]{6}$", description="Headings, table headers, charts")
+    brand_accent: str = Field("#c55a11", pattern=r"^#[0-9a-fA-F]{6}$", description="Citations and highlights")
     part_b_concurrency: int = Field(8, ge=1, description="Part B calls in flight at once")
     evidence_passages: int = Field(24, ge=4, le=200, description="Passages shown to the model per run")
 

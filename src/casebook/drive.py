@@ -563,7 +563,7 @@ def upload_report(
     except _HttpFailure as exc:
         if exc.status in (403, 404):
             raise InputError(
-                f"cannot upload into Drive folder {folder_id}: {exc}. "
+                f"cannot upload into Drive folder {folder_id}: {str(exc).rstrip('.')}. "
                 f"Share the folder with {call.email} as Editor (with the drive.file scope, "
                 "Google may also require CASEBOOK_DRIVE_UPLOAD_SCOPE=drive)"
             ) from None

@@ -9,12 +9,15 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from casebook.deliver import DeliveryOutcome
 from casebook.models import RunStatus, Skipped
 from casebook.storage import CompanyStorage
 
-STEPS = ("ingest", "evidence", "use_cases", "part_a", "part_b", "consolidate", "verify", "finalize")
+STEPS = (
+    "ingest", "evidence", "use_cases", "part_a", "part_b", "consolidate", "verify", "finalize", "deliver",
+)
 StepStateName = Literal["pending", "running", "done", "failed"]
 
 
@@ -59,6 +62,13 @@ class Manifest(BaseModel):
     error: str | None = None
     final_report: str | None = None
     workflow_ids: list[str] = Field(default_factory=list)  # one per attempt; the last is current
+    deliveries: list[DeliveryOutcome] = Field(default_factory=list)
+
+    @field_validator("steps")
+    @classmethod
+    def _every_step(cls, value: dict[str, StepState]) -> dict[str, StepState]:
+        """Manifests written before a step existed get it as pending."""
+        return {s: value.get(s, StepState()) for s in STEPS} | value
 
     @property
     def step_number(self) -> int:

@@ -75,6 +75,16 @@ class Submission(BaseModel):
         None, validation_alias=AliasChoices("google_drive_link", "Google Drive Link", "googleDriveLink")
     )
     documents: list[str] = Field(default_factory=list)
+    report_template: str | None = Field(
+        None,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        validation_alias=AliasChoices("report_template", "template", "Report Template"),
+        description="A built-in report template by name, e.g. 'de' (never a path)",
+    )
+    deliver: list[str | dict[str, Any]] | None = Field(
+        None, description="Where to deliver this run's report, overriding the configured destinations"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -107,7 +117,7 @@ class Submission(BaseModel):
             return float(match.group(1))
         return value
 
-    @field_validator("readiness_category", "model_set", "google_drive_link", mode="before")
+    @field_validator("readiness_category", "model_set", "google_drive_link", "report_template", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value

@@ -11,18 +11,27 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import structlog
 
 from casebook.config import Settings
 from casebook.corpus import INDEX_FILE, SourceFile, ingest_documents
+from casebook.deliver import (
+    DeliveryConfig,
+    collect_final_files,
+    deliver_run,
+    destinations_for,
+    merge_outcomes,
+    pending,
+)
 from casebook.errors import BudgetExceeded, CasebookError
 from casebook.index import PassageIndex
 from casebook.llm import LLMClient, ModelSet, UsageLedger
 from casebook.logs import get_logger, log_metric
 from casebook.manifest import STEPS, Manifest, utcnow
-from casebook.models import Evidence, RunStatus, Submission, UseCase
+from casebook.models import Evidence, RunStatus, Skipped, Submission, UseCase
 from casebook.steps import (
     assemble_part_b,
     assemble_report,
@@ -35,6 +44,8 @@ from casebook.steps import (
     write_part_a,
     write_use_case_section,
 )
+from casebook.render import Branding, ReportTemplate
+from casebook.render.run import render_run, run_template
 from casebook.storage import CompanyStorage
 
 Listener = Callable[[Manifest], Awaitable[None]]
@@ -53,6 +64,13 @@ class RunContext:
     ledger: UsageLedger
     listener: Listener | None = None
     deadline_epoch: float | None = None  # the whole run's time limit, when the engine sets one
+
+    @cached_property
+    def template(self) -> ReportTemplate:
+        """The report template: its structure for rendering, its tone for the prompts."""
+        return run_template(
+            self.company, self.run_id, self.submission.report_template, self.settings.report_template
+        )
 
     @property
     def run_id(self) -> str:
@@ -113,9 +131,12 @@ async def _execute(ctx: RunContext, call_step: StepCaller) -> Manifest:
     except BudgetExceeded as exc:
         manifest.status, manifest.error = RunStatus.budget_exceeded, str(exc)
         log.warning("run stopped: budget exceeded", reason=str(exc))
+        await _notify_failure(ctx, log)
     except CasebookError as exc:
         manifest.status, manifest.error = RunStatus.failed, str(exc)
         log.error("run failed", reason=str(exc))
+        if manifest.steps["deliver"].state != "failed":
+            await _notify_failure(ctx, log)
     except asyncio.CancelledError:
         if ctx.deadline_epoch is not None and time.time() >= ctx.deadline_epoch - 1:
             manifest.status, manifest.error = RunStatus.failed, "run timed out (CASEBOOK_RUN_TIMEOUT_S)"
@@ -178,7 +199,12 @@ async def _run_group(calls: list[Awaitable[None]]) -> None:
 
 async def step_ingest(ctx: RunContext) -> None:
     sources = staged_inputs(ctx.company, ctx.run_id)
-    report = await asyncio.to_thread(ingest_documents, ctx.company, sources, ctx.settings)
+    earlier: list[Skipped] = []  # files a Drive download could not use
+    if ctx.company.exists(ctx.work("inputs/skipped.json")):
+        earlier = [Skipped.model_validate(s) for s in ctx.company.read_json(ctx.work("inputs/skipped.json"))]
+    report = await asyncio.to_thread(
+        ingest_documents, ctx.company, sources, ctx.settings, pre_skipped=earlier
+    )
     ctx.manifest.inputs = report.files
     ctx.manifest.skipped = report.skipped
     ctx.manifest.index_fingerprint = report.fingerprint
@@ -201,7 +227,9 @@ async def step_evidence(ctx: RunContext) -> None:
         return
     with ctx.company.local_file(INDEX_FILE, write_back=False) as path, PassageIndex(path) as index:
         passages = gather_passages(index, ctx.submission, limit=ctx.settings.evidence_passages)
-    evidence = await extract_evidence(ctx.llm, ctx.model_set.for_step("evidence"), ctx.submission, passages)
+    evidence = await extract_evidence(
+        ctx.llm, ctx.model_set.for_step("evidence"), ctx.submission, passages, ctx.template.tone
+    )
     ctx.company.write_text(ctx.work("evidence.json"), evidence.model_dump_json(indent=2))
 
 
@@ -217,7 +245,7 @@ async def step_use_cases(ctx: RunContext) -> None:
     if ctx.company.exists(ctx.work("use_cases.json")):
         return
     use_cases = await generate_use_cases(
-        ctx.llm, ctx.model_set.for_step("use_cases"), ctx.submission, load_evidence(ctx)
+        ctx.llm, ctx.model_set.for_step("use_cases"), ctx.submission, load_evidence(ctx), ctx.template.tone
     )
     ctx.company.write_json(ctx.work("use_cases.json"), [u.model_dump() for u in use_cases])
     ctx.manifest.metrics["use_cases_count"] = len(use_cases)
@@ -228,7 +256,8 @@ async def step_part_a(ctx: RunContext) -> None:
     if ctx.company.exists(target):
         return
     text = await write_part_a(
-        ctx.llm, ctx.model_set.for_step("part_a"), ctx.submission, load_evidence(ctx), load_use_cases(ctx)
+        ctx.llm, ctx.model_set.for_step("part_a"), ctx.submission, load_evidence(ctx), load_use_cases(ctx),
+        ctx.template.tone,
     )
     ctx.company.write_text(target, text + "\n")
     ctx.manifest.metrics["part_a_length"] = len(text)
@@ -250,7 +279,9 @@ async def step_part_b(ctx: RunContext) -> None:
         if ctx.company.exists(path):
             return
         async with limit:
-            text = await write_use_case_section(ctx.llm, model, ctx.submission, use_case, number, evidence)
+            text = await write_use_case_section(
+                ctx.llm, model, ctx.submission, use_case, number, evidence, ctx.template.tone
+            )
         ctx.company.write_text(path, text)
         done += 1
         state.progress = f"{done}/{len(use_cases)}"
@@ -276,13 +307,15 @@ async def step_consolidate(ctx: RunContext) -> None:
     if ctx.company.exists(ctx.work("summary.md")):
         summary = ctx.company.read_text(ctx.work("summary.md"))
     else:
-        summary = await consolidate(ctx.llm, ctx.model_set.for_step("consolidate"), ctx.submission, part_a, use_cases)
+        summary = await consolidate(
+            ctx.llm, ctx.model_set.for_step("consolidate"), ctx.submission, part_a, use_cases, ctx.template.tone
+        )
         ctx.company.write_text(ctx.work("summary.md"), summary)
     if ctx.model_set.has_step("style"):
         if ctx.company.exists(ctx.work("summary.styled.md")):
             summary = ctx.company.read_text(ctx.work("summary.styled.md"))
         else:
-            summary = await style_pass(ctx.llm, ctx.model_set.for_step("style"), summary)
+            summary = await style_pass(ctx.llm, ctx.model_set.for_step("style"), summary, ctx.template.tone)
             ctx.company.write_text(ctx.work("summary.styled.md"), summary)
     report = assemble_report(
         submission=ctx.submission, run_id=ctx.run_id, created=ctx.manifest.created,
@@ -302,44 +335,63 @@ async def step_verify(ctx: RunContext) -> None:
 
 
 async def step_finalize(ctx: RunContext) -> None:
-    """The report first, atomically; the .ready marker last. Safe to repeat."""
+    """The Markdown first, then HTML, PDF and Word, each written atomically; the .ready marker last.
+
+    Safe to repeat: a resumed finalize writes the same files again.
+    """
     text = ctx.company.read_text(ctx.work("report.verified.md"))
     name = f"final/FINAL_REPORT_{ctx.run_id}"
     ctx.company.write_text(f"{name}.md", text)
-    ctx.company.write_text(f"{name}.ready", json.dumps({"run_id": ctx.run_id, "files": [f"{name}.md"]}))
+    files = [f"{name}.md"]
+    formats = [f.strip() for f in ctx.settings.report_formats.split(",") if f.strip()]
+    if formats:
+        s = ctx.settings
+        started = time.monotonic()
+        files += await asyncio.to_thread(
+            render_run, ctx.company, ctx.run_id, markdown=text, submission=ctx.submission,
+            template=ctx.template, formats=formats,
+            branding=Branding(s.brand_name, s.brand_logo, s.brand_primary, s.brand_accent),
+        )
+        ctx.manifest.metrics["render_duration"] = round(time.monotonic() - started, 3)
+    ctx.company.write_text(f"{name}.ready", json.dumps({"run_id": ctx.run_id, "files": files}))
     ctx.manifest.final_report = f"{name}.md"
     ctx.manifest.metrics["final_report_size"] = len(text)
 
 
-STEP_FUNCS: dict[str, StepFunc] = {
-    "ingest": step_ingest,
-    "evidence": step_evidence,
-    "use_cases": step_use_cases,
-    "part_a": step_part_a,
-    "part_b": step_part_b,
-    "consolidate": step_consolidate,
-    "verify": step_verify,
-    "finalize": step_finalize,
-}
-# Steps in order; the steps of one group run concurrently (Part A does not wait for Part B).
-PLAN: tuple[tuple[str, ...], ...] = (
-    ("ingest",),
-    ("evidence",),
-    ("use_cases",),
-    ("part_a", "part_b"),
-    ("consolidate",),
-    ("verify",),
-    ("finalize",),
-)
+async def step_deliver(ctx: RunContext) -> None:
+    """Send the final files to every destination not yet done; each outcome goes in the manifest."""
+    todo = pending(destinations_for(ctx.settings, ctx.submission.deliver), ctx.manifest.deliveries)
+    if not todo:
+        return
+    outcomes = await deliver_run(
+        todo,
+        collect_final_files(ctx.company, ctx.run_id),
+        run_id=ctx.run_id,
+        company_slug=ctx.company.slug,
+        company_name=ctx.submission.company_name,
+        status="succeeded",
+        config=DeliveryConfig.from_settings(ctx.settings),
+        report_links=[f"{ctx.settings.storage_url.rstrip('/')}/{ctx.company.slug}/{ctx.manifest.final_report}"],
+    )
+    ctx.manifest.deliveries = merge_outcomes(ctx.manifest.deliveries, outcomes)
+    failed = [o for o in outcomes if o.status == "failed"]
+    if failed:  # recorded above; a resume retries only these
+        raise CasebookError("delivery failed: " + "; ".join(f"{o.destination}: {o.error}" for o in failed))
 
 
-def _engine_status(exc: Exception) -> tuple[RunStatus, str]:
-    name = type(exc).__name__
-    if "Cancelled" in name:
-        return RunStatus.cancelled, "cancelled"
-    if "Timeout" in name:
-        return RunStatus.failed, f"timed out: {exc}"
-    return RunStatus.failed, f"{name}: {exc}"
+async def _notify_failure(ctx: RunContext, log: Any) -> None:
+    """Tell callback destinations that the run ended without a report (`run.failed`)."""
+    try:
+        hooks = [d for d in destinations_for(ctx.settings, ctx.submission.deliver) if d.kind == "callback"]
+        if hooks:
+            outcomes = await deliver_run(
+                hooks, {}, run_id=ctx.run_id, company_slug=ctx.company.slug,
+                company_name=ctx.submission.company_name, status=ctx.manifest.status.value,
+                error=ctx.manifest.error, config=DeliveryConfig.from_settings(ctx.settings),
+            )
+            ctx.manifest.deliveries = merge_outcomes(ctx.manifest.deliveries, outcomes)
+    except CasebookError as exc:
+        log.error("could not send run.failed", reason=str(exc))
 
 
 def _log_metrics(log: Any, manifest: Manifest) -> None:
@@ -354,3 +406,27 @@ def _log_metrics(log: Any, manifest: Manifest) -> None:
     tokens = manifest.metrics.get("tokens") or {}
     if "total_tokens" in tokens:
         log_metric(log, "tokens", tokens["total_tokens"], "tokens")
+
+
+STEP_FUNCS: dict[str, StepFunc] = {
+    "ingest": step_ingest,
+    "evidence": step_evidence,
+    "use_cases": step_use_cases,
+    "part_a": step_part_a,
+    "part_b": step_part_b,
+    "consolidate": step_consolidate,
+    "verify": step_verify,
+    "finalize": step_finalize,
+    "deliver": step_deliver,
+}
+# Steps in order; the steps of one group run concurrently (Part A does not wait for Part B).
+PLAN: tuple[tuple[str, ...], ...] = (
+    ("ingest",),
+    ("evidence",),
+    ("use_cases",),
+    ("part_a", "part_b"),
+    ("consolidate",),
+    ("verify",),
+    ("finalize",),
+    ("deliver",),
+)

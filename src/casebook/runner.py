@@ -18,7 +18,7 @@ from casebook.corpus import SourceFile
 from casebook.errors import ConfigError, InputError, RunError
 from casebook.llm import LLMClient, ModelSet, UsageLedger, get_model_set, load_prices
 from casebook.manifest import Manifest, new_run_id
-from casebook.models import RunStatus, Submission
+from casebook.models import RunStatus, Skipped, Submission
 from casebook.pipeline import Listener, RunContext, StepCaller, execute_run, stage_inputs
 from casebook.storage import CompanyStorage, Storage
 
@@ -54,8 +54,11 @@ def create_run(
     idempotency_key: str | None = None,
 ) -> Manifest:
     chosen = resolve_model_set(settings, model_set or submission.model_set)
-    if not sources:
-        raise InputError("no documents given: pass --docs with a folder of the company's documents")
+    if not sources and not submission.google_drive_link:
+        raise InputError(
+            "no documents given: pass --docs with a folder of the company's documents, "
+            "or a Google Drive link in the submission"
+        )
     company = Storage(settings.storage_url).company(submission.company_name)
     if idempotency_key is not None:
         run_id = idempotent_run_id(company.slug, idempotency_key)
@@ -63,7 +66,12 @@ def create_run(
             return Manifest.load(company, run_id)  # the same key gives the same run
     else:
         run_id = new_run_id()
+    skipped: list[Skipped] = []
+    if not sources:
+        sources, skipped = _download_from_drive(settings, submission.google_drive_link or "")
     stage_inputs(company, run_id, sources)
+    if skipped:
+        company.write_json(f"runs/{run_id}/inputs/skipped.json", [s.model_dump() for s in skipped])
     record = submission.model_dump(mode="json")
     record["model_set"] = chosen.name
     company.write_json(f"debug/submission_{run_id}.json", record)
@@ -108,6 +116,7 @@ async def execute(
         llm = LLMClient(
             base_url=endpoint.base_url, api_key=endpoint.api_key, ledger=ledger,
             timeout_s=settings.llm_timeout_s, max_retries=settings.llm_max_retries,
+            requests_per_minute=settings.llm_requests_per_minute,
         )
         async with llm:
             ctx = RunContext(
@@ -133,6 +142,26 @@ async def open_endpoint(settings: Settings, model_set: ModelSet) -> AsyncIterato
         yield Endpoint(server.base_url, server.api_key, f"embedded:{settings.local_model}")
     finally:
         await asyncio.to_thread(server.close)
+
+
+def _download_from_drive(settings: Settings, link: str) -> tuple[list[SourceFile], list[Skipped]]:
+    from casebook.drive import download_folder, parse_drive_link
+
+    parse_drive_link(link)
+    if settings.drive_credentials_file is None:
+        raise ConfigError("a Google Drive link needs CASEBOOK_DRIVE_CREDENTIALS_FILE (a service-account key)")
+    mb = 1024 * 1024
+    sources, skipped = download_folder(
+        link,
+        settings.drive_credentials_file,
+        max_files=settings.drive_max_files,
+        max_total_bytes=int(settings.drive_max_total_mb * mb),
+        max_file_bytes=int(settings.max_file_mb * mb),
+    )
+    if not sources:
+        reasons = "; ".join(f"{s.file}: {s.reason}" for s in skipped) or "it is empty"
+        raise InputError(f"the Drive link holds no usable documents ({reasons})")
+    return sources, skipped
 
 
 def idempotent_run_id(company_slug: str, key: str) -> str:

@@ -18,7 +18,9 @@ from casebook.deliver.base import (
     DriveTarget,
     FolderTarget,
     S3Target,
+    destinations_for,
     parse_destinations,
+    split_items,
 )
 from casebook.deliver.callback import CallbackRefused, check_url
 from casebook.deliver.dispatch import (
@@ -44,7 +46,9 @@ __all__ = [
     "check_url",
     "collect_final_files",
     "deliver_run",
+    "destinations_for",
     "merge_outcomes",
     "parse_destinations",
     "pending",
+    "split_items",
 ]

@@ -13,6 +13,7 @@ or as a mapping such as {"kind": "s3", "url": "s3://bucket/prefix"}.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -109,6 +110,7 @@ class DeliveryOutcome(BaseModel):
     links: list[str] = Field(default_factory=list)
     error: str | None = None
     attempts: int = 1
+    event: str | None = None  # callbacks: run.completed or run.failed
     at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -149,7 +151,7 @@ class DeliveryConfig:
             drive_credentials_file=get("drive_credentials_file"),
             drive_scope=f"https://www.googleapis.com/auth/{scope}",
             s3_url=get("deliver_s3_url"),
-            s3_allowed=tuple(get("deliver_s3_allowed", ()) or ()),
+            s3_allowed=tuple(split_items(get("deliver_s3_allowed"))),
             callback_url=get("callback_url"),
             callback_secret=get("callback_secret"),
             callback_allow_private=bool(get("callback_allow_private", False)),
@@ -157,6 +159,35 @@ class DeliveryConfig:
             callback_attempts=int(get("callback_attempts", defaults.callback_attempts)),
             callback_backoff_s=float(get("callback_backoff_s", defaults.callback_backoff_s)),
         )
+
+
+def split_items(value: str | Iterable[str] | None) -> list[str]:
+    """A list setting: a JSON list, or comma-separated (use JSON for URLs holding commas)."""
+    if value is None:
+        return []
+    if not isinstance(value, str):
+        return [str(v) for v in value]
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"not a JSON list: {text[:80]!r} ({exc})") from None
+        return [str(v).strip() for v in items if str(v).strip()]
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def destinations_for(
+    settings: Any, requested: Iterable[str | dict[str, Any]] | None = None
+) -> list[Destination]:
+    """A run's destinations: the submission's own list when it gives one, else the settings'.
+
+    Reads `deliver` (default "folder") and the fields `DeliveryConfig.from_settings` reads.
+    """
+    config = DeliveryConfig.from_settings(settings)
+    if requested is not None:
+        return parse_destinations(requested, config, untrusted=True)
+    return parse_destinations(split_items(getattr(settings, "deliver", "folder")), config)
 
 
 def parse_destinations(

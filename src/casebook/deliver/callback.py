@@ -247,16 +247,22 @@ async def send_callback(
     attempts = 0
     if not config.callback_secret:
         return _failed(
-            label, 0, "no signing secret: set CASEBOOK_CALLBACK_SECRET (whsec_…) to send callbacks"
+            label,
+            0,
+            "no signing secret: set CASEBOOK_CALLBACK_SECRET (whsec_…) to send callbacks",
+            event,
         )
     try:
         Webhook(config.callback_secret)
         url = check_url(target.url, allow_private=config.callback_allow_private)
     except CallbackRefused as exc:
-        return _failed(label, 0, str(exc))
+        return _failed(label, 0, str(exc), event)
     except Exception as exc:  # the library's own error for a malformed secret
         return _failed(
-            label, 0, f"CASEBOOK_CALLBACK_SECRET is not a webhook secret: {type(exc).__name__}"
+            label,
+            0,
+            f"CASEBOOK_CALLBACK_SECRET is not a webhook secret: {type(exc).__name__}",
+            event,
         )
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     transport = GuardedTransport(
@@ -286,8 +292,10 @@ async def send_callback(
                     attempts += 1
                     await _post_once(client, target.url, body, msg_id, config.callback_secret)
         except (_Transient, _Permanent) as exc:
-            return _failed(label, attempts, str(exc))
-    return DeliveryOutcome(destination=label, kind="callback", status="done", attempts=attempts)
+            return _failed(label, attempts, str(exc), event)
+    return DeliveryOutcome(
+        destination=label, kind="callback", status="done", attempts=attempts, event=event
+    )
 
 
 async def _post_once(
@@ -313,7 +321,12 @@ async def _post_once(
     raise _Permanent(message + (" (redirects are not followed)" if 300 <= code < 400 else ""))
 
 
-def _failed(label: str, attempts: int, error: str) -> DeliveryOutcome:
+def _failed(label: str, attempts: int, error: str, event: str) -> DeliveryOutcome:
     return DeliveryOutcome(
-        destination=label, kind="callback", status="failed", attempts=attempts, error=error
+        destination=label,
+        kind="callback",
+        status="failed",
+        attempts=attempts,
+        error=error,
+        event=event,
     )

@@ -167,15 +167,23 @@ def collect_final_files(company: CompanyStorage, run_id: str) -> dict[str, bytes
 def merge_outcomes(
     earlier: Iterable[DeliveryOutcome], latest: Iterable[DeliveryOutcome]
 ) -> list[DeliveryOutcome]:
-    """The manifest's list after a delivery: the latest outcome per destination wins."""
-    merged = {o.destination: o for o in earlier}
-    merged.update({o.destination: o for o in latest})
+    """The manifest's list after a delivery: the latest outcome per destination (and, for a
+    callback, per event) wins."""
+    merged = {(o.destination, o.event): o for o in earlier}
+    merged.update({(o.destination, o.event): o for o in latest})
     return list(merged.values())
 
 
 def pending(
     destinations: Sequence[Destination], earlier: Iterable[DeliveryOutcome]
 ) -> list[Destination]:
-    """The destinations not yet delivered to: what a resumed run still has to do."""
-    done = {o.destination for o in earlier if o.status == "done"}
+    """The destinations a succeeded run has not yet delivered to: what a resume still does.
+
+    A callback counts as done only once it has taken `run.completed` (not `run.failed`).
+    """
+    done = {
+        o.destination
+        for o in earlier
+        if o.status == "done" and (o.kind != "callback" or o.event == COMPLETED)
+    }
     return [d for d in destinations if d.label not in done]

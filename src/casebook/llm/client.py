@@ -9,6 +9,7 @@ the request is sent.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any, TypeVar, cast
@@ -16,6 +17,7 @@ from typing import Any, TypeVar, cast
 import httpx
 import openai
 import pydantic
+from aiolimiter import AsyncLimiter
 
 from casebook.errors import LLMError
 from casebook.llm.failures import describe_error, is_schema_rejection, is_transient
@@ -39,6 +41,19 @@ class _SchemaRejected(LLMError):
     """The endpoint does not accept response_format json_schema."""
 
 
+# One limiter per endpoint (and event loop) in this process, shared by every run's client.
+_limiters: dict[tuple[str, int, int], AsyncLimiter] = {}
+
+
+def _limiter_for(endpoint: str, requests_per_minute: int | None) -> AsyncLimiter | None:
+    if not requests_per_minute:
+        return None
+    key = (endpoint, requests_per_minute, id(asyncio.get_running_loop()))
+    if key not in _limiters:
+        _limiters[key] = AsyncLimiter(requests_per_minute, 60)
+    return _limiters[key]
+
+
 class LLMClient:
     def __init__(
         self,
@@ -49,6 +64,7 @@ class LLMClient:
         timeout_s: float = 120,
         max_retries: int = 4,
         http_client: httpx.AsyncClient | None = None,
+        requests_per_minute: int | None = None,
     ) -> None:
         register_secret(api_key)
         self._api_key = api_key or ""
@@ -66,6 +82,7 @@ class LLMClient:
         self.host = f"{url.host}:{url.port}" if url.port else str(url.host)
         self.endpoint = f"{url.scheme}://{self.host}{url.path}".rstrip("/")
         self.json_mode = "json_schema"  # becomes "json_object" once the endpoint refuses schemas
+        self._requests_per_minute = requests_per_minute
 
     @property
     def ledger(self) -> UsageLedger:
@@ -106,7 +123,7 @@ class LLMClient:
         asked = self._with_schema(messages, schema, json_schema)  # the mode may have changed
         get_logger().warning(
             f"step {step}: the answer did not match the schema, asking once for a repair: {reason}",
-            step=step,
+            llm_step=step,
             model=model.model,
         )
         repair = [
@@ -176,7 +193,7 @@ class LLMClient:
                 get_logger().warning(
                     f"{self.host} does not accept response_format json_schema: using json_object "
                     "with the schema in the prompt from now on",
-                    step=step,
+                    llm_step=step,
                     model=model.model,
                 )
                 self.json_mode = "json_object"
@@ -196,6 +213,9 @@ class LLMClient:
         reservation = self._ledger.reserve(
             step, model.model, message_chars(messages), model.max_tokens
         )
+        limiter = _limiter_for(self.endpoint, self._requests_per_minute)
+        if limiter is not None:
+            await limiter.acquire()
         started = time.perf_counter()
         failure: LLMError | None = None
         try:
@@ -213,7 +233,7 @@ class LLMClient:
             if not isinstance(failure, _SchemaRejected):
                 get_logger().warning(
                     f"llm call {step} {model.model} failed: {failure}",
-                    step=step,
+                    llm_step=step,
                     model=model.model,
                     seconds=round(time.perf_counter() - started, 3),
                 )

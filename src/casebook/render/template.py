@@ -18,7 +18,15 @@ from typing import Any
 
 from casebook.errors import ConfigError
 
-SECTION_IDS = ("executive_summary", "readiness", "portfolio", "part_a", "part_b", "roadmap", "sources")
+SECTION_IDS = (
+    "executive_summary",
+    "readiness",
+    "portfolio",
+    "part_a",
+    "part_b",
+    "roadmap",
+    "sources",
+)
 HORIZONS = ("0-6 months", "6-12 months", "12-24 months")
 _TOP_KEYS = {"name", "language", "tone", "sections", "labels", "horizons"}
 _BUILTIN = "default.toml"
@@ -55,18 +63,24 @@ class ReportTemplate:
 
 def load_template(path: Path | None = None) -> ReportTemplate:
     """The template in `path`, or the built-in English default. A bad file raises ConfigError."""
-    default = _builtin()
     if path is None:
-        return default
+        return _builtin()
     try:
-        data = tomllib.loads(Path(path).read_text("utf-8"))
+        text = Path(path).read_text("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"report template {path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"report template {path}: cannot read it ({exc})") from None
+    return parse_template(text, str(path))
+
+
+def parse_template(text: str, where: str) -> ReportTemplate:
+    """A template from TOML text; `where` names it in errors (a path, or a run's copy)."""
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"report template {path}: not valid TOML ({exc})") from None
-    return _parse(data, str(path), default)
+        raise ConfigError(f"report template {where}: not valid TOML ({exc})") from None
+    return _parse(data, where, _builtin())
 
 
 def builtin_template(name: str) -> ReportTemplate:
@@ -94,7 +108,9 @@ def _parse(data: dict[str, Any], where: str, default: ReportTemplate | None) -> 
     name = _string(data, "name", fail, default.name if default else None)
     language = _string(data, "language", fail, default.language if default else None)
     tone = _string(data, "tone", fail, default.tone if default else "")
-    sections = _sections(data.get("sections"), fail) if "sections" in data or default is None else None
+    sections = (
+        _sections(data.get("sections"), fail) if "sections" in data or default is None else None
+    )
     labels = _table(data, "labels", fail, default.labels if default else None)
     horizons = _table(data, "horizons", fail, default.horizons if default else None)
     bad = sorted(set(horizons) - set(HORIZONS))
@@ -124,7 +140,9 @@ def _string(data: dict[str, Any], key: str, fail: Any, fallback: str | None) -> 
 
 def _sections(value: Any, fail: Any) -> tuple[Section, ...]:
     if not isinstance(value, list) or not value:
-        raise fail("sections", "must be a non-empty array of tables ([[sections]] with id and heading)")
+        raise fail(
+            "sections", "must be a non-empty array of tables ([[sections]] with id and heading)"
+        )
     seen: list[Section] = []
     for i, item in enumerate(value):
         key = f"sections[{i}]"
@@ -146,7 +164,9 @@ def _sections(value: Any, fail: Any) -> tuple[Section, ...]:
     return tuple(seen)
 
 
-def _table(data: dict[str, Any], key: str, fail: Any, fallback: Mapping[str, str] | None) -> dict[str, str]:
+def _table(
+    data: dict[str, Any], key: str, fail: Any, fallback: Mapping[str, str] | None
+) -> dict[str, str]:
     value = data.get(key, {})
     if not isinstance(value, dict):
         raise fail(key, "must be a table of strings")

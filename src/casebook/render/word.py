@@ -14,20 +14,18 @@ from typing import Any
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Inches, Pt, RGBColor
 from docx.text.paragraph import Paragraph
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 
 from casebook.render.charts import Chart
 from casebook.render.document import Block, ReportDocument, source_where
 from casebook.render.html import CHART_FIRST, markdown_parser
 from casebook.render.template import ReportTemplate
+from casebook.render.word_markdown import TEXT_WIDTH_IN, MarkdownWriter, set_number
 
-_PICTURE_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".bmp")
+FONT = "Arial"  # on every machine that runs Word; LibreOffice maps it to Liberation Sans
 
 
 def render_docx(
@@ -47,7 +45,7 @@ def render_docx(
     props.title, props.author, props.language = doc.title, company, doc.language
     props.subject, props.comments = doc.company, "casebook"
     word.add_paragraph(doc.title, style="Title")
-    writer = _Writer(word, markdown_parser(), colour)
+    writer = MarkdownWriter(word, markdown_parser(), colour)
     if doc.subtitle:
         writer.inline(word.add_paragraph(style="Subtitle"), writer.md.parseInline(doc.subtitle)[0])
     _toc(word, template)
@@ -68,15 +66,33 @@ def render_docx(
 
 
 def _styles(word: Any, colour: RGBColor) -> None:
-    word.styles["Normal"].font.size = Pt(10.5)
-    for name in ("Title", "Heading 1", "Heading 2", "Heading 3", "Heading 4"):
-        word.styles[name].font.color.rgb = colour
+    word.styles["Normal"].font.size = Pt(10)
+    for name in (
+        "Normal",
+        "Title",
+        "Subtitle",
+        "Heading 1",
+        "Heading 2",
+        "Heading 3",
+        "Heading 4",
+        "TOC Heading",
+        "Caption",
+    ):
+        style = word.styles[name]
+        fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+        for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(attr), None)  # a theme font would win over the named one
+        style.font.name = FONT
+        if name != "Normal" and name != "Caption":
+            style.font.color.rgb = colour
     section = word.sections[0]
     section.page_height, section.page_width = Inches(11.69), Inches(8.27)  # A4
-    section.left_margin = section.right_margin = Inches(0.8)
+    section.left_margin = section.right_margin = Inches((8.27 - TEXT_WIDTH_IN) / 2)
 
 
-def _header_footer(word: Any, template: ReportTemplate, company: str, logo: tuple[bytes, str] | None) -> None:
+def _header_footer(
+    word: Any, template: ReportTemplate, company: str, logo: tuple[bytes, str] | None
+) -> None:
     section = word.sections[0]
     header = section.header.paragraphs[0]
     if logo is not None and logo[1] in ("image/png", "image/jpeg", "image/gif"):
@@ -85,7 +101,12 @@ def _header_footer(word: Any, template: ReportTemplate, company: str, logo: tupl
     header.add_run(company).font.size = Pt(8)
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    for part in (f"{template.label('page')} ", "PAGE", f" {template.label('page_of')} ", "NUMPAGES"):
+    for part in (
+        f"{template.label('page')} ",
+        "PAGE",
+        f" {template.label('page_of')} ",
+        "NUMPAGES",
+    ):
         if part in ("PAGE", "NUMPAGES"):
             _field(footer, part, "1")
         else:
@@ -96,8 +117,13 @@ def _header_footer(word: Any, template: ReportTemplate, company: str, logo: tupl
 
 def _field(paragraph: Paragraph, instruction: str, placeholder: str) -> None:
     """A Word field (page number, table of contents) that Word fills in when it lays out."""
-    for kind, text in (("begin", None), ("instr", instruction), ("separate", None),
-                       ("text", placeholder), ("end", None)):
+    for kind, text in (
+        ("begin", None),
+        ("instr", instruction),
+        ("separate", None),
+        ("text", placeholder),
+        ("end", None),
+    ):
         run = paragraph.add_run()
         if kind == "instr":
             element = OxmlElement("w:instrText")
@@ -128,171 +154,18 @@ def _picture(word: Any, chart: Chart) -> None:
     caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
-def _sources(word: Any, writer: _Writer, block: Block, template: ReportTemplate) -> None:
+def _sources(word: Any, writer: MarkdownWriter, block: Block, template: ReportTemplate) -> None:
     numbers = [s.number for s in block.sources]
-    num_id = writer.new_numbering("List Number", 1) if numbers == list(range(1, len(numbers) + 1)) else None
+    num_id = (
+        writer.new_numbering("List Number", 1)
+        if numbers == list(range(1, len(numbers) + 1))
+        else None
+    )
     for source in block.sources:
         paragraph = word.add_paragraph(style="List Number")
         if num_id is not None:
-            _number(paragraph, num_id)
+            set_number(paragraph, num_id)
         else:
             paragraph.add_run(f"{source.number}. ")
         paragraph.add_run(source_where(source, template)).bold = True
         paragraph.add_run(f" — “{source.excerpt}”")
-
-
-def _number(paragraph: Paragraph, num_id: int, level: int = 0) -> None:
-    num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
-    num_pr.get_or_add_ilvl().val = level
-    num_pr.get_or_add_numId().val = num_id
-
-
-class _Writer:
-    """Markdown block tokens to Word paragraphs, tables and lists."""
-
-    def __init__(self, word: Any, md: MarkdownIt, colour: RGBColor) -> None:
-        self.word, self.md, self.colour = word, md, colour
-        self.lists: list[dict[str, Any]] = []  # open lists, innermost last
-        self.quote = 0
-
-    def new_numbering(self, style: str, start: int) -> int:
-        numbering = self.word.part.numbering_part.numbering_definitions._numbering
-        style_num = self.word.styles[style].element.pPr.numPr.numId.val
-        abstract = numbering.num_having_numId(style_num).abstractNumId.val
-        num = numbering.add_num(abstract)
-        num.add_lvlOverride(ilvl=0).add_startOverride(start)
-        return int(num.numId)
-
-    def write(self, markdown: str) -> None:
-        tokens = self.md.parse(markdown)
-        i = 0
-        while i < len(tokens):
-            i = self._block(tokens, i)
-
-    def _block(self, tokens: list[Token], i: int) -> int:
-        token = tokens[i]
-        kind = token.type
-        if kind == "heading_open":
-            level = min(4, max(1, int(token.tag[1]) - 1))
-            self.inline(self.word.add_heading("", level=level), tokens[i + 1])
-            return i + 3
-        if kind == "paragraph_open":
-            self.inline(self._paragraph(), tokens[i + 1])
-            return i + 3
-        if kind in ("bullet_list_open", "ordered_list_open"):
-            ordered = kind == "ordered_list_open"
-            depth = min(3, len(self.lists) + 1)
-            style = ("List Number" if ordered else "List Bullet") + (f" {depth}" if depth > 1 else "")
-            start = int(token.attrGet("start") or 1)
-            num_id = self.new_numbering(style, start) if ordered else None
-            self.lists.append({"style": style, "num": num_id, "first": False})
-        elif kind in ("bullet_list_close", "ordered_list_close"):
-            self.lists.pop()
-        elif kind == "list_item_open":
-            self.lists[-1]["first"] = True
-        elif kind == "blockquote_open":
-            self.quote += 1
-        elif kind == "blockquote_close":
-            self.quote -= 1
-        elif kind == "table_open":
-            return self._table(tokens, i)
-        elif kind in ("fence", "code_block"):
-            self._code(token.content)
-        return i + 1
-
-    def _paragraph(self) -> Paragraph:
-        if self.lists:
-            current = self.lists[-1]
-            if current["first"]:
-                current["first"] = False
-                paragraph = self.word.add_paragraph(style=current["style"])
-                if current["num"] is not None:
-                    _number(paragraph, current["num"])
-                return paragraph
-            depth = min(3, len(self.lists))
-            return self.word.add_paragraph(style="List Continue" + (f" {depth}" if depth > 1 else ""))
-        return self.word.add_paragraph(style="Quote" if self.quote else None)
-
-    def _code(self, text: str) -> None:
-        paragraph = self.word.add_paragraph(style="No Spacing")
-        for n, line in enumerate(text.rstrip("\n").split("\n")):
-            run = paragraph.add_run(line)
-            run.font.name = "DejaVu Sans Mono"
-            run.font.size = Pt(9)
-            if n:
-                run._r.addprevious(OxmlElement("w:br"))
-
-    def _table(self, tokens: list[Token], i: int) -> int:
-        rows: list[list[Token]] = []
-        while tokens[i].type != "table_close":
-            if tokens[i].type == "tr_open":
-                rows.append([])
-            elif tokens[i].type == "inline" and rows:
-                rows[-1].append(tokens[i])
-            i += 1
-        width = max((len(r) for r in rows), default=0)
-        if not rows or not width:
-            return i + 1
-        table = self.word.add_table(rows=len(rows), cols=width)
-        table.style = "Table Grid"
-        for r, row in enumerate(rows):
-            for c, cell_token in enumerate(row):
-                cell = table.cell(r, c)
-                self.inline(cell.paragraphs[0], cell_token, bold=r == 0)
-                if r == 0:
-                    _shade(cell, self.colour)
-        header = table.rows[0]._tr.get_or_add_trPr()
-        repeat = OxmlElement("w:tblHeader")  # the header row repeats on every page
-        repeat.set(qn("w:val"), "true")
-        header.append(repeat)
-        self.word.add_paragraph()
-        return i + 1
-
-    def inline(self, paragraph: Paragraph, token: Token, *, bold: bool = False) -> None:
-        state = {"bold": bold, "italic": False, "link": None}
-        for child in token.children or []:
-            kind = child.type
-            if kind in ("strong_open", "strong_close"):
-                state["bold"] = kind == "strong_open" or bold
-            elif kind in ("em_open", "em_close"):
-                state["italic"] = kind == "em_open"
-            elif kind == "link_open":
-                state["link"] = str(child.attrGet("href") or "")
-            elif kind == "link_close":
-                state["link"] = None
-            elif kind in ("softbreak", "hardbreak"):
-                if kind == "hardbreak":
-                    paragraph.add_run().add_break()
-                else:
-                    paragraph.add_run(" ")
-            elif kind in ("text", "code_inline", "image"):
-                text = child.content if kind != "image" else "".join(c.content for c in child.children or [])
-                run = paragraph.add_run(text)
-                run.bold = bool(state["bold"]) or None
-                run.italic = bool(state["italic"]) or None
-                if kind == "code_inline":
-                    run.font.name = "DejaVu Sans Mono"
-                if state["link"]:
-                    self._link(paragraph, run, str(state["link"]))
-
-    def _link(self, paragraph: Paragraph, run: Any, url: str) -> None:
-        """Wrap a run in a real hyperlink."""
-        run.font.color.rgb = self.colour
-        run.underline = True
-        if url.startswith("#"):
-            return
-        r_id = paragraph.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
-        link = OxmlElement("w:hyperlink")
-        link.set(qn("r:id"), r_id)
-        run._r.addprevious(link)
-        link.append(run._r)
-
-
-def _shade(cell: Any, colour: RGBColor) -> None:
-    shading = OxmlElement("w:shd")
-    shading.set(qn("w:val"), "clear")
-    shading.set(qn("w:color"), "auto")
-    shading.set(qn("w:fill"), str(colour))
-    cell._tc.get_or_add_tcPr().append(shading)
-    for run in cell.paragraphs[0].runs:
-        run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)

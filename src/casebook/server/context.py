@@ -34,18 +34,22 @@ class ServerContext:
     limiter: RateLimiter
     metrics: Metrics
     mappings: Mappings
-    _key_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    _key_locks: dict[str, tuple[asyncio.Lock, int]] = field(default_factory=dict)
 
     @contextlib.asynccontextmanager
     async def serialised(self, key: str) -> AsyncIterator[None]:
-        """One request at a time per idempotency key in this process (the rest wait, then reuse the run)."""
-        lock = self._key_locks.setdefault(key, asyncio.Lock())
+        """One request at a time per idempotency key here; the others wait, then reuse the run."""
+        lock, users = self._key_locks.get(key, (asyncio.Lock(), 0))
+        self._key_locks[key] = (lock, users + 1)
         try:
             async with lock:
                 yield
         finally:
-            if not lock.locked() and not getattr(lock, "_waiters", None):
-                self._key_locks.pop(key, None)
+            lock, users = self._key_locks[key]
+            if users == 1:
+                del self._key_locks[key]
+            else:
+                self._key_locks[key] = (lock, users - 1)
 
 
 async def get_context(request: Request) -> ServerContext:

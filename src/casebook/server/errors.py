@@ -1,4 +1,4 @@
-"""Every error answer is JSON `{"error": {"code", "message"}}`: a reason, never a traceback or a secret."""
+"""Every error answer is JSON `{"error": {"code", "message"}}`: a reason, never a traceback."""
 
 from __future__ import annotations
 
@@ -13,9 +13,18 @@ from casebook.errors import CasebookError, ConfigError, InputError, RunError, St
 from casebook.logs import get_logger, mask
 
 _HTTP_CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "too_large",
-    415: "unsupported_media_type", 422: "invalid", 429: "rate_limited", 503: "unavailable",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+    503: "unavailable",
 }
 
 
@@ -23,7 +32,13 @@ class ApiError(Exception):
     """An answer other than success, with a stable machine-readable code and a reason."""
 
     def __init__(
-        self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None, **extra: Any
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
     ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
@@ -35,9 +50,12 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None,
-                   **extra: Any) -> JSONResponse:
-    return JSONResponse(error_body(code, mask(message), **extra), status_code=status, headers=headers)
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    return JSONResponse(
+        error_body(code, mask(message), **extra), status_code=status, headers=headers
+    )
 
 
 def from_casebook_error(exc: CasebookError) -> ApiError:
@@ -50,7 +68,9 @@ def from_casebook_error(exc: CasebookError) -> ApiError:
     if isinstance(exc, InputError | ConfigError):
         return ApiError(422, "invalid_submission", message)
     if isinstance(exc, StorageError):
-        return ApiError(503, "storage_unavailable", "storage cannot be read or written right now; try again")
+        return ApiError(
+            503, "storage_unavailable", "storage cannot be read or written right now; try again"
+        )
     return ApiError(500, "internal", "the server could not complete the request; it was logged")
 
 

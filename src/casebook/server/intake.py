@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException
 
 from casebook.corpus import SourceFile
 from casebook.ingest import Unreadable, detect_type
+from casebook.logs import get_logger
 from casebook.manifest import Manifest
 from casebook.models import Submission
 from casebook.runner import create_run, idempotent_run_id
@@ -46,7 +47,7 @@ class Accepted:
 
 
 def confirmation_code(run_id: str) -> str:
-    """A short code to quote to a person: derived from the run id, so a replay gives the same one."""
+    """A short code to quote to a person, from the run id: a replay gives the same one."""
     digest = hashlib.sha256(run_id.encode()).hexdigest()[:8].upper()
     return f"CB-{digest[:4]}-{digest[4:]}"
 
@@ -60,20 +61,25 @@ async def read_intake(request: Request, ctx: ServerContext) -> Intake:
     if media in ("multipart/form-data", "application/x-www-form-urlencoded"):
         return await _from_form(request, ctx)
     raise ApiError(
-        415, "unsupported_media_type",
+        415,
+        "unsupported_media_type",
         "send application/json, multipart/form-data or application/x-www-form-urlencoded",
     )
 
 
 async def intake_from_json(payload: Any, ctx: ServerContext) -> Intake:
     if not isinstance(payload, dict):
-        raise ApiError(422, "invalid_submission", "the body must be a JSON object of submission fields")
+        raise ApiError(
+            422, "invalid_submission", "the body must be a JSON object of submission fields"
+        )
     data = dict(payload)
     inline = data.pop("files", None) or []
     if not isinstance(inline, list) or len(inline) > ctx.options.max_files:
         raise ApiError(
-            422 if not isinstance(inline, list) else 413, "invalid_files" if not isinstance(inline, list) else "too_many_files",
-            f"`files` must be a list of at most {ctx.options.max_files} {{name, content_base64}} objects",
+            422 if not isinstance(inline, list) else 413,
+            "invalid_files" if not isinstance(inline, list) else "too_many_files",
+            f"`files` must be a list of at most {ctx.options.max_files} "
+            "{name, content_base64} objects",
         )
     sources = [_inline_file(i, item, ctx) for i, item in enumerate(inline)]
     return Intake(data, sources)
@@ -88,24 +94,33 @@ def _json(body: bytes) -> Any:
 
 def _inline_file(index: int, item: Any, ctx: ServerContext) -> SourceFile:
     if not isinstance(item, dict) or not isinstance(item.get("content_base64"), str):
-        raise ApiError(422, "invalid_files", f"files[{index}] must be an object with name and content_base64")
-    name = item.get("name") if isinstance(item.get("name"), str) else f"document-{index + 1}"
+        raise ApiError(
+            422, "invalid_files", f"files[{index}] must be an object with name and content_base64"
+        )
+    given = item.get("name")
+    name = given if isinstance(given, str) and given.strip() else f"document-{index + 1}"
     encoded = item["content_base64"]
     if len(encoded) * 3 // 4 > ctx.options.max_file_bytes + 3:
         raise _file_too_big(name, ctx)
     try:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
-        raise ApiError(422, "invalid_files", f"files[{index}].content_base64 is not valid base64") from None
-    return SourceFile(name=str(name), data=data)
+        raise ApiError(
+            422, "invalid_files", f"files[{index}].content_base64 is not valid base64"
+        ) from None
+    return SourceFile(name=name, data=data)
 
 
 async def _from_form(request: Request, ctx: ServerContext) -> Intake:
     try:
-        form = await request.form(max_files=ctx.options.max_files, max_fields=200, max_part_size=2 * 1024 * 1024)
+        form = await request.form(
+            max_files=ctx.options.max_files, max_fields=200, max_part_size=2 * 1024 * 1024
+        )
     except HTTPException as exc:
         if "Too many files" in str(exc.detail):
-            raise ApiError(413, "too_many_files", f"at most {ctx.options.max_files} files per submission") from None
+            raise ApiError(
+                413, "too_many_files", f"at most {ctx.options.max_files} files per submission"
+            ) from None
         raise
     data: dict[str, Any] = {}
     fields: dict[str, Any] = {}
@@ -133,7 +148,9 @@ async def _from_form(request: Request, ctx: ServerContext) -> Intake:
 
 def _file_too_big(name: str, ctx: ServerContext) -> ApiError:
     limit = ctx.options.max_file_bytes / 1_048_576
-    return ApiError(413, "file_too_large", f"{safe_filename(name)} is over the {limit:g} MB limit per file")
+    return ApiError(
+        413, "file_too_large", f"{safe_filename(name)} is over the {limit:g} MB limit per file"
+    )
 
 
 def check_files(sources: list[SourceFile], max_file_bytes: int) -> list[SourceFile]:
@@ -142,7 +159,11 @@ def check_files(sources: list[SourceFile], max_file_bytes: int) -> list[SourceFi
     for source in sources:
         name = safe_filename(source.name)
         if len(source.data) > max_file_bytes:
-            raise ApiError(413, "file_too_large", f"{name} is over the {max_file_bytes / 1_048_576:g} MB limit per file")
+            raise ApiError(
+                413,
+                "file_too_large",
+                f"{name} is over the {max_file_bytes / 1_048_576:g} MB limit per file",
+            )
         try:
             detect_type(name, source.data)
         except Unreadable as exc:
@@ -159,28 +180,57 @@ def parse_submission(data: dict[str, Any]) -> tuple[Submission, float | None]:
         except (TypeError, ValueError):
             budget = -1.0
         if not 0 < budget < 1e6:
-            raise ApiError(422, "invalid_submission", "budget_usd must be a positive number of US dollars")
+            raise ApiError(
+                422, "invalid_submission", "budget_usd must be a positive number of US dollars"
+            )
     else:
         budget = None
     return Submission.parse(data), budget
 
 
 def store_and_enqueue(
-    ctx: ServerContext, submission: Submission, sources: list[SourceFile], *, key: str | None,
+    ctx: ServerContext,
+    submission: Submission,
+    sources: list[SourceFile],
+    *,
+    key: str | None,
     budget_usd: float | None,
 ) -> Accepted:
     """Blocking: persist the run (create_run), then queue it, before the caller answers 202."""
     if not sources:
-        hint = " (a Google Drive link alone is not fetched yet)" if submission.google_drive_link else ""
+        hint = (
+            " (a Google Drive link alone is not fetched yet)"
+            if submission.google_drive_link
+            else ""
+        )
         raise ApiError(
-            422, "no_documents",
-            f"no documents: attach the company's documents as files (multipart) or as `files` (JSON){hint}",
+            422,
+            "no_documents",
+            "no documents: attach the company's documents as files (multipart) "
+            f"or as `files` (JSON){hint}",
         )
     replayed = False
     if key is not None:
         slug = company_slug(submission.company_name)
-        replayed = ctx.storage.company_by_slug(slug).exists(f"runs/{idempotent_run_id(slug, key)}.json")
-    manifest = create_run(ctx.settings, submission, sources, budget_usd=budget_usd, idempotency_key=key)
+        replayed = ctx.storage.company_by_slug(slug).exists(
+            f"runs/{idempotent_run_id(slug, key)}.json"
+        )
+    manifest = create_run(
+        ctx.settings, submission, sources, budget_usd=budget_usd, idempotency_key=key
+    )
     if not manifest.workflow_ids:
-        ctx.engine.enqueue(manifest)
+        try:
+            ctx.engine.enqueue(manifest)
+        except Exception as exc:  # the database: locked for too long, or unreachable
+            get_logger(run_id=manifest.run_id).error(
+                "run stored, not queued", error=type(exc).__name__
+            )
+            again = "send it again with the same Idempotency-Key" if key else "POST its /retry"
+            raise ApiError(
+                503,
+                "queue_unavailable",
+                f"run {manifest.run_id} is stored but could not be queued right now: {again}",
+                run_id=manifest.run_id,
+                headers={"Retry-After": "5"},
+            ) from None
     return Accepted(manifest, replayed and bool(manifest.workflow_ids))

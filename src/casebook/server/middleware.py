@@ -50,7 +50,9 @@ class SecurityHeaders:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                headers = [h for h in message.get("headers", []) if h[0] != b"cache-control" or not docs]
+                headers = [
+                    h for h in message.get("headers", []) if h[0] != b"cache-control" or not docs
+                ]
                 names = {h[0].lower() for h in headers}
                 extra = [h for h in _API_HEADERS if h[0] not in names]
                 if docs:
@@ -64,23 +66,36 @@ class SecurityHeaders:
             await self.app(scope, receive, send_with_headers)
         except Exception as exc:
             get_logger().error(
-                "unexpected error", path=scope.get("path"), error=type(exc).__name__,
+                "unexpected error",
+                path=scope.get("path"),
+                error=type(exc).__name__,
                 reason=mask(str(exc))[:500],
             )
             if started:
                 raise
             body = json.dumps(
-                {"error": {"code": "internal", "message": "the server could not complete the request; it was logged"}}
+                {
+                    "error": {
+                        "code": "internal",
+                        "message": "the server could not complete the request; it was logged",
+                    }
+                }
             ).encode()
-            await send_with_headers({
-                "type": "http.response.start", "status": 500,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            })
+            await send_with_headers(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
 
 
 class BodyLimit:
-    """413 for a body over the cap: at once by Content-Length, else as soon as the stream passes it."""
+    """413 for a body over the cap: by Content-Length at once, else when the stream passes it."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -126,11 +141,19 @@ def _too_large_message(max_bytes: int) -> str:
 
 
 async def _too_large(send: Send, max_bytes: int) -> None:
-    payload: dict[str, Any] = {"error": {"code": "too_large", "message": _too_large_message(max_bytes)}}
+    payload: dict[str, Any] = {
+        "error": {"code": "too_large", "message": _too_large_message(max_bytes)}
+    }
     body = json.dumps(payload).encode()
-    await send({
-        "type": "http.response.start", "status": 413,
-        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close")],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -15,6 +15,7 @@ change the payload, and the timestamp must be within 5 minutes of the server's c
 from __future__ import annotations
 
 import binascii
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Request
@@ -37,10 +38,15 @@ from casebook.server.intake import (
 from casebook.server.security import ApiKey, limit_address
 
 router = APIRouter(prefix="/v1", tags=["intake"])
+INLINE_CHECK_BYTES = 64 * 1024
 Ctx = Annotated[ServerContext, Depends(get_context)]
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", max_length=255, description="The same key (per company) gives the same run"),
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="The same key (per company) gives the same run",
+    ),
 ]
 
 _BODIES: dict[str, Any] = {
@@ -66,10 +72,16 @@ _BODIES: dict[str, Any] = {
 
 
 @router.post(
-    "/submissions", status_code=202, response_model=schemas.Accepted, responses=schemas.ERRORS,
-    openapi_extra=_BODIES, summary="Submit a company's intake and documents",
+    "/submissions",
+    status_code=202,
+    response_model=schemas.Accepted,
+    responses=schemas.ERRORS,
+    openapi_extra=_BODIES,
+    summary="Submit a company's intake and documents",
 )
-async def submit(request: Request, ctx: Ctx, _: ApiKey, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+async def submit(
+    request: Request, ctx: Ctx, _: ApiKey, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
     try:
         intake = await read_intake(request, ctx)
     except ApiError:
@@ -79,22 +91,32 @@ async def submit(request: Request, ctx: Ctx, _: ApiKey, idempotency_key: Idempot
 
 
 @router.post(
-    "/webhooks/{source}", status_code=202, response_model=schemas.Accepted, responses=schemas.ERRORS,
-    dependencies=[Depends(limit_address)], summary="A form provider's webhook (Standard Webhooks signature)",
+    "/webhooks/{source}",
+    status_code=202,
+    response_model=schemas.Accepted,
+    responses=schemas.ERRORS,
+    dependencies=[Depends(limit_address)],
+    summary="A form provider's webhook (Standard Webhooks signature)",
 )
 async def webhook(
-    request: Request, ctx: Ctx,
-    source: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="The form provider")],
+    request: Request,
+    ctx: Ctx,
+    source: Annotated[
+        str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="The form provider")
+    ],
 ) -> JSONResponse:
     if ctx.options.webhook_secret is None:
-        raise ApiError(503, "webhooks_disabled", "webhooks are not configured on this server (CASEBOOK_WEBHOOK_SECRET)")
+        raise ApiError(
+            503,
+            "webhooks_disabled",
+            "webhooks are not configured on this server (CASEBOOK_WEBHOOK_SECRET)",
+        )
     body = await request.body()
     try:
-        payload = Webhook(ctx.options.webhook_secret).verify(body, dict(request.headers), json_parse=False)
+        Webhook(ctx.options.webhook_secret).verify(body, dict(request.headers), json_parse=False)
     except (WebhookVerificationError, ValueError, binascii.Error, UnicodeDecodeError) as exc:
         ctx.metrics.submission("webhook", "bad_signature")
         raise ApiError(401, "bad_signature", _signature_reason(exc)) from None
-    del payload
     webhook_id = request.headers["webhook-id"]
     try:
         data = ctx.mappings.to_submission_data(source, _loads(body))
@@ -102,19 +124,29 @@ async def webhook(
     except ApiError:
         ctx.metrics.submission("webhook", "rejected")
         raise
-    return await _accept(ctx, intake, "webhook", key=f"webhook:{source}:{webhook_id}"[:255], webhook=True)
+    return await _accept(
+        ctx, intake, "webhook", key=f"webhook:{source}:{webhook_id}"[:255], webhook=True
+    )
 
 
-async def _accept(ctx: ServerContext, intake: Intake, channel: str, *, key: str | None,
-                  webhook: bool = False) -> JSONResponse:
+async def _accept(
+    ctx: ServerContext, intake: Intake, channel: str, *, key: str | None, webhook: bool = False
+) -> JSONResponse:
     try:
         submission, budget = parse_submission(intake.data)
-        sources = await blocking(check_files, intake.sources, ctx.options.max_file_bytes)
+        if sum(len(s.data) for s in intake.sources) > INLINE_CHECK_BYTES:
+            sources = await blocking(check_files, intake.sources, ctx.options.max_file_bytes)
+        else:  # sniffing a few KB costs less than the hop to a thread
+            sources = check_files(intake.sources, ctx.options.max_file_bytes)
         if key is None:
-            accepted = await blocking(store_and_enqueue, ctx, submission, sources, key=None, budget_usd=budget)
+            accepted = await blocking(
+                store_and_enqueue, ctx, submission, sources, key=None, budget_usd=budget
+            )
         else:
             async with ctx.serialised(key):
-                accepted = await blocking(store_and_enqueue, ctx, submission, sources, key=key, budget_usd=budget)
+                accepted = await blocking(
+                    store_and_enqueue, ctx, submission, sources, key=key, budget_usd=budget
+                )
     except Exception:
         ctx.metrics.submission(channel, "rejected")
         raise
@@ -123,7 +155,10 @@ async def _accept(ctx: ServerContext, intake: Intake, channel: str, *, key: str 
     if accepted.replayed and webhook:
         ctx.metrics.submission(channel, "replayed")
         raise ApiError(
-            409, "replayed", f"this webhook id was already accepted as run {manifest.run_id}", run_id=manifest.run_id
+            409,
+            "replayed",
+            f"this webhook id was already accepted as run {manifest.run_id}",
+            run_id=manifest.run_id,
         )
     ctx.metrics.submission(channel, "replayed" if accepted.replayed else "accepted")
     get_logger(run_id=manifest.run_id, company=manifest.company_name).info(
@@ -138,8 +173,13 @@ async def _accept(ctx: ServerContext, intake: Intake, channel: str, *, key: str 
 def accepted_body(run_id: str, slug: str) -> dict[str, Any]:
     base = f"/v1/runs/{run_id}"
     return {
-        "run_id": run_id, "confirmation_code": confirmation_code(run_id), "status_url": base,
-        "events_url": f"{base}/events", "report_url": f"{base}/report", "company_slug": slug, "status": "queued",
+        "run_id": run_id,
+        "confirmation_code": confirmation_code(run_id),
+        "status_url": base,
+        "events_url": f"{base}/events",
+        "report_url": f"{base}/report",
+        "company_slug": slug,
+        "status": "queued",
     }
 
 
@@ -148,13 +188,13 @@ def _key(value: str | None) -> str | None:
         return None
     value = value.strip()
     if not value or not value.isprintable():
-        raise ApiError(422, "invalid_idempotency_key", "Idempotency-Key must be 1-255 printable characters")
+        raise ApiError(
+            422, "invalid_idempotency_key", "Idempotency-Key must be 1-255 printable characters"
+        )
     return value
 
 
 def _loads(body: bytes) -> Any:
-    import json
-
     try:
         return json.loads(body)
     except (ValueError, RecursionError):
@@ -166,5 +206,8 @@ def _signature_reason(exc: Exception) -> str:
     if "Missing required headers" in text:
         return "missing webhook-id, webhook-timestamp or webhook-signature header"
     if "too old" in text or "too new" in text:
-        return "webhook-timestamp is more than 5 minutes from the server's clock: resend with a fresh signature"
+        return (
+            "webhook-timestamp is more than 5 minutes from the server's clock: "
+            "resend with a fresh signature"
+        )
     return "the webhook signature does not match this server's secret"

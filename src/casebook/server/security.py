@@ -21,19 +21,22 @@ from casebook.server.options import ServerOptions
 
 
 class RateLimiter:
-    """A moving window per identity (`limits`); memory:// in one process, redis:// across replicas."""
+    """A sliding window per identity (`limits`, O(1)): memory:// per process, redis:// shared."""
 
     def __init__(self, options: ServerOptions) -> None:
         self.per_key = options.limit_per_key
         self.per_address = options.limit_per_address
-        self._limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(options.rate_limit_storage_url))
+        self._limiter = strategies.SlidingWindowCounterRateLimiter(
+            storage.storage_from_string(options.rate_limit_storage_url)
+        )
 
     def check(self, item: RateLimitItem, scope: str, identity: str) -> None:
         if not self._limiter.hit(item, scope, identity):
             stats = self._limiter.get_window_stats(item, scope, identity)
             retry = max(1, math.ceil(stats.reset_time - time.time()))
             raise ApiError(
-                429, "rate_limited",
+                429,
+                "rate_limited",
                 f"too many requests from this {scope}: at most {item} — retry in {retry} s",
                 headers={"Retry-After": str(retry)},
             )
@@ -56,20 +59,26 @@ def authenticate(request: Request, options: ServerOptions) -> str:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise ApiError(
-            401, "unauthorized", "send an API key: `Authorization: Bearer <key>`",
+            401,
+            "unauthorized",
+            "send an API key: `Authorization: Bearer <key>`",
             headers={"WWW-Authenticate": 'Bearer realm="casebook"'},
         )
     presented = token.encode()
     matched = False
-    for key in options.api_keys:  # every key is compared: the time taken says nothing about which matched
+    for (
+        key
+    ) in options.api_keys:  # every key is compared: the time taken says nothing about which matched
         matched |= hmac.compare_digest(presented, key)
     if not matched:
         raise ApiError(403, "forbidden", "this API key is not valid for this server")
     return "key:" + hashlib.sha256(presented).hexdigest()[:32]
 
 
-async def require_api_key(request: Request, ctx: Annotated[ServerContext, Depends(get_context)]) -> str:
-    """Dependency of every /v1 route but webhooks: address limit, then the key, then the key's limit."""
+async def require_api_key(
+    request: Request, ctx: Annotated[ServerContext, Depends(get_context)]
+) -> str:
+    """Every /v1 route but webhooks: the address's limit, then the key, then the key's limit."""
     check_address(request, ctx)
     identity = authenticate(request, ctx.options)
     if identity.startswith("key:"):
@@ -77,7 +86,9 @@ async def require_api_key(request: Request, ctx: Annotated[ServerContext, Depend
     return identity
 
 
-async def limit_address(request: Request, ctx: Annotated[ServerContext, Depends(get_context)]) -> None:
+async def limit_address(
+    request: Request, ctx: Annotated[ServerContext, Depends(get_context)]
+) -> None:
     """Dependency of the webhook route: they authenticate by signature, limited per address."""
     check_address(request, ctx)
 

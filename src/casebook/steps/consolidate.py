@@ -23,16 +23,17 @@ HORIZONS = ("0-6 months", "6-12 months", "12-24 months")
 
 
 async def consolidate(
-    llm: LLMClient, model: StepModel, submission: Submission, part_a: str, use_cases: list[UseCase]
+    llm: LLMClient, model: StepModel, submission: Submission, part_a: str, use_cases: list[UseCase],
+    tone: str = "",
 ) -> str:
     cases = "\n\n".join(render_use_case(uc, i) for i, uc in enumerate(use_cases, start=1))
     user = f"{render_submission(submission)}\n\nPart A:\n\n{part_a}\n\nUse cases:\n\n{cases}"
-    text = await llm.chat("consolidate", model, messages(system_prompt("consolidate"), user))
+    text = await llm.chat("consolidate", model, messages(system_prompt("consolidate"), user, tone))
     return text.strip()
 
 
-async def style_pass(llm: LLMClient, model: StepModel, text: str) -> str:
-    styled = await llm.chat("style", model, messages(system_prompt("style"), text))
+async def style_pass(llm: LLMClient, model: StepModel, text: str, tone: str = "") -> str:
+    styled = await llm.chat("style", model, messages(system_prompt("style"), text, tone))
     return styled.strip()
 
 

@@ -42,7 +42,7 @@ def gather_passages(index: PassageIndex, submission: Submission, limit: int = 24
 
 
 async def extract_evidence(
-    llm: LLMClient, model: StepModel, submission: Submission, passages: list[Passage]
+    llm: LLMClient, model: StepModel, submission: Submission, passages: list[Passage], tone: str = ""
 ) -> Evidence:
     if not passages:
         raise InputError("no passages to draw evidence from: the documents gave no searchable text")
@@ -51,6 +51,6 @@ async def extract_evidence(
         f"{render_submission(submission)}\n\nPassages from the company's documents:\n\n"
         f"{render_passages(passages)}"
     )
-    answer = await llm.structured("evidence", model, messages(system_prompt("evidence"), user), answer_model)
+    answer = await llm.structured("evidence", model, messages(system_prompt("evidence"), user, tone), answer_model)
     plain = EvidenceAnswer.model_validate(answer.model_dump())
     return Evidence(themes=plain.themes, passages=passages)

@@ -14,12 +14,13 @@ from casebook.steps.prompts import (
 
 
 async def write_part_a(
-    llm: LLMClient, model: StepModel, submission: Submission, evidence: Evidence, use_cases: list[UseCase]
+    llm: LLMClient, model: StepModel, submission: Submission, evidence: Evidence, use_cases: list[UseCase],
+    tone: str = "",
 ) -> str:
     titles = "\n".join(f"{i}. {uc.title}" for i, uc in enumerate(use_cases, start=1))
     user = (
         f"{render_submission(submission)}\n\nEvidence by theme:\n\n{render_evidence(evidence)}"
         f"\n\nPassages:\n\n{render_passages(evidence.passages)}\n\nProposed use cases:\n{titles}"
     )
-    text = await llm.chat("part_a", model, messages(system_prompt("part_a"), user))
+    text = await llm.chat("part_a", model, messages(system_prompt("part_a"), user, tone))
     return text.strip()

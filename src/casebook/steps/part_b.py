@@ -21,6 +21,7 @@ async def write_use_case_section(
     use_case: UseCase,
     number: int,
     evidence: Evidence,
+    tone: str = "",
 ) -> str:
     cited = [p for p in evidence.passages if p.source_id in use_case.citations]
     related = [p for p in evidence.passages if p not in cited][: max(0, 8 - len(cited))]
@@ -28,7 +29,7 @@ async def write_use_case_section(
         f"{render_submission(submission)}\n\n{render_use_case(use_case, number)}\n\n"
         f"Passages:\n\n{render_passages(cited + related)}"
     )
-    text = await llm.chat("part_b", model, messages(system_prompt("part_b"), user))
+    text = await llm.chat("part_b", model, messages(system_prompt("part_b"), user, tone))
     body = nest_headings(_drop_leading_heading(text.strip()), 4)
     return f"### {number}. {use_case.title}\n\n{body}"
 

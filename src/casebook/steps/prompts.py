@@ -75,5 +75,8 @@ def nest_headings(text: str, level: int) -> str:
     return _HEADING.sub(lambda m: "#" * min(6, len(m.group(1)) + shift), text)
 
 
-def messages(system: str, user: str) -> list[dict[str, str]]:
+def messages(system: str, user: str, tone: str = "") -> list[dict[str, str]]:
+    """A system and a user message; the report template's tone (e.g. its language) ends the system prompt."""
+    if tone.strip():
+        system = f"{system.rstrip()}\n\n{tone.strip()}"
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]

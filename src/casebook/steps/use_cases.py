@@ -15,7 +15,7 @@ from casebook.steps.prompts import (
 
 
 async def generate_use_cases(
-    llm: LLMClient, model: StepModel, submission: Submission, evidence: Evidence
+    llm: LLMClient, model: StepModel, submission: Submission, evidence: Evidence, tone: str = ""
 ) -> list[UseCase]:
     n = submission.use_cases_count
     answer_model = use_case_list_model([p.source_id for p in evidence.passages], n)
@@ -24,6 +24,6 @@ async def generate_use_cases(
         f"\n\nPassages:\n\n{render_passages(evidence.passages)}\n\nWrite exactly {n} use cases."
     )
     answer = await llm.structured(
-        "use_cases", model, messages(system_prompt("use_cases", n=n), user), answer_model
+        "use_cases", model, messages(system_prompt("use_cases", n=n), user, tone), answer_model
     )
     return [UseCase.model_validate(uc.model_dump()) for uc in answer.use_cases]  # type: ignore[attr-defined]

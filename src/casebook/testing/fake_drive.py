@@ -340,7 +340,9 @@ def _matches(item: FakeFile, clauses: list[tuple[str, tuple[str, ...]]]) -> bool
 class FakeDrive:
     """A Drive v3 server on 127.0.0.1 with an in-memory file tree. Use as a context manager."""
 
-    def __init__(self, *, export_limit_bytes: int = 10 * 1024 * 1024, max_page_size: int = 1000) -> None:
+    def __init__(
+        self, *, export_limit_bytes: int = 10 * 1024 * 1024, max_page_size: int = 1000
+    ) -> None:
         self.files: dict[str, FakeFile] = {}
         self.max_page_size = max_page_size  # Drive may return fewer items than pageSize asks
         self.requests: list[RecordedRequest] = []

@@ -1,0 +1,137 @@
+"""The ASGI app: `create_app(settings)` wires settings, the one Engine, middleware and routes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio.to_thread
+from dbos import DBOS
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from casebook import __version__
+from casebook.config import Settings, get_settings
+from casebook.engine import Engine, _prepare_sqlite, database_url
+from casebook.logs import get_logger
+from casebook.server import routes_intake, routes_ops, routes_runs, schemas
+from casebook.server.context import ServerContext
+from casebook.server.errors import install_error_handlers
+from casebook.server.mapping import Mappings
+from casebook.server.metrics import Metrics
+from casebook.server.middleware import BodyLimit, SecurityHeaders
+from casebook.server.options import ServerSettings, resolve_options
+from casebook.server.security import RateLimiter
+from casebook.storage import Storage
+
+
+def create_app(settings: Settings | None = None, server: ServerSettings | None = None) -> FastAPI:
+    """The API; raises ConfigError at once for settings it cannot serve with (e.g. no API keys)."""
+    settings = settings or get_settings()
+    options = resolve_options(settings, server)
+    mappings = Mappings.load(options.webhook_mappings_file)
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = options.threads
+        engine = await anyio.to_thread.run_sync(_open_engine, settings)
+        app.state.ctx = ServerContext(
+            settings=settings,
+            options=options,
+            engine=engine,
+            storage=Storage(settings.storage_url),
+            limiter=RateLimiter(options),
+            metrics=metrics,
+            mappings=mappings,
+        )
+        get_logger().info(
+            "server ready", auth=options.auth_required, webhooks=options.webhook_secret is not None
+        )
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(engine.close)
+
+    app = FastAPI(
+        title="casebook",
+        version=__version__,
+        lifespan=lifespan,
+        description="AI-readiness reports: submissions in; status, progress and reports out.",
+    )
+    install_error_handlers(app)
+    app.include_router(routes_intake.router)
+    app.include_router(routes_runs.router)
+    app.include_router(routes_ops.router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.add_middleware(RequestMetrics, metrics=metrics)
+    app.add_middleware(BodyLimit, max_bytes=options.max_request_bytes)
+    if options.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(options.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID"],
+            expose_headers=["Location", "Retry-After", "Idempotent-Replayed"],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def prepare_database(settings: Settings) -> None:
+    """The workflow database created or migrated (a no-op when it is current)."""
+    url = database_url(settings)
+    _prepare_sqlite(url)
+    DBOS.migrate(url)
+
+
+def _open_engine(settings: Settings) -> Engine:
+    """The workflow database made ready, then the app's one client."""
+    prepare_database(settings)
+    return Engine(settings)
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        extra = schemas.SubmissionIn.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(extra.pop("$defs", {}))
+        components["SubmissionIn"] = extra
+        schema["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+class RequestMetrics:
+    """Counts answers by route template (never by raw path: ids would explode the label set)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        t0 = time.perf_counter()
+        status = 500
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.request(scope["method"], route, status, time.perf_counter() - t0)

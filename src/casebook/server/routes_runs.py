@@ -1,0 +1,201 @@
+"""Runs out: status, live progress (SSE), the report, cancel and retry; a company's storage."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from casebook.errors import RunError
+from casebook.manifest import Manifest
+from casebook.models import RunStatus
+from casebook.runner import find_run, load_manifest
+from casebook.server import schemas
+from casebook.server.context import ServerContext, blocking, get_context
+from casebook.server.errors import ApiError
+from casebook.server.routes_intake import accepted_body
+from casebook.server.runs import REPORT_TYPES, describe
+from casebook.server.security import ApiKey
+
+router = APIRouter(prefix="/v1", tags=["runs"])
+Ctx = Annotated[ServerContext, Depends(get_context)]
+RunId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,80}$", description="The run id")]
+EVENT_INTERVAL_S = 0.5
+KEEPALIVE_S = 15.0
+
+
+@router.get(
+    "/runs/{run_id}",
+    response_model=schemas.RunOut,
+    responses=schemas.ERRORS,
+    summary="A run's status",
+)
+async def get_run(run_id: RunId, ctx: Ctx, _: ApiKey) -> dict[str, Any]:
+    return await blocking(describe, ctx.engine, ctx.storage, run_id)
+
+
+@router.get(
+    "/runs/{run_id}/events",
+    responses={200: {"content": {"text/event-stream": {}}}, **schemas.ERRORS},
+    summary="Server-Sent Events of a run's progress until it ends",
+)
+async def run_events(run_id: RunId, request: Request, ctx: Ctx, _: ApiKey) -> StreamingResponse:
+    first = await blocking(
+        describe, ctx.engine, ctx.storage, run_id
+    )  # 404 before the stream starts
+    return StreamingResponse(
+        _events(request, ctx, run_id, first),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _events(
+    request: Request, ctx: ServerContext, run_id: str, body: dict[str, Any]
+) -> AsyncIterator[str]:
+    sent: dict[str, Any] | None = None
+    last_write = time.monotonic()
+    seq = 0
+    yield "retry: 2000\n\n"
+    while True:
+        if body != sent:
+            seq += 1
+            ended = body["status"] not in ("queued", "running")
+            yield _event("end" if ended else "progress", body, seq)
+            sent, last_write = body, time.monotonic()
+            if ended:
+                return
+        elif time.monotonic() - last_write > KEEPALIVE_S:
+            yield ": keep-alive\n\n"
+            last_write = time.monotonic()
+        await asyncio.sleep(EVENT_INTERVAL_S)
+        if await request.is_disconnected():
+            return
+        try:
+            body = await blocking(describe, ctx.engine, ctx.storage, run_id)
+        except RunError:
+            return
+
+
+def _event(name: str, body: dict[str, Any], seq: int) -> str:
+    return f"id: {seq}\nevent: {name}\ndata: {json.dumps(body, separators=(',', ':'))}\n\n"
+
+
+@router.get(
+    "/runs/{run_id}/report",
+    responses={
+        200: {"content": {t.split(";")[0]: {} for t in REPORT_TYPES.values()}},
+        **schemas.ERRORS,
+    },
+    summary="The final report (Markdown; html, pdf or docx where they were made)",
+)
+async def get_report(
+    run_id: RunId,
+    ctx: Ctx,
+    _: ApiKey,
+    format: Annotated[
+        str, Query(pattern="^(md|html|pdf|docx)$", description="md, html, pdf or docx")
+    ] = "md",
+) -> Response:
+    data, name = await blocking(_read_report, ctx, run_id, format)
+    return Response(
+        data,
+        media_type=REPORT_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _read_report(ctx: ServerContext, run_id: str, fmt: str) -> tuple[bytes, str]:
+    company = find_run(ctx.settings, run_id)
+    manifest = load_manifest(company, run_id)
+    if manifest.status is not RunStatus.succeeded or not manifest.final_report:
+        raise ApiError(
+            409,
+            "report_not_ready",
+            f"run {run_id} is {manifest.status.value}: its report exists once it has succeeded",
+        )
+    path = manifest.final_report.removesuffix(".md") + f".{fmt}"
+    if not company.exists(path):
+        raise ApiError(
+            404,
+            "format_not_available",
+            f"no {fmt} report for run {run_id}: this run made only Markdown"
+            if fmt != "md"
+            else f"the report file of run {run_id} is missing from storage",
+        )
+    return company.read_bytes(path), path.rsplit("/", 1)[-1]
+
+
+@router.post(
+    "/runs/{run_id}/cancel",
+    response_model=schemas.RunOut,
+    responses=schemas.ERRORS,
+    summary="Cancel a queued or running run; what it finished is kept",
+)
+async def cancel_run(run_id: RunId, ctx: Ctx, _: ApiKey) -> dict[str, Any]:
+    await blocking(ctx.engine.cancel, run_id)
+    return await blocking(describe, ctx.engine, ctx.storage, run_id)
+
+
+@router.post(
+    "/runs/{run_id}/retry",
+    status_code=202,
+    response_model=schemas.Accepted,
+    responses=schemas.ERRORS,
+    summary="Queue a failed, cancelled or stopped run again; it resumes where it stopped",
+)
+async def retry_run(run_id: RunId, ctx: Ctx, _: ApiKey) -> JSONResponse:
+    manifest = await blocking(_requeue, ctx, run_id)
+    body = accepted_body(manifest.run_id, manifest.company_slug)
+    return JSONResponse(body, status_code=202, headers={"Location": body["status_url"]})
+
+
+def _requeue(ctx: ServerContext, run_id: str) -> Manifest:
+    view = ctx.engine.view(run_id)
+    manifest = view.manifest
+    if manifest.status is RunStatus.succeeded:
+        raise ApiError(409, "run_state", f"run {run_id} already succeeded: GET its report")
+    if view.engine_status in ("ENQUEUED", "PENDING"):
+        where = (
+            "in the queue" if view.engine_status == "ENQUEUED" else f"running on {view.executor_id}"
+        )
+        raise ApiError(
+            409,
+            "run_state",
+            f"run {run_id} is {where}: a worker will finish it "
+            "(if that machine is gone, `casebook recover EXECUTOR` hands its runs over)",
+        )
+    ctx.engine.enqueue(manifest)
+    return manifest
+
+
+@router.get(
+    "/companies/{slug}/storage",
+    response_model=schemas.StorageOut,
+    responses=schemas.ERRORS,
+    summary="Files and bytes per folder of a company's storage",
+)
+async def company_storage(
+    slug: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,70}$")],
+    ctx: Ctx,
+    _: ApiKey,
+) -> dict[str, Any]:
+    return await blocking(_storage_stats, ctx, slug)
+
+
+def _storage_stats(ctx: ServerContext, slug: str) -> dict[str, Any]:
+    company = ctx.storage.company_by_slug(slug)
+    if not company.fs.exists(company.root):
+        raise ApiError(404, "company_not_found", f"no company {slug!r} in this storage")
+    stats = company.stats()
+    return {
+        "company_slug": slug,
+        "folders": {name: {"files": s.files, "bytes": s.bytes} for name, s in stats.items()},
+        "total_files": sum(s.files for s in stats.values()),
+        "total_bytes": sum(s.bytes for s in stats.values()),
+    }

@@ -1,0 +1,71 @@
+"""A run as the API shows it, from the engine's view (manifest, workflow status, progress)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from casebook.engine import Engine, RunView
+from casebook.manifest import STEPS
+from casebook.models import RunStatus
+from casebook.storage import Storage
+
+REPORT_TYPES = {
+    "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def api_status(view: RunView) -> str:
+    """The manifest's status, unless the engine holds a newer attempt (a retry in the queue)."""
+    status = view.manifest.status
+    if status.finished and view.engine_status == "ENQUEUED":
+        return RunStatus.queued.value
+    if status.finished and view.engine_status == "PENDING":
+        return RunStatus.running.value
+    return status.value
+
+
+def report_formats(storage: Storage, view: RunView) -> list[str]:
+    m = view.manifest
+    if m.status is not RunStatus.succeeded or not m.final_report:
+        return []
+    company = storage.company_by_slug(m.company_slug)
+    stem = m.final_report.removesuffix(".md")
+    names = set(company.list("final"))
+    return [fmt for fmt in REPORT_TYPES if f"{stem}.{fmt}".removeprefix("final/") in names]
+
+
+def run_body(view: RunView, formats: list[str]) -> dict[str, Any]:
+    m = view.manifest
+    progress = view.progress or {}
+    status = api_status(view)
+    live = status in ("queued", "running")
+    tokens = (m.metrics.get("tokens") or {}).get("total_tokens") or progress.get("tokens") or 0
+    return {
+        "run_id": m.run_id,
+        "company": m.company_name,
+        "company_slug": m.company_slug,
+        "status": status,
+        "engine_status": view.engine_status,
+        "current_step": (progress.get("step") or m.current_step) if live else None,
+        "step_number": (progress.get("step_number") or m.step_number) if live else 0,
+        "total_steps": len(STEPS),
+        "step_progress": progress.get("step_progress") if live else None,
+        "created": m.created.isoformat() if m.created else None,
+        "started": m.started.isoformat() if m.started else None,
+        "ended": m.ended.isoformat() if m.ended and not live else None,
+        "tokens": int(tokens),
+        "cost_usd": float(m.metrics.get("cost_usd") or progress.get("cost_usd") or 0.0),
+        "metrics": {k: v for k, v in m.metrics.items() if k != "tokens"},
+        "error": m.error if not live else None,
+        "report_url": f"/v1/runs/{m.run_id}/report" if formats else None,
+        "formats": formats,
+    }
+
+
+def describe(engine: Engine, storage: Storage, run_id: str) -> dict[str, Any]:
+    """Blocking: the run's JSON body (RunError for an unknown run)."""
+    view = engine.view(run_id)
+    return run_body(view, report_formats(storage, view))
