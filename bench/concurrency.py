@@ -243,7 +243,9 @@ class SystemDB:
 # -- runs -------------------------------------------------------------------------------------
 
 
-def make_settings(root: Path, base_url: str, database_url: str | None, runs: int) -> Settings:
+def make_settings(root: Path, base_url: str, database_url: str | None, runs: int,
+                  report_formats: str | None = None) -> Settings:
+    extra = {} if report_formats is None else {"report_formats": report_formats}
     return Settings(
         storage_url=str(root / "outputs"),
         database_url=database_url,
@@ -257,6 +259,7 @@ def make_settings(root: Path, base_url: str, database_url: str | None, runs: int
         log_format="console",
         max_concurrent_runs=runs,
         worker_concurrency=math.ceil(runs / 2),
+        **extra,
     )  # type: ignore[call-arg]
 
 
@@ -272,6 +275,7 @@ def worker_env(settings: Settings, database_url: str | None) -> dict[str, str]:
         "CASEBOOK_LOG_LEVEL": "WARNING",
         "CASEBOOK_LOG_FORMAT": "json",
         "PYTHONUNBUFFERED": "1",
+        "CASEBOOK_REPORT_FORMATS": settings.report_formats,
     })
     if database_url:
         env["CASEBOOK_DATABASE_URL"] = database_url
@@ -432,6 +436,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="a PostgreSQL server URL on loopback: a fresh database is created there and dropped")
     parser.add_argument("--timeout", type=float, default=240, help="give up waiting for runs after this (s)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, storage) and print its path")
+    parser.add_argument("--report-formats", default=None, metavar="LIST",
+                        help="formats finalize renders beside the Markdown (default: the setting's,"
+                        " html,pdf,docx); \"\" for Markdown only")
     parser.add_argument("--json", action="store_true", help="print a JSON summary too")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.workers < 1:
@@ -451,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
             pg = (admin, name)
         server, base_url = start_server(args.delay, root / "calls.jsonl", root / "server.log")
         procs.append(server)
-        settings = make_settings(root, base_url, database_url, args.runs)
+        settings = make_settings(root, base_url, database_url, args.runs, args.report_formats)
         configure_logging(settings)
         from casebook.engine import database_url as resolve_db
 
@@ -468,7 +475,8 @@ def main(argv: list[str] | None = None) -> int:
               f" {sum(len(s.data) for s in sources) / 1024:.0f} KB")
         print(f"limits: CASEBOOK_MAX_CONCURRENT_RUNS={settings.max_concurrent_runs}"
               f" CASEBOOK_WORKER_CONCURRENCY={settings.worker_concurrency}"
-              f" part_b_concurrency={settings.part_b_concurrency}; {os.cpu_count()} CPUs")
+              f" part_b_concurrency={settings.part_b_concurrency}; {os.cpu_count()} CPUs;"
+              f" report formats: {settings.report_formats or 'none (Markdown only)'}")
 
         deadline = time.monotonic() + args.timeout
         t_start = time.monotonic()
@@ -524,7 +532,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  run duration (manifest started .. ended)     {spread(durations)}")
         print(f"  peak runs in flight {peak_in_flight(finished)};  runs per worker {dict(sorted(by_worker.items()))};"
               f"  LLM calls answered {calls} (expected {args.runs * (args.use_cases + 5)})")
-        print(f"  CPU seconds during the batch: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items())
+        print("  CPU seconds during the batch: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items())
               + f";  whole machine {busy:.1f} of {total:.1f} ({busy / total:.0%} busy, other processes"
               f" {busy - sum(cpu.values()):.1f})")
         per_run = sum(cpu[k] for k in named if k != "server") / max(1, len(finished))
@@ -536,6 +544,7 @@ def main(argv: list[str] | None = None) -> int:
                   f" RSS now {m.get('VmRSS', 0) / 1024:.1f} MB")
         summary.update({
             "runs": args.runs, "workers": args.workers, "database": "postgresql" if pg else "sqlite",
+            "report_formats": settings.report_formats,
             "delay_s": args.delay, "use_cases": args.use_cases, "docs": args.docs,
             "succeeded": len(ok), "total_wall_s": round(wall, 3), "runs_per_minute": round(len(ok) / wall * 60, 1),
             "single_run_s": round(single, 3), "single_runs_s": [round(s, 3) for s in singles],

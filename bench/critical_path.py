@@ -62,8 +62,9 @@ SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "northwind-logistics
 MODEL_SET = "cheap"
 
 
-def make_settings(root: Path, base_url: str) -> Settings:
+def make_settings(root: Path, base_url: str, report_formats: str | None = None) -> Settings:
     """Everything explicit, so no CASEBOOK_* / OPENAI_* variable of the caller leaks in."""
+    extra = {} if report_formats is None else {"report_formats": report_formats}
     return Settings(
         storage_url=str(root / "outputs"),
         database_url=f"sqlite:///{root / 'system.sqlite'}",
@@ -77,6 +78,7 @@ def make_settings(root: Path, base_url: str) -> Settings:
         llm_timeout_s=60,
         log_level="WARNING",
         log_format="console",
+        **extra,
     )  # type: ignore[call-arg]
 
 
@@ -175,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also measure through the DBOS engine (default on)")
     parser.add_argument("--replay", action=argparse.BooleanOptionalAction, default=True,
                         help="also replay the recorded calls one after another (default on)")
+    parser.add_argument("--report-formats", default=None, metavar="LIST",
+                        help="formats finalize renders beside the Markdown (default: the setting's,"
+                        " html,pdf,docx); \"\" for Markdown only")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON lines too")
     args = parser.parse_args(argv)
     if args.delay <= 0:
@@ -184,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     try:
         with FakeOpenAIServer() as server:
-            settings = make_settings(root, server.base_url)
+            settings = make_settings(root, server.base_url, args.report_formats)
             configure_logging(settings)
             sources, skipped = read_folder(args.docs, settings)
             data = json.loads(args.company_json.read_text("utf-8"))
@@ -199,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{submission.company_name}: {len(sources)} files ({sum(len(s.data) for s in sources) / 1024:.0f} KB,"
                   f" {len(skipped)} skipped), {report.documents} documents, {report.chunks} passages;"
                   f" {submission.use_cases_count} use cases, model set {MODEL_SET},"
-                  f" part_b_concurrency {settings.part_b_concurrency}")
+                  f" part_b_concurrency {settings.part_b_concurrency};"
+                  f" report formats: {settings.report_formats or 'none (Markdown only)'}")
             print(f"cold ingest, done once before timing: {cold:.3f} s (every measured run sees unchanged files)")
             bench = Bench(settings, server, submission, sources)
             rows.append(measure(bench, "pipeline: runner.execute", args.delay, args.repeat, False, args.replay))

@@ -23,6 +23,7 @@ Figures, median and max over the runs:
   create_run         validating and staging the submission and its documents
   per step           each step's wall time from the manifest
   fake server        time this process spent building and rendering the fake answers
+  rendering          the part of finalize that renders HTML / PDF / Word (--report-formats)
 
 Everything lives in a temp dir that is removed at the end; traffic goes to 127.0.0.1 only.
 Exit status 0 unless a run fails; missing the target is reported, not an error.
@@ -45,6 +46,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import casebook.testing.openai_server as fake_module
 from casebook.config import Settings
 from casebook.corpus import ingest_documents, read_folder
 from casebook.logs import configure_logging
@@ -52,7 +54,6 @@ from casebook.manifest import STEPS, Manifest
 from casebook.models import RunStatus, Submission
 from casebook.runner import create_run, execute
 from casebook.storage import Storage
-import casebook.testing.openai_server as fake_module
 from casebook.testing import answers, wire
 from casebook.testing.openai_server import FakeOpenAIServer
 
@@ -87,8 +88,9 @@ class ServerClock:
             self.seconds += dt
 
 
-def make_settings(root: Path, base_url: str) -> Settings:
+def make_settings(root: Path, base_url: str, report_formats: str | None = None) -> Settings:
     """Everything explicit, so no CASEBOOK_* / OPENAI_* variable of the caller leaks in."""
+    extra = {} if report_formats is None else {"report_formats": report_formats}
     return Settings(
         storage_url=str(root / "outputs"),
         database_url=f"sqlite:///{root / 'system.sqlite'}",
@@ -102,6 +104,7 @@ def make_settings(root: Path, base_url: str) -> Settings:
         llm_timeout_s=60,
         log_level="WARNING",
         log_format="console",
+        **extra,
     )  # type: ignore[call-arg]
 
 
@@ -137,6 +140,7 @@ def one_run(settings: Settings, submission: Submission, sources: list[Any], cloc
         "evidence_to_finalize": (fin.ended - ev.started).total_seconds() if fin.ended and ev.started else float("nan"),
         "steps": steps,
         "server": clock.seconds - served0,
+        "render": float(final.metrics.get("render_duration") or 0.0),
         "calls": server.calls - calls0,
     }
 
@@ -154,6 +158,7 @@ def report(label: str, runs: list[dict[str, Any]], warm: dict[str, Any], unchang
     print(f"  execute wall, ingest step included         {stats([r['execute'] for r in runs])}")
     print(f"  create_run (stage inputs, manifest)        {stats([r['create_run'] for r in runs])}")
     print(f"  of the run: fake server building answers   {stats([r['server'] for r in runs])}")
+    print(f"  of finalize: rendering the report formats  {stats([r['render'] for r in runs])}")
     print("  per step (median / max, ms): " + "  ".join(
         f"{n} {statistics.median(r['steps'][n] for r in runs) * 1000:.0f}/{max(r['steps'][n] for r in runs) * 1000:.0f}"
         for n in STEPS))
@@ -170,6 +175,7 @@ def report(label: str, runs: list[dict[str, Any]], warm: dict[str, Any], unchang
         "ingest_step_median_s": round(statistics.median(r["steps"]["ingest"] for r in runs), 4),
         "ingest_unchanged_bare_median_s": round(statistics.median(unchanged), 4) if unchanged else None,
         "server_median_s": round(statistics.median(r["server"] for r in runs), 3),
+        "render_median_s": round(statistics.median(r["render"] for r in runs), 3),
         "warmup_execute_s": round(warm["execute"], 3),
     }
 
@@ -211,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="profile one more run and print the top costs")
     parser.add_argument("--profiler", choices=["cprofile", "pyinstrument"], default="cprofile")
     parser.add_argument("--top", type=int, default=25, help="rows of the profile (default 25)")
+    parser.add_argument("--report-formats", default=None, metavar="LIST",
+                        help="formats finalize renders beside the Markdown (default: the setting's,"
+                        " html,pdf,docx); \"\" for Markdown only")
     parser.add_argument("--json", action="store_true", help="print the summaries as JSON lines too")
     args = parser.parse_args(argv)
     if args.repeat < 1:
@@ -224,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         # the fake server renders through the name it imported into its own module
         fake_module.render = clock.render  # type: ignore[assignment]
         with FakeOpenAIServer(clock.handler, delay_s=0.0) as server:
-            settings = make_settings(root, server.base_url)
+            settings = make_settings(root, server.base_url, args.report_formats)
             configure_logging(settings)
             sources, skipped = read_folder(args.docs, settings)
             data = json.loads(args.company_json.read_text("utf-8"))
@@ -237,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
             cold = time.perf_counter() - t0
             print(f"{submission.company_name}: {len(sources)} files ({sum(len(s.data) for s in sources) / 1024:.0f} KB,"
                   f" {len(skipped)} skipped), {ingested.documents} documents, {ingested.chunks} passages;"
-                  f" {submission.use_cases_count} use cases")
+                  f" {submission.use_cases_count} use cases;"
+                  f" report formats: {settings.report_formats or 'none (Markdown only)'}")
             print(f"cold ingest, done once before timing (excluded): {cold:.3f} s")
             unchanged = []
             for _ in range(max(3, args.repeat)):

@@ -46,11 +46,13 @@ def test_python_client_follows_events_and_downloads_the_report(served: dict[str,
                             company_info="{Company description}: Freight")
         final = client.wait(run["run_id"], on_progress=lambda r: seen.append(r["status"]))
         report = client.report(run["run_id"])
-        with pytest.raises(client_module.CasebookError) as missing:
-            client.report(run["run_id"], "docx")
+        others = {fmt: client.report(run["run_id"], fmt) for fmt in final["formats"]}
+        with pytest.raises(client_module.CasebookError) as unknown:
+            client.status("no-such-run")
     assert final["status"] == "succeeded" and "running" in seen
     assert report.startswith(b"#") and b"## Sources" in report
-    assert missing.value.status == 404
+    assert "md" in others and all(others.values())  # every listed format downloads
+    assert unknown.value.status == 404 and unknown.value.code == "run_not_found"
 
 
 def test_python_client_command_line_with_polling(served: dict[str, Any], tmp_path: Path,

@@ -25,8 +25,13 @@ def call_key(request: dict[str, Any]) -> str:
     user = request["messages"][-1]["content"]
     if "one use-case section" in system:
         return "part_b:" + re.search(r"Use case (\d+):", user).group(1)  # type: ignore[union-attr]
-    for step, marker in [("evidence", "Extract the notable"), ("use_cases", "propose exactly"),
-                         ("part_a", "writing Part A"), ("consolidate", "consolidating"), ("style", "editor")]:
+    for step, marker in [
+        ("evidence", "Extract the notable"),
+        ("use_cases", "propose exactly"),
+        ("part_a", "writing Part A"),
+        ("consolidate", "consolidating"),
+        ("style", "editor"),
+    ]:
         if marker in system:
             return step
     return "other"
@@ -34,8 +39,12 @@ def call_key(request: dict[str, Any]) -> str:
 
 def cli(env: dict[str, str], *args: str, **kw: Any) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "casebook", *args], env=env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw,
+        [sys.executable, "-m", "casebook", *args],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kw,
     )
 
 
@@ -59,13 +68,19 @@ def test_kill_9_during_part_b_then_resume_pays_only_for_calls_in_flight(tmp_path
 
     storage = tmp_path / "outputs"
     with FakeOpenAIServer(handler) as server:
-        env = {**os.environ, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "sk-test-x",
-               "CASEBOOK_STORAGE_URL": str(storage), "CASEBOOK_LOG_LEVEL": "WARNING",
-               "CASEBOOK_LLM_MAX_RETRIES": "0"}
+        env = {
+            **os.environ,
+            "OPENAI_BASE_URL": server.base_url,
+            "OPENAI_API_KEY": "sk-test-x",
+            "CASEBOOK_STORAGE_URL": str(storage),
+            "CASEBOOK_LOG_LEVEL": "WARNING",
+            "CASEBOOK_LLM_MAX_RETRIES": "0",
+        }
         docs = write_docs(tmp_path / "docs")
         proc = cli(env, "run", "Northwind Logistics", "--docs", str(docs), "--use-cases", "4")
         sections = lambda: sorted(storage.glob("*/runs/*/part_b/*.md"))  # noqa: E731
         in_flight = lambda: sum(call_key(r) in {"part_b:3", "part_b:4"} for r in server.requests)  # noqa: E731
+
         def ready() -> bool:
             if proc.poll() is not None:
                 raise AssertionError(f"run ended early: {proc.communicate()}")
@@ -92,7 +107,8 @@ def test_kill_9_during_part_b_then_resume_pays_only_for_calls_in_flight(tmp_path
     assert final.exists() and final.with_suffix(".ready").exists()
     assert len(re.findall(r"^### \d\. ", final.read_text(), re.M)) == 4
     # Before the kill: everything up to Part B once, Part B 1 and 2 finished, 3 and 4 in flight.
-    assert before == Counter({"evidence": 1, "use_cases": 1, "part_a": 1, "part_b:1": 1, "part_b:2": 1,
-                              "part_b:3": 1, "part_b:4": 1})
+    assert before == Counter(
+        {"evidence": 1, "use_cases": 1, "part_a": 1, "part_b:1": 1, "part_b:2": 1, "part_b:3": 1, "part_b:4": 1}
+    )
     # After: only the calls that were in flight, then the steps that had not started.
     assert after == Counter({"part_b:3": 1, "part_b:4": 1, "consolidate": 1, "style": 1})

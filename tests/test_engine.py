@@ -25,6 +25,15 @@ from tests.test_durable import call_key
 SUBMISSION = {"company_name": "Northwind Logistics", "use_cases_count": 2}
 
 
+def slow_use_cases(seconds: float) -> Any:
+    def handler(request: dict[str, Any]) -> Any:
+        if call_key(request) == "use_cases":
+            return FakeResponse(content=schema_answer(request), delay_s=seconds)
+        return schema_answer(request)
+
+    return handler
+
+
 @pytest.fixture
 def docs(tmp_path: Path) -> Path:
     return write_docs(tmp_path / "docs")
@@ -67,7 +76,9 @@ def test_a_transient_failure_is_retried_by_the_engine(tmp_path: Path, docs: Path
 
 
 def test_a_permanent_failure_is_not_retried(tmp_path: Path, docs: Path, launched_engine: Any) -> None:
-    with FakeOpenAIServer(lambda r: FakeResponse(status=401) if call_key(r) == "use_cases" else schema_answer(r)) as server:
+    with FakeOpenAIServer(
+        lambda r: FakeResponse(status=401) if call_key(r) == "use_cases" else schema_answer(r)
+    ) as server:
         settings = settings_for(tmp_path, server.base_url, step_retry_interval_s=0.1)
         launched_engine(settings)
         final = asyncio.run(engine.run_here(settings, start(settings, docs)))
@@ -77,7 +88,7 @@ def test_a_permanent_failure_is_not_retried(tmp_path: Path, docs: Path, launched
 
 
 def test_whole_run_timeout(tmp_path: Path, docs: Path, launched_engine: Any) -> None:
-    slow = lambda r: FakeResponse(content=schema_answer(r), delay_s=3) if call_key(r) == "use_cases" else schema_answer(r)  # noqa: E731
+    slow = slow_use_cases(3)
     with FakeOpenAIServer(slow) as server:
         settings = settings_for(tmp_path, server.base_url, run_timeout_s=1.5)
         launched_engine(settings)
@@ -88,7 +99,7 @@ def test_whole_run_timeout(tmp_path: Path, docs: Path, launched_engine: Any) -> 
 
 
 def test_cancel_stops_a_running_run_and_keeps_its_work(tmp_path: Path, docs: Path, launched_engine: Any) -> None:
-    slow = lambda r: FakeResponse(content=schema_answer(r), delay_s=5) if call_key(r) == "use_cases" else schema_answer(r)  # noqa: E731
+    slow = slow_use_cases(5)
     with FakeOpenAIServer(slow) as server:
         settings = settings_for(tmp_path, server.base_url)
         launched_engine(settings)

@@ -9,21 +9,43 @@ from casebook.models import Chunk
 
 
 def chunk(n: int, text: str, file: str = "report.pdf", page: int | None = 1, sha: str = "a" * 64) -> Chunk:
-    return Chunk(chunk_id=f"{sha[:12]}-{n:04d}", file=file, doc_sha256=sha, page=page,
-                 section=None, start=0, end=len(text), text=text)
+    return Chunk(
+        chunk_id=f"{sha[:12]}-{n:04d}",
+        file=file,
+        doc_sha256=sha,
+        page=page,
+        section=None,
+        start=0,
+        end=len(text),
+        text=text,
+    )
 
 
 @pytest.fixture
 def index(tmp_path: Path) -> PassageIndex:
     idx = PassageIndex(tmp_path / "index" / "passages.sqlite")
-    idx.replace_document("report.pdf", "a" * 64, "pdf", 100, 3, [
-        chunk(0, "The on-time delivery rate was 91.4% in 2025 across all depots."),
-        chunk(1, "Invoice matching is manual and takes nine full-time employees.", page=2),
-        chunk(2, "Warehouse picking errors fell after the scanner roll-out.", page=3),
-    ])
-    idx.replace_document("notes.docx", "b" * 64, "docx", 50, 1, [
-        chunk(0, "The COO wants route planning to leave spreadsheets.", file="notes.docx", page=None, sha="b" * 64),
-    ])
+    idx.replace_document(
+        "report.pdf",
+        "a" * 64,
+        "pdf",
+        100,
+        3,
+        [
+            chunk(0, "The on-time delivery rate was 91.4% in 2025 across all depots."),
+            chunk(1, "Invoice matching is manual and takes nine full-time employees.", page=2),
+            chunk(2, "Warehouse picking errors fell after the scanner roll-out.", page=3),
+        ],
+    )
+    idx.replace_document(
+        "notes.docx",
+        "b" * 64,
+        "docx",
+        50,
+        1,
+        [
+            chunk(0, "The COO wants route planning to leave spreadsheets.", file="notes.docx", page=None, sha="b" * 64),
+        ],
+    )
     return idx
 
 
@@ -43,10 +65,27 @@ def test_porter_stemming(index: PassageIndex) -> None:
     assert index.search("deliveries")[0].page == 1
 
 
-@pytest.mark.parametrize("query", [
-    '"', '""', "NEAR(a b)", "*", "a OR", "AND AND", "text:invoice", "^invoice", "-invoice",
-    "invoice)", "(((", "'; DROP TABLE chunks; --", "\x00", "the of and", "   ", "é*ç",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        '""',
+        "NEAR(a b)",
+        "*",
+        "a OR",
+        "AND AND",
+        "text:invoice",
+        "^invoice",
+        "-invoice",
+        "invoice)",
+        "(((",
+        "'; DROP TABLE chunks; --",
+        "\x00",
+        "the of and",
+        "   ",
+        "é*ç",
+    ],
+)
 def test_fts_syntax_in_user_text_never_breaks_or_injects(index: PassageIndex, query: str) -> None:
     index.search(query)  # must not raise
     assert index.counts() == {"documents": 2, "chunks": 4}

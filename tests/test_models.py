@@ -55,9 +55,7 @@ def test_plain_company_info_becomes_description() -> None:
 
 
 def test_parse_company_info_ignores_unknown_labels() -> None:
-    assert parse_company_info("{Favourite colour}: blue\n{Report Expectations}: x") == {
-        "report_expectations": "x"
-    }
+    assert parse_company_info("{Favourite colour}: blue\n{Report Expectations}: x") == {"report_expectations": "x"}
 
 
 @pytest.mark.parametrize(

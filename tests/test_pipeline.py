@@ -31,9 +31,12 @@ SUBMISSION = {
 def step_of(request: dict[str, Any]) -> str:
     system = request["messages"][0]["content"]
     for step, marker in [
-        ("evidence", "Extract the notable facts"), ("use_cases", "propose exactly"),
-        ("part_a", "writing Part A"), ("part_b", "one use-case section"),
-        ("consolidate", "consolidating"), ("style", "You are an editor"),
+        ("evidence", "Extract the notable facts"),
+        ("use_cases", "propose exactly"),
+        ("part_a", "writing Part A"),
+        ("part_b", "one use-case section"),
+        ("consolidate", "consolidating"),
+        ("style", "You are an editor"),
     ]:
         if marker in system:
             return step
@@ -54,10 +57,18 @@ def test_full_run_writes_every_artifact_and_a_grounded_report(tmp_path: Path) ->
     assert manifest.status is RunStatus.succeeded, manifest.error
     company = Storage(settings.storage_url).company_by_slug(manifest.company_slug)
     run = manifest.run_id
-    for path in [f"final/FINAL_REPORT_{run}.md", f"final/FINAL_REPORT_{run}.ready",
-                 f"final/FINAL_REPORT_{run}.html", f"final/FINAL_REPORT_{run}.pdf", f"final/FINAL_REPORT_{run}.docx",
-                 f"part_a/report_draft_{run}.md", f"part_b/report_enhanced_{run}.md",
-                 f"debug/submission_{run}.json", f"vector_ids/index_{run}.json", f"runs/{run}.json"]:
+    for path in [
+        f"final/FINAL_REPORT_{run}.md",
+        f"final/FINAL_REPORT_{run}.ready",
+        f"final/FINAL_REPORT_{run}.html",
+        f"final/FINAL_REPORT_{run}.pdf",
+        f"final/FINAL_REPORT_{run}.docx",
+        f"part_a/report_draft_{run}.md",
+        f"part_b/report_enhanced_{run}.md",
+        f"debug/submission_{run}.json",
+        f"vector_ids/index_{run}.json",
+        f"runs/{run}.json",
+    ]:
         assert company.exists(path), path
     report = company.read_text(f"final/FINAL_REPORT_{run}.md")
     assert len(re.findall(r"^### \d+\. ", report, re.M)) == 4  # one Part B section per use case
@@ -65,8 +76,17 @@ def test_full_run_writes_every_artifact_and_a_grounded_report(tmp_path: Path) ->
     assert re.search(r"\[S\d+\]", report) is None  # every id became a numbered source
     assert "## Sources" in report and "annual-report.pdf, p. " in report
     m = manifest.metrics
-    for key in ["upload_size", "use_cases_count", "part_a_length", "final_report_size",
-                "pipeline_duration", "tokens", "cost_usd", "citations_total", "citations_valid"]:
+    for key in [
+        "upload_size",
+        "use_cases_count",
+        "part_a_length",
+        "final_report_size",
+        "pipeline_duration",
+        "tokens",
+        "cost_usd",
+        "citations_total",
+        "citations_valid",
+    ]:
         assert key in m, key
     assert m["use_cases_count"] == 4
     assert m["citations_total"] == m["citations_valid"] > 0
@@ -119,7 +139,7 @@ def test_a_failed_step_resumes_without_paying_twice(tmp_path: Path) -> None:
 
         broken["on"] = False
         resumed = asyncio.run(execute(settings, failed.company_slug, failed.run_id))
-        second = [step_of(r) for r in server.requests][len(first):]
+        second = [step_of(r) for r in server.requests][len(first) :]
     assert resumed.status is RunStatus.succeeded
     assert second == ["part_b", "consolidate", "style"]  # only the failed section, then on
     assert resumed.metrics["cost_usd"] > failed.metrics["cost_usd"]

@@ -37,8 +37,14 @@ def test_slug_is_always_a_safe_folder_name(name: str) -> None:
 
 @pytest.mark.parametrize(
     ("given_name", "expected"),
-    [("../../etc/passwd", "passwd"), ("..\\..\\boot.ini", "boot.ini"), ("Bericht für Q3.pdf", "Bericht für Q3.pdf"),
-     (".hidden", "hidden"), ("", "document"), ("a\x00b.txt", "a_b.txt")],
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\boot.ini", "boot.ini"),
+        ("Bericht für Q3.pdf", "Bericht für Q3.pdf"),
+        (".hidden", "hidden"),
+        ("", "document"),
+        ("a\x00b.txt", "a_b.txt"),
+    ],
 )
 def test_safe_filename(given_name: str, expected: str) -> None:
     assert safe_filename(given_name) == expected

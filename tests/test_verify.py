@@ -10,19 +10,48 @@ from casebook.steps.verify import verify_citations
 @pytest.fixture
 def index(tmp_path: Path) -> PassageIndex:
     idx = PassageIndex(tmp_path / "p.sqlite")
-    idx.replace_document("report.pdf", "a" * 64, "pdf", 1, 3, [
-        Chunk(chunk_id="aaaaaaaaaaaa-0000", file="report.pdf", doc_sha256="a" * 64, page=2,
-              start=0, end=30, text="Invoice matching takes nine FTE."),
-        Chunk(chunk_id="aaaaaaaaaaaa-0001", file="report.pdf", doc_sha256="a" * 64, page=3,
-              start=0, end=30, text="On-time delivery was 91.4%."),
-    ])
+    idx.replace_document(
+        "report.pdf",
+        "a" * 64,
+        "pdf",
+        1,
+        3,
+        [
+            Chunk(
+                chunk_id="aaaaaaaaaaaa-0000",
+                file="report.pdf",
+                doc_sha256="a" * 64,
+                page=2,
+                start=0,
+                end=30,
+                text="Invoice matching takes nine FTE.",
+            ),
+            Chunk(
+                chunk_id="aaaaaaaaaaaa-0001",
+                file="report.pdf",
+                doc_sha256="a" * 64,
+                page=3,
+                start=0,
+                end=30,
+                text="On-time delivery was 91.4%.",
+            ),
+        ],
+    )
     return idx
 
 
 def evidence() -> Evidence:
     passages = [
-        Passage(source_id="S1", chunk_id="aaaaaaaaaaaa-0000", file="report.pdf", page=2, text="Invoice matching takes nine FTE."),
-        Passage(source_id="S2", chunk_id="aaaaaaaaaaaa-0001", file="report.pdf", page=3, text="On-time delivery was 91.4%."),
+        Passage(
+            source_id="S1",
+            chunk_id="aaaaaaaaaaaa-0000",
+            file="report.pdf",
+            page=2,
+            text="Invoice matching takes nine FTE.",
+        ),
+        Passage(
+            source_id="S2", chunk_id="aaaaaaaaaaaa-0001", file="report.pdf", page=3, text="On-time delivery was 91.4%."
+        ),
         # a passage whose chunk no longer exists in the index
         Passage(source_id="S3", chunk_id="ffffffffffff-0009", file="gone.pdf", page=1, text="Deleted."),
     ]
@@ -39,7 +68,10 @@ def test_valid_citations_become_numbered_sources(index: PassageIndex) -> None:
 
 
 def test_planted_bad_citations_are_removed_and_counted(index: PassageIndex) -> None:
-    text = "Fact one [S1]. Made up [S99]. Stale [S3]. Grouped [S2, S77]. Direct [report.pdf, p. 3]. Bad page [report.pdf, p. 9]. Nope [ghost.docx, p. 1]."
+    text = (
+        "Fact one [S1]. Made up [S99]. Stale [S3]. Grouped [S2, S77]. Direct [report.pdf, p. 3]. "
+        "Bad page [report.pdf, p. 9]. Nope [ghost.docx, p. 1]."
+    )
     result = verify_citations(text, evidence(), index)
     assert result.citations_total == 8
     assert result.citations_valid == 3

@@ -17,9 +17,9 @@ import pytest
 from dbos import DBOSClient
 
 from casebook.config import Settings
+from casebook.engine import Engine
 from casebook.models import Submission
 from casebook.runner import create_run
-from casebook.engine import Engine
 from casebook.testing.openai_server import FakeOpenAIServer
 from tests.factories import sources, write_docs
 
@@ -38,27 +38,48 @@ def database() -> Iterator[str]:
 
 
 def casebook(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "casebook", *args], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "casebook", *args], env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
 
 
 def test_two_workers_share_one_queue_within_the_global_limit(tmp_path: Path, database: str) -> None:
     storage = tmp_path / "outputs"
     docs = write_docs(tmp_path / "docs")
     with FakeOpenAIServer(delay_s=0.15) as server:
-        env = {**os.environ, "CASEBOOK_DATABASE_URL": database, "CASEBOOK_STORAGE_URL": str(storage),
-               "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "sk-test-x",
-               "CASEBOOK_MAX_CONCURRENT_RUNS": "2", "CASEBOOK_WORKER_CONCURRENCY": "1",
-               "CASEBOOK_LOG_LEVEL": "WARNING"}
-        settings = Settings(storage_url=str(storage), database_url=database,
-                            openai_base_url=server.base_url, openai_api_key="sk-test-x")
+        env = {
+            **os.environ,
+            "CASEBOOK_DATABASE_URL": database,
+            "CASEBOOK_STORAGE_URL": str(storage),
+            "OPENAI_BASE_URL": server.base_url,
+            "OPENAI_API_KEY": "sk-test-x",
+            "CASEBOOK_MAX_CONCURRENT_RUNS": "2",
+            "CASEBOOK_WORKER_CONCURRENCY": "1",
+            "CASEBOOK_LOG_LEVEL": "WARNING",
+        }
+        settings = Settings(
+            storage_url=str(storage), database_url=database, openai_base_url=server.base_url, openai_api_key="sk-test-x"
+        )
         with Engine(settings) as eng:  # creates the schema before the workers race to
             pass
         workers = [casebook(env, "worker", "--executor-id", f"w{i}") for i in (1, 2)]
         try:
             # idempotency across processes: two submits with one key, at the same time
-            twins = [casebook(env, "submit", "Twin Co", "--docs", str(docs), "--use-cases", "2",
-                              "--idempotency-key", "form-42", "--json") for _ in range(2)]
+            twins = [
+                casebook(
+                    env,
+                    "submit",
+                    "Twin Co",
+                    "--docs",
+                    str(docs),
+                    "--use-cases",
+                    "2",
+                    "--idempotency-key",
+                    "form-42",
+                    "--json",
+                )
+                for _ in range(2)
+            ]
             twin_ids = {json.loads(p.communicate(timeout=60)[0])["run_id"] for p in twins}
             run_ids = list(twin_ids)
             with Engine(settings) as eng:

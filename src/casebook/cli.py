@@ -79,8 +79,14 @@ def ingest(
     sources, skipped = read_folder(docs, settings)
     target = Storage(settings.storage_url).company(company)
     with Progress(
-        TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-        TimeElapsedColumn(), console=err, transient=True, disable=as_json or not err.is_terminal,
+        TextColumn("[bold]ingest"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=as_json or not err.is_terminal,
     ) as bar:
         task = bar.add_task("", total=len(sources))
 
@@ -128,9 +134,7 @@ def search(
     settings = settings_for_command()
     target = Storage(settings.storage_url).company(company)
     if not target.exists(INDEX_FILE):
-        raise CasebookError(
-            f"no documents ingested for {company!r} yet: run `casebook ingest {company!r} --docs DIR`"
-        )
+        raise CasebookError(f"no documents ingested for {company!r} yet: run `casebook ingest {company!r} --docs DIR`")
     with target.local_file(INDEX_FILE, write_back=False) as path, PassageIndex(path) as index:
         hits = index.search(query, k=k)
     if as_json:
@@ -139,9 +143,7 @@ def search(
     if not hits:
         out.print("no passage matches")
     for rank, hit in enumerate(hits, start=1):
-        where = f"{hit.file}" + (f", p. {hit.page}" if hit.page else "") + (
-            f" [{hit.section}]" if hit.section else ""
-        )
+        where = f"{hit.file}" + (f", p. {hit.page}" if hit.page else "") + (f" [{hit.section}]" if hit.section else "")
         out.print(f"[bold]{rank}. {where}[/bold]  (score {hit.score:.2f})", highlight=False)
         out.print("   " + " ".join(hit.text.split())[:400], highlight=False)
 
@@ -153,13 +155,18 @@ def storage(company: CompanyArg, as_json: JsonOpt = False) -> None:
     target = Storage(settings.storage_url).company(company)
     stats = target.stats()
     if as_json:
-        print(json.dumps({
-            "company_slug": target.slug,
-            "root": target.root,
-            "folders": {name: {"files": s.files, "bytes": s.bytes} for name, s in stats.items()},
-            "total_files": sum(s.files for s in stats.values()),
-            "total_bytes": sum(s.bytes for s in stats.values()),
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "company_slug": target.slug,
+                    "root": target.root,
+                    "folders": {name: {"files": s.files, "bytes": s.bytes} for name, s in stats.items()},
+                    "total_files": sum(s.files for s in stats.values()),
+                    "total_bytes": sum(s.bytes for s in stats.values()),
+                },
+                indent=2,
+            )
+        )
         return
     table = Table(title=f"{target.slug}  ({target.root})")
     table.add_column("folder")
@@ -167,8 +174,7 @@ def storage(company: CompanyArg, as_json: JsonOpt = False) -> None:
     table.add_column("bytes", justify="right")
     for name, s in stats.items():
         table.add_row(name, str(s.files), f"{s.bytes:,}")
-    table.add_row("[bold]total", str(sum(s.files for s in stats.values())),
-                  f"{sum(s.bytes for s in stats.values()):,}")
+    table.add_row("[bold]total", str(sum(s.files for s in stats.values())), f"{sum(s.bytes for s in stats.values()):,}")
     out.print(table)
 
 

@@ -110,7 +110,8 @@ def _print_status(view: engine.RunView, s: dict[str, Any]) -> None:
         out.print(f"  {name:<12} {st.state}{model}" + (f" · {st.error}" if st.error else ""), highlight=False)
     for d in m.deliveries:
         out.print(
-            f"  deliver {d.destination} {d.status}" + (f" · {d.links[0]}" if d.links else "")
+            f"  deliver {d.destination} {d.status}"
+            + (f" · {d.links[0]}" if d.links else "")
             + (f" · {d.error}" if d.error else ""),
             highlight=False,
         )

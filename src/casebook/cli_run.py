@@ -19,9 +19,9 @@ from casebook.corpus import read_folder
 from casebook.errors import CasebookError, InputError, RunError
 from casebook.manifest import STEPS, Manifest
 from casebook.models import RunStatus, Submission
-from casebook.runner import create_run, find_run, load_manifest
 from casebook.render import Branding, load_template
 from casebook.render.run import finished_report, render_run, run_template, stage_template
+from casebook.runner import create_run, find_run, load_manifest
 from casebook.storage import Storage
 
 DocsOpt = Annotated[Path, typer.Option("--docs", help="Folder of the company's documents")]
@@ -61,8 +61,15 @@ def build_submission(company: str, company_info: str | None, use_cases: int | No
 
 
 def _create(
-    settings: Settings, company: str, docs: Path, company_info: str | None, use_cases: int | None,
-    model_set: str | None, budget_usd: float | None, submission: Path | None, key: str | None,
+    settings: Settings,
+    company: str,
+    docs: Path,
+    company_info: str | None,
+    use_cases: int | None,
+    model_set: str | None,
+    budget_usd: float | None,
+    submission: Path | None,
+    key: str | None,
     template: Path | None = None,
 ) -> Manifest:
     sub = build_submission(company, company_info, use_cases, submission)
@@ -93,18 +100,25 @@ def run_in_this_process(settings: Settings, manifest: Manifest, recover_from: st
         live.update(progress_line(m))
 
     listener = show if err.is_terminal else None
-    with engine.launched(settings, executor_id=engine.cli_executor_id(), take_queued_work=False):
-        with live if err.is_terminal else contextlib.nullcontext():
-            if recover_from:
-                return asyncio.run(engine.recover_here(settings, manifest, recover_from, listener))
-            return asyncio.run(engine.run_here(settings, manifest, listener))
+    display = live if err.is_terminal else contextlib.nullcontext()
+    with engine.launched(settings, executor_id=engine.cli_executor_id(), take_queued_work=False), display:
+        if recover_from:
+            return asyncio.run(engine.recover_here(settings, manifest, recover_from, listener))
+        return asyncio.run(engine.run_here(settings, manifest, listener))
 
 
 @command
 def run(
-    company: CompanyArg, docs: DocsOpt, company_info: InfoOpt = None, use_cases: UseCasesOpt = None,
-    model_set: ModelSetOpt = None, budget_usd: BudgetOpt = None, submission: SubmissionOpt = None,
-    template: TemplateOpt = None, idempotency_key: KeyOpt = None, as_json: JsonOpt = False,
+    company: CompanyArg,
+    docs: DocsOpt,
+    company_info: InfoOpt = None,
+    use_cases: UseCasesOpt = None,
+    model_set: ModelSetOpt = None,
+    budget_usd: BudgetOpt = None,
+    submission: SubmissionOpt = None,
+    template: TemplateOpt = None,
+    idempotency_key: KeyOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Write a grounded AI-readiness report for a company from its documents, here and now."""
     settings = settings_for_command()
@@ -117,9 +131,16 @@ def run(
 
 @command
 def submit(
-    company: CompanyArg, docs: DocsOpt, company_info: InfoOpt = None, use_cases: UseCasesOpt = None,
-    model_set: ModelSetOpt = None, budget_usd: BudgetOpt = None, submission: SubmissionOpt = None,
-    template: TemplateOpt = None, idempotency_key: KeyOpt = None, as_json: JsonOpt = False,
+    company: CompanyArg,
+    docs: DocsOpt,
+    company_info: InfoOpt = None,
+    use_cases: UseCasesOpt = None,
+    model_set: ModelSetOpt = None,
+    budget_usd: BudgetOpt = None,
+    submission: SubmissionOpt = None,
+    template: TemplateOpt = None,
+    idempotency_key: KeyOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Queue a run for `casebook worker` processes and print its run id."""
     settings = settings_for_command()
@@ -198,7 +219,11 @@ def render(
         else run_template(company, run_id, sub.report_template, settings.report_template)
     )
     written = render_run(
-        company, run_id, markdown=finished_report(company, run_id), submission=sub, template=chosen,
+        company,
+        run_id,
+        markdown=finished_report(company, run_id),
+        submission=sub,
+        template=chosen,
         branding=Branding(settings.brand_name, settings.brand_logo, settings.brand_primary, settings.brand_accent),
         formats=[f.strip() for f in formats.split(",") if f.strip()],
     )

@@ -24,9 +24,7 @@ class Settings(BaseSettings):
     # ingest limits
     max_file_mb: float = Field(50.0, gt=0, description="Largest document accepted, in MB")
     max_pages: int = Field(2000, gt=0, description="Most pages (or slides, or sheets) read from one document")
-    max_unzipped_mb: float = Field(
-        300.0, gt=0, description="Most bytes an office file (a zip) may expand to, in MB"
-    )
+    max_unzipped_mb: float = Field(300.0, gt=0, description="Most bytes an office file (a zip) may expand to, in MB")
     max_zip_ratio: float = Field(
         200.0, gt=1, description="Largest expansion ratio allowed for an office file's members"
     )
@@ -96,9 +94,13 @@ class Settings(BaseSettings):
     report_formats: str = Field(
         "html,pdf,docx", description="Formats finalize renders beside the Markdown, comma-separated; empty for none"
     )
-    report_template: Path | None = Field(None, description="Report template (TOML) for every run; default: built-in English")
+    report_template: Path | None = Field(
+        None, description="Report template (TOML) for every run; default: built-in English"
+    )
     brand_name: str = Field("casebook", description="Name in the report's page header")
-    brand_logo: Path | None = Field(None, description="Report logo: PNG, JPEG, GIF, WebP or SVG (SVG is left out of Word)")
+    brand_logo: Path | None = Field(
+        None, description="Report logo: PNG, JPEG, GIF, WebP or SVG (SVG is left out of Word)"
+    )
     brand_primary: str = Field("#1f4e79", pattern=r"^#[0-9a-fA-F]{6}$", description="Headings, table headers, charts")
     brand_accent: str = Field("#c55a11", pattern=r"^#[0-9a-fA-F]{6}$", description="Citations and highlights")
     part_b_concurrency: int = Field(8, ge=1, description="Part B calls in flight at once")

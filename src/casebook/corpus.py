@@ -131,18 +131,14 @@ def _dedupe(sources: list[SourceFile], report: IngestReport, settings: Settings)
     return batch
 
 
-def _index_one(
-    index: PassageIndex, name: str, sha: str, data: bytes, settings: Settings, report: IngestReport
-) -> None:
+def _index_one(index: PassageIndex, name: str, sha: str, data: bytes, settings: Settings, report: IngestReport) -> None:
     try:
         kind, pages = extract_document(name, data, settings)
     except Unreadable as exc:
         index.mark_skipped(name, sha, len(data), exc.reason)
         report.skipped.append(Skipped(file=name, reason=exc.reason))
         return
-    chunks = chunk_pages(
-        pages, file=name, doc_sha256=sha, size=settings.chunk_chars, overlap=settings.chunk_overlap
-    )
+    chunks = chunk_pages(pages, file=name, doc_sha256=sha, size=settings.chunk_chars, overlap=settings.chunk_overlap)
     report.chunks_added += index.replace_document(name, sha, kind, len(data), len(pages), chunks)
     report.pages_added += len(pages)
     report.indexed.append(name)

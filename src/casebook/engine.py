@@ -30,7 +30,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dbos import DBOS, DBOSClient, DBOSConfig, EnqueueOptions, SetWorkflowID, SetWorkflowTimeout
+from dbos import (
+    DBOS,
+    DBOSClient,
+    DBOSConfig,
+    EnqueueOptions,
+    SetWorkflowID,
+    SetWorkflowTimeout,
+    StepOptions,
+)
 from dbos._context import get_local_dbos_context
 from dbos._error import DBOSMaxStepRetriesExceeded
 
@@ -58,9 +66,7 @@ def database_url(settings: Settings) -> str:
     if settings.database_url:
         url = settings.database_url
         if not url.startswith(("sqlite:///", "postgresql://", "postgres://", "postgresql+psycopg://")):
-            raise ConfigError(
-                f"CASEBOOK_DATABASE_URL {url.split('@')[-1]!r} is not sqlite:///PATH or postgresql://…"
-            )
+            raise ConfigError(f"CASEBOOK_DATABASE_URL {url.split('@')[-1]!r} is not sqlite:///PATH or postgresql://…")
         return url
     storage = Storage(settings.storage_url)
     if storage.is_local:
@@ -107,7 +113,7 @@ def _is_transient(exc: BaseException) -> bool:
 def _step_caller(settings: Settings) -> Any:
     def make(ctx: RunContext) -> StepCaller:
         async def call(name: str) -> None:
-            options: dict[str, Any] = {
+            options: StepOptions = {
                 "name": f"casebook.{name}",
                 "retries_allowed": settings.step_max_attempts > 1,
                 "max_attempts": settings.step_max_attempts,
@@ -118,7 +124,7 @@ def _step_caller(settings: Settings) -> Any:
                 "timeout_seconds": settings.step_timeout_s,
             }
             try:
-                await DBOS.run_step_async(options, run_step, ctx, name)  # type: ignore[arg-type]
+                await DBOS.run_step_async(options, run_step, ctx, name)
             except DBOSMaxStepRetriesExceeded as exc:
                 raise (exc.errors[-1] if exc.errors else exc) from None  # the cause, not the wrapper
 
@@ -142,7 +148,11 @@ async def run_workflow(company_slug: str, run_id: str) -> str:
     context = get_local_dbos_context()
     deadline_ms = context.workflow_deadline_epoch_ms if context else None
     manifest = await execute(
-        settings, company_slug, run_id, listener=_publish, step_caller=_step_caller(settings),
+        settings,
+        company_slug,
+        run_id,
+        listener=_publish,
+        step_caller=_step_caller(settings),
         deadline_epoch=deadline_ms / 1000 if deadline_ms else None,
     )
     return manifest.status.value
@@ -217,7 +227,9 @@ async def run_here(settings: Settings, manifest: Manifest, listener: Listener | 
     return _reload(settings, manifest)
 
 
-async def recover_here(settings: Settings, manifest: Manifest, owner: str, listener: Listener | None = None) -> Manifest:
+async def recover_here(
+    settings: Settings, manifest: Manifest, owner: str, listener: Listener | None = None
+) -> Manifest:
     """Take over the pending attempt of a dead one-off process and finish it here.
 
     DBOS replays the attempt's finished steps from their checkpoints; only the steps that were

@@ -54,15 +54,14 @@ END;
 """
 
 # Words too common to help BM25; dropped from natural-language queries.
-STOP_WORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers him his how i if in into is it its itself
-    just me more most my no nor not now of off on once only or other our ours out over own
-    same she should so some such than that the their theirs them then there these they this
-    those through to too under until up very was we were what when where which while who
-    whom why will with would you your yours please tell show find give list""".split()
-)
+_STOP_TEXT = """a about above after again against all am an and any are as at be because been before
+being below between both but by can could did do does doing down during each few for from
+further had has have having he her here hers him his how i if in into is it its itself
+just me more most my no nor not now of off on once only or other our ours out over own
+same she should so some such than that the their theirs them then there these they this
+those through to too under until up very was we were what when where which while who
+whom why will with would you your yours please tell show find give list"""
+STOP_WORDS = frozenset(_STOP_TEXT.split())
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -116,19 +115,14 @@ class PassageIndex:
     # -- documents ------------------------------------------------------------------------
 
     def documents(self) -> dict[str, DocumentRecord]:
-        rows = self.db.execute(
-            "SELECT file, sha256, kind, bytes, pages, chunks, status, reason FROM documents"
-        )
+        rows = self.db.execute("SELECT file, sha256, kind, bytes, pages, chunks, status, reason FROM documents")
         return {row[0]: DocumentRecord(*row) for row in rows}
 
     def replace_document(
         self, file: str, sha256: str, kind: str, size: int, pages: int, chunks: Iterable[Chunk]
     ) -> int:
         """Store a document's passages, replacing any earlier version; returns the count."""
-        rows = [
-            (c.chunk_id, file, c.doc_sha256, c.page, c.section, c.start, c.end, c.text)
-            for c in chunks
-        ]
+        rows = [(c.chunk_id, file, c.doc_sha256, c.page, c.section, c.start, c.end, c.text) for c in chunks]
         with self._transaction():
             self.db.execute("DELETE FROM documents WHERE file = ?", (file,))
             self.db.execute(
@@ -183,32 +177,43 @@ class PassageIndex:
         )
         return [
             SearchHit(
-                chunk_id=r[0], file=r[1], page=r[2], section=r[3], start=r[4], end=r[5],
-                text=r[6], score=round(-r[7], 4),
+                chunk_id=r[0],
+                file=r[1],
+                page=r[2],
+                section=r[3],
+                start=r[4],
+                end=r[5],
+                text=r[6],
+                score=round(-r[7], 4),
             )
             for r in rows
         ]
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         row = self.db.execute(
-            'SELECT chunk_id, file, doc_sha256, page, section, start, "end", text'
-            " FROM chunks WHERE chunk_id = ?",
+            'SELECT chunk_id, file, doc_sha256, page, section, start, "end", text FROM chunks WHERE chunk_id = ?',
             (chunk_id,),
         ).fetchone()
         if row is None:
             return None
         return Chunk(
-            chunk_id=row[0], file=row[1], doc_sha256=row[2], page=row[3], section=row[4],
-            start=row[5], end=row[6], text=row[7],
+            chunk_id=row[0],
+            file=row[1],
+            doc_sha256=row[2],
+            page=row[3],
+            section=row[4],
+            start=row[5],
+            end=row[6],
+            text=row[7],
         )
 
     def has_passage(self, file: str, page: int | None) -> bool:
         """True if the file is indexed and, when a page is given, has text on that page."""
         if page is None:
-            sql, args = "SELECT 1 FROM chunks WHERE file = ? LIMIT 1", (file,)
+            row = self.db.execute("SELECT 1 FROM chunks WHERE file = ? LIMIT 1", (file,)).fetchone()
         else:
-            sql, args = "SELECT 1 FROM chunks WHERE file = ? AND page = ? LIMIT 1", (file, page)
-        return self.db.execute(sql, args).fetchone() is not None
+            row = self.db.execute("SELECT 1 FROM chunks WHERE file = ? AND page = ? LIMIT 1", (file, page)).fetchone()
+        return row is not None
 
     def iter_chunks(self, file: str | None = None) -> Iterator[Chunk]:
         sql = 'SELECT chunk_id, file, doc_sha256, page, section, start, "end", text FROM chunks'
@@ -217,8 +222,14 @@ class PassageIndex:
             sql, args = sql + " WHERE file = ?", (file,)
         for row in self.db.execute(sql + " ORDER BY rowid", args):
             yield Chunk(
-                chunk_id=row[0], file=row[1], doc_sha256=row[2], page=row[3], section=row[4],
-                start=row[5], end=row[6], text=row[7],
+                chunk_id=row[0],
+                file=row[1],
+                doc_sha256=row[2],
+                page=row[3],
+                section=row[4],
+                start=row[5],
+                end=row[6],
+                text=row[7],
             )
 
     @contextlib.contextmanager

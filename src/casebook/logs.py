@@ -22,9 +22,7 @@ _SECRET_KEYS = re.compile(
     r"|id[_-]?token|bearer|^token$)",
     re.I,
 )
-_SECRET_VALUES = re.compile(
-    r"(sk-[A-Za-z0-9_\-]{8,}|whsec_[A-Za-z0-9+/=]{8,}|Bearer\s+[A-Za-z0-9._\-]{8,})"
-)
+_SECRET_VALUES = re.compile(r"(sk-[A-Za-z0-9_\-]{8,}|whsec_[A-Za-z0-9+/=]{8,}|Bearer\s+[A-Za-z0-9._\-]{8,})")
 _known_secrets: set[str] = set()
 
 
@@ -87,6 +85,4 @@ def get_logger(**context: Any) -> Any:
 
 
 def log_metric(logger: Any, name: str, value: float | int | None, unit: str) -> None:
-    logger.info(
-        f"metric {name}={value} {unit}", metric_name=name, metric_value=value, metric_unit=unit
-    )
+    logger.info(f"metric {name}={value} {unit}", metric_name=name, metric_value=value, metric_unit=unit)

@@ -16,7 +16,15 @@ from casebook.models import RunStatus, Skipped
 from casebook.storage import CompanyStorage
 
 STEPS = (
-    "ingest", "evidence", "use_cases", "part_a", "part_b", "consolidate", "verify", "finalize", "deliver",
+    "ingest",
+    "evidence",
+    "use_cases",
+    "part_a",
+    "part_b",
+    "consolidate",
+    "verify",
+    "finalize",
+    "deliver",
 )
 StepStateName = Literal["pending", "running", "done", "failed"]
 

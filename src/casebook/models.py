@@ -91,9 +91,7 @@ class Submission(BaseModel):
     def _read_company_info(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        text = next(
-            (data[k] for k in ("company_info", "companyInfo", "Company Info") if data.get(k)), None
-        )
+        text = next((data[k] for k in ("company_info", "companyInfo", "Company Info") if data.get(k)), None)
         if not isinstance(text, str):
             return data
         merged = dict(data)

@@ -32,6 +32,8 @@ from casebook.llm import LLMClient, ModelSet, UsageLedger
 from casebook.logs import get_logger, log_metric
 from casebook.manifest import STEPS, Manifest, utcnow
 from casebook.models import Evidence, RunStatus, Skipped, Submission, UseCase
+from casebook.render import Branding, ReportTemplate
+from casebook.render.run import render_run, run_template
 from casebook.steps import (
     assemble_part_b,
     assemble_report,
@@ -44,8 +46,6 @@ from casebook.steps import (
     write_part_a,
     write_use_case_section,
 )
-from casebook.render import Branding, ReportTemplate
-from casebook.render.run import render_run, run_template
 from casebook.storage import CompanyStorage
 
 Listener = Callable[[Manifest], Awaitable[None]]
@@ -68,9 +68,7 @@ class RunContext:
     @cached_property
     def template(self) -> ReportTemplate:
         """The report template: its structure for rendering, its tone for the prompts."""
-        return run_template(
-            self.company, self.run_id, self.submission.report_template, self.settings.report_template
-        )
+        return run_template(self.company, self.run_id, self.submission.report_template, self.settings.report_template)
 
     @property
     def run_id(self) -> str:
@@ -100,8 +98,7 @@ def stage_inputs(company: CompanyStorage, run_id: str, sources: list[SourceFile]
 def staged_inputs(company: CompanyStorage, run_id: str) -> list[SourceFile]:
     names = company.read_json(f"runs/{run_id}/inputs/names.json")
     return [
-        SourceFile(name=name, data=company.read_bytes(f"runs/{run_id}/inputs/{i:04d}"))
-        for i, name in enumerate(names)
+        SourceFile(name=name, data=company.read_bytes(f"runs/{run_id}/inputs/{i:04d}")) for i, name in enumerate(names)
     ]
 
 
@@ -145,9 +142,9 @@ async def _execute(ctx: RunContext, call_step: StepCaller) -> Manifest:
         raise
     except Exception as exc:  # an engine error (a step timeout, a cancelled workflow): recorded, then raised
         manifest.status, manifest.error = _engine_status(exc)
-        if manifest.status is RunStatus.cancelled and ctx.deadline_epoch is not None:
-            if time.time() >= ctx.deadline_epoch - 1:
-                manifest.status, manifest.error = RunStatus.failed, "run timed out (CASEBOOK_RUN_TIMEOUT_S)"
+        timed_out = ctx.deadline_epoch is not None and time.time() >= ctx.deadline_epoch - 1
+        if manifest.status is RunStatus.cancelled and timed_out:
+            manifest.status, manifest.error = RunStatus.failed, "run timed out (CASEBOOK_RUN_TIMEOUT_S)"
         log.error("run stopped", reason=manifest.error)
         raise
     finally:
@@ -202,24 +199,27 @@ async def step_ingest(ctx: RunContext) -> None:
     earlier: list[Skipped] = []  # files a Drive download could not use
     if ctx.company.exists(ctx.work("inputs/skipped.json")):
         earlier = [Skipped.model_validate(s) for s in ctx.company.read_json(ctx.work("inputs/skipped.json"))]
-    report = await asyncio.to_thread(
-        ingest_documents, ctx.company, sources, ctx.settings, pre_skipped=earlier
-    )
+    report = await asyncio.to_thread(ingest_documents, ctx.company, sources, ctx.settings, pre_skipped=earlier)
     ctx.manifest.inputs = report.files
     ctx.manifest.skipped = report.skipped
     ctx.manifest.index_fingerprint = report.fingerprint
     ctx.manifest.metrics["upload_size"] = round(report.bytes_total / 1024, 1)  # KB, as the original
-    ctx.company.write_json(f"vector_ids/index_{ctx.run_id}.json", {
-        "run_id": ctx.run_id,
-        "index": f"{ctx.company.slug}/{INDEX_FILE}",
-        "engine": "sqlite-fts5-bm25",
-        "fingerprint": report.fingerprint,
-        "documents": report.documents,
-        "chunks": report.chunks,
-    })
+    ctx.company.write_json(
+        f"vector_ids/index_{ctx.run_id}.json",
+        {
+            "run_id": ctx.run_id,
+            "index": f"{ctx.company.slug}/{INDEX_FILE}",
+            "engine": "sqlite-fts5-bm25",
+            "fingerprint": report.fingerprint,
+            "documents": report.documents,
+            "chunks": report.chunks,
+        },
+    )
     if report.documents == 0:
         reasons = "; ".join(f"{s.file}: {s.reason}" for s in report.skipped) or "no files were given"
-        raise CasebookError(f"no usable documents ({reasons}): give PDF, Word, Excel, PowerPoint, CSV, text or HTML files")
+        raise CasebookError(
+            f"no usable documents ({reasons}): give PDF, Word, Excel, PowerPoint, CSV, text or HTML files"
+        )
 
 
 async def step_evidence(ctx: RunContext) -> None:
@@ -256,7 +256,11 @@ async def step_part_a(ctx: RunContext) -> None:
     if ctx.company.exists(target):
         return
     text = await write_part_a(
-        ctx.llm, ctx.model_set.for_step("part_a"), ctx.submission, load_evidence(ctx), load_use_cases(ctx),
+        ctx.llm,
+        ctx.model_set.for_step("part_a"),
+        ctx.submission,
+        load_evidence(ctx),
+        load_use_cases(ctx),
         ctx.template.tone,
     )
     ctx.company.write_text(target, text + "\n")
@@ -288,9 +292,7 @@ async def step_part_b(ctx: RunContext) -> None:
         await ctx.publish()
 
     state.progress = f"{done}/{len(use_cases)}"
-    results = await asyncio.gather(
-        *(one(i, uc) for i, uc in enumerate(use_cases, start=1)), return_exceptions=True
-    )
+    results = await asyncio.gather(*(one(i, uc) for i, uc in enumerate(use_cases, start=1)), return_exceptions=True)
     errors = [r for r in results if isinstance(r, BaseException)]
     if errors:  # the sections that finished are kept; a resume writes only the rest
         raise next((e for e in errors if isinstance(e, BudgetExceeded)), errors[0])
@@ -318,8 +320,13 @@ async def step_consolidate(ctx: RunContext) -> None:
             summary = await style_pass(ctx.llm, ctx.model_set.for_step("style"), summary, ctx.template.tone)
             ctx.company.write_text(ctx.work("summary.styled.md"), summary)
     report = assemble_report(
-        submission=ctx.submission, run_id=ctx.run_id, created=ctx.manifest.created,
-        summary=summary, part_a=part_a, part_b=part_b, use_cases=use_cases,
+        submission=ctx.submission,
+        run_id=ctx.run_id,
+        created=ctx.manifest.created,
+        summary=summary,
+        part_a=part_a,
+        part_b=part_b,
+        use_cases=use_cases,
     )
     ctx.company.write_text(ctx.work("report.md"), report)
 
@@ -348,8 +355,13 @@ async def step_finalize(ctx: RunContext) -> None:
         s = ctx.settings
         started = time.monotonic()
         files += await asyncio.to_thread(
-            render_run, ctx.company, ctx.run_id, markdown=text, submission=ctx.submission,
-            template=ctx.template, formats=formats,
+            render_run,
+            ctx.company,
+            ctx.run_id,
+            markdown=text,
+            submission=ctx.submission,
+            template=ctx.template,
+            formats=formats,
             branding=Branding(s.brand_name, s.brand_logo, s.brand_primary, s.brand_accent),
         )
         ctx.manifest.metrics["render_duration"] = round(time.monotonic() - started, 3)
@@ -385,9 +397,14 @@ async def _notify_failure(ctx: RunContext, log: Any) -> None:
         hooks = [d for d in destinations_for(ctx.settings, ctx.submission.deliver) if d.kind == "callback"]
         if hooks:
             outcomes = await deliver_run(
-                hooks, {}, run_id=ctx.run_id, company_slug=ctx.company.slug,
-                company_name=ctx.submission.company_name, status=ctx.manifest.status.value,
-                error=ctx.manifest.error, config=DeliveryConfig.from_settings(ctx.settings),
+                hooks,
+                {},
+                run_id=ctx.run_id,
+                company_slug=ctx.company.slug,
+                company_name=ctx.submission.company_name,
+                status=ctx.manifest.status.value,
+                error=ctx.manifest.error,
+                config=DeliveryConfig.from_settings(ctx.settings),
             )
             ctx.manifest.deliveries = merge_outcomes(ctx.manifest.deliveries, outcomes)
     except CasebookError as exc:
@@ -396,9 +413,14 @@ async def _notify_failure(ctx: RunContext, log: Any) -> None:
 
 def _log_metrics(log: Any, manifest: Manifest) -> None:
     units = {
-        "upload_size": "KB", "use_cases_count": "count", "part_a_length": "characters",
-        "final_report_size": "characters", "pipeline_duration": "seconds", "cost_usd": "USD",
-        "citations_total": "count", "citations_valid": "count",
+        "upload_size": "KB",
+        "use_cases_count": "count",
+        "part_a_length": "characters",
+        "final_report_size": "characters",
+        "pipeline_duration": "seconds",
+        "cost_usd": "USD",
+        "citations_total": "count",
+        "citations_valid": "count",
     }
     for name, unit in units.items():
         if name in manifest.metrics:
@@ -430,3 +452,12 @@ PLAN: tuple[tuple[str, ...], ...] = (
     ("finalize",),
     ("deliver",),
 )
+
+
+def _engine_status(exc: Exception) -> tuple[RunStatus, str]:
+    name = type(exc).__name__
+    if "Cancelled" in name:
+        return RunStatus.cancelled, "cancelled"
+    if "Timeout" in name:
+        return RunStatus.failed, f"timed out: {exc}"
+    return RunStatus.failed, f"{name}: {exc}"

@@ -114,14 +114,15 @@ async def execute(
     async with open_endpoint(settings, model_set) as endpoint:
         manifest.endpoint = endpoint.label
         llm = LLMClient(
-            base_url=endpoint.base_url, api_key=endpoint.api_key, ledger=ledger,
-            timeout_s=settings.llm_timeout_s, max_retries=settings.llm_max_retries,
+            base_url=endpoint.base_url,
+            api_key=endpoint.api_key,
+            ledger=ledger,
+            timeout_s=settings.llm_timeout_s,
+            max_retries=settings.llm_max_retries,
             requests_per_minute=settings.llm_requests_per_minute,
         )
         async with llm:
-            ctx = RunContext(
-                settings, company, manifest, submission, model_set, llm, ledger, listener, deadline_epoch
-            )
+            ctx = RunContext(settings, company, manifest, submission, model_set, llm, ledger, listener, deadline_epoch)
             return await execute_run(ctx, step_caller(ctx) if step_caller else None)
 
 

@@ -60,7 +60,7 @@ def safe_filename(name: str) -> str:
     if len(base.encode()) > 180:
         stem, dot, ext = base.rpartition(".")
         keep = ext if dot and len(ext) <= 10 else ""
-        base = stem.encode()[: 170].decode(errors="ignore") + (f".{keep}" if keep else "")
+        base = stem.encode()[:170].decode(errors="ignore") + (f".{keep}" if keep else "")
     return base or "document"
 
 
@@ -100,9 +100,7 @@ class Storage:
     def companies(self) -> list[str]:
         if not self.fs.exists(self.root):
             return []
-        return sorted(
-            p.rsplit("/", 1)[-1] for p in self.fs.ls(self.root, detail=False) if self.fs.isdir(p)
-        )
+        return sorted(p.rsplit("/", 1)[-1] for p in self.fs.ls(self.root, detail=False) if self.fs.isdir(p))
 
 
 class CompanyStorage:

@@ -23,7 +23,11 @@ HORIZONS = ("0-6 months", "6-12 months", "12-24 months")
 
 
 async def consolidate(
-    llm: LLMClient, model: StepModel, submission: Submission, part_a: str, use_cases: list[UseCase],
+    llm: LLMClient,
+    model: StepModel,
+    submission: Submission,
+    part_a: str,
+    use_cases: list[UseCase],
     tone: str = "",
 ) -> str:
     cases = "\n\n".join(render_use_case(uc, i) for i, uc in enumerate(use_cases, start=1))

@@ -16,21 +16,17 @@ from casebook.models import EvidenceAnswer, EvidenceItem, Theme, UseCase
 def _source_type(ids: list[str]) -> Any:
     if not ids:
         raise ValueError("no passages to cite")
-    return Literal[tuple(ids)]  # type: ignore[valid-type]
+    return Literal[tuple(ids)]
 
 
 def evidence_answer_model(ids: list[str]) -> type[EvidenceAnswer]:
     source = _source_type(ids)
-    item = create_model(
-        "EvidenceItem", __base__=EvidenceItem, source=(source, Field(description="The passage id"))
-    )
-    theme = create_model(
-        "Theme", __base__=Theme, items=(list[item], Field(min_length=1, max_length=8))  # type: ignore[valid-type]
-    )
+    item = create_model("EvidenceItem", __base__=EvidenceItem, source=(source, Field(description="The passage id")))
+    theme = create_model("Theme", __base__=Theme, items=(list[item], Field(min_length=1, max_length=8)))
     return create_model(
         "EvidenceAnswer",
         __base__=EvidenceAnswer,
-        themes=(list[theme], Field(min_length=1, max_length=8)),  # type: ignore[valid-type]
+        themes=(list[theme], Field(min_length=1, max_length=8)),
     )
 
 
@@ -52,6 +48,6 @@ def use_case_list_model(ids: list[str], count: int) -> type[BaseModel]:
 
     return create_model(
         "UseCaseList",
-        use_cases=(list[use_case], Field(min_length=count, max_length=count)),  # type: ignore[valid-type]
-        __validators__={"distinct_titles": distinct_titles},
+        use_cases=(list[use_case], Field(min_length=count, max_length=count)),
+        __validators__={"distinct_titles": distinct_titles},  # type: ignore[dict-item]
     )

@@ -35,8 +35,12 @@ def gather_passages(index: PassageIndex, submission: Submission, limit: int = 24
             if rank < len(hits) and hits[rank].chunk_id not in chosen:
                 hit = hits[rank]
                 chosen[hit.chunk_id] = Passage(
-                    source_id=f"S{len(chosen) + 1}", chunk_id=hit.chunk_id, file=hit.file,
-                    page=hit.page, section=hit.section, text=hit.text,
+                    source_id=f"S{len(chosen) + 1}",
+                    chunk_id=hit.chunk_id,
+                    file=hit.file,
+                    page=hit.page,
+                    section=hit.section,
+                    text=hit.text,
                 )
     return list(chosen.values())
 
@@ -47,10 +51,7 @@ async def extract_evidence(
     if not passages:
         raise InputError("no passages to draw evidence from: the documents gave no searchable text")
     answer_model = evidence_answer_model([p.source_id for p in passages])
-    user = (
-        f"{render_submission(submission)}\n\nPassages from the company's documents:\n\n"
-        f"{render_passages(passages)}"
-    )
+    user = f"{render_submission(submission)}\n\nPassages from the company's documents:\n\n{render_passages(passages)}"
     answer = await llm.structured("evidence", model, messages(system_prompt("evidence"), user, tone), answer_model)
     plain = EvidenceAnswer.model_validate(answer.model_dump())
     return Evidence(themes=plain.themes, passages=passages)

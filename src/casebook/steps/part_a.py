@@ -14,7 +14,11 @@ from casebook.steps.prompts import (
 
 
 async def write_part_a(
-    llm: LLMClient, model: StepModel, submission: Submission, evidence: Evidence, use_cases: list[UseCase],
+    llm: LLMClient,
+    model: StepModel,
+    submission: Submission,
+    evidence: Evidence,
+    use_cases: list[UseCase],
     tone: str = "",
 ) -> str:
     titles = "\n".join(f"{i}. {uc.title}" for i, uc in enumerate(use_cases, start=1))
