@@ -181,6 +181,8 @@ def report(label: str, runs: list[dict[str, Any]], warm: dict[str, Any], unchang
 
 
 def profile_run(run: Any, profiler: str, top: int) -> None:
+    """Profile one run. The event loop's thread and the work it hands to threads (ingest,
+    rendering: `asyncio.to_thread`) are profiled apart, since a profiler sees one thread."""
     print(f"\n[profile] one more run under {profiler}")
     if profiler == "pyinstrument":
         try:
@@ -194,16 +196,43 @@ def profile_run(run: Any, profiler: str, top: int) -> None:
             prof.stop()
             print(prof.output_text(unicode=False, color=False, show_all=False))
             return
+    in_threads: list[cProfile.Profile] = []
+    original = asyncio.to_thread
+
+    async def profiled_to_thread(func: Any, /, *args: Any, **kwargs: Any) -> Any:
+        def profiled() -> Any:
+            prof = cProfile.Profile()
+            prof.enable()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                prof.disable()
+                in_threads.append(prof)
+
+        return await original(profiled)
+
+    asyncio.to_thread = profiled_to_thread  # type: ignore[assignment]
     prof = cProfile.Profile()
     prof.enable()
-    run()
-    prof.disable()
-    for key in ("cumulative", "tottime"):
-        buf = io.StringIO()
-        pstats.Stats(prof, stream=buf).strip_dirs().sort_stats(key).print_stats(top)
-        text = buf.getvalue()
-        print(f"  top {top} by {key}:")
-        print(text[text.find("ncalls") - 2:] if "ncalls" in text else text)
+    try:
+        run()
+    finally:
+        prof.disable()
+        asyncio.to_thread = original  # type: ignore[assignment]
+    sections: list[tuple[str, Any]] = [("event-loop thread", prof)]
+    if in_threads:
+        sections.append((f"work sent to threads ({len(in_threads)} calls)", in_threads))
+    for title, data in sections:
+        profiles = data if isinstance(data, list) else [data]
+        for key in ("cumulative", "tottime"):
+            buf = io.StringIO()
+            stats = pstats.Stats(profiles[0], stream=buf)
+            for extra in profiles[1:]:
+                stats.add(extra)
+            stats.strip_dirs().sort_stats(key).print_stats(top)
+            text = buf.getvalue()
+            print(f"  {title}: top {top} by {key}")
+            print(text[text.find("ncalls") - 2:] if "ncalls" in text else text)
 
 
 def main(argv: list[str] | None = None) -> int:

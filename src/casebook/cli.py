@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -15,11 +15,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from casebook.config import Settings, get_settings
-from casebook.corpus import INDEX_FILE, IngestReport, ingest_documents, read_folder
 from casebook.errors import CasebookError
-from casebook.index import PassageIndex
 from casebook.logs import configure_logging, mask
 from casebook.storage import Storage
+
+if TYPE_CHECKING:
+    from casebook.corpus import IngestReport
 
 app = typer.Typer(
     help="casebook: grounded AI-readiness reports from a company's own documents.",
@@ -75,6 +76,7 @@ def ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """Store a company's documents and make them searchable (unchanged files cost nothing)."""
+    from casebook.corpus import ingest_documents, read_folder
     settings = settings_for_command()
     sources, skipped = read_folder(docs, settings)
     target = Storage(settings.storage_url).company(company)
@@ -131,6 +133,8 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Show the passages of a company's documents that best match a query."""
+    from casebook.corpus import INDEX_FILE
+    from casebook.index import PassageIndex
     settings = settings_for_command()
     target = Storage(settings.storage_url).company(company)
     if not target.exists(INDEX_FILE):

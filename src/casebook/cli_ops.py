@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from casebook import engine
 from casebook.cli import JsonOpt, command, err, out, settings_for_command
 from casebook.cli_run import RunArg
 from casebook.manifest import STEPS, Manifest
+
+if TYPE_CHECKING:
+    from casebook import engine
 
 
 @command
@@ -23,6 +25,7 @@ def worker(
     ] = None,
 ) -> None:
     """Take queued runs and execute them until stopped (Ctrl-C or SIGTERM)."""
+    from casebook import engine
     settings = settings_for_command()
     if executor_id:
         settings = settings.model_copy(update={"executor_id": executor_id})
@@ -69,6 +72,7 @@ def runs(
     as_json: JsonOpt = False,
 ) -> None:
     """List runs, newest first."""
+    from casebook import engine
     settings = settings_for_command()
     with engine.Engine(settings) as eng:
         views = eng.list_runs(limit)
@@ -89,6 +93,7 @@ def runs(
 @command
 def status(run_id: RunArg, as_json: JsonOpt = False) -> None:
     """Show a run's status, current step, tokens, cost and error."""
+    from casebook import engine
     settings = settings_for_command()
     with engine.Engine(settings) as eng:
         view = eng.view(run_id)
@@ -126,6 +131,7 @@ def _print_status(view: engine.RunView, s: dict[str, Any]) -> None:
 @command
 def cancel(run_id: RunArg) -> None:
     """Cancel a queued or running run; what it finished is kept."""
+    from casebook import engine
     settings = settings_for_command()
     with engine.Engine(settings) as eng:
         eng.cancel(run_id)
@@ -137,6 +143,7 @@ def recover(
     executor_id: Annotated[str, typer.Argument(help="The executor id of the machine that is gone")],
 ) -> None:
     """Hand a dead worker's unfinished runs to the live workers (they resume where it stopped)."""
+    from casebook import engine
     settings = settings_for_command()
     with engine.Engine(settings) as eng:
         handed = eng.hand_over(executor_id)

@@ -12,16 +12,11 @@ import typer
 from rich.live import Live
 from rich.text import Text
 
-from casebook import engine
 from casebook.cli import CompanyArg, JsonOpt, command, err, out, settings_for_command
 from casebook.config import Settings
-from casebook.corpus import read_folder
 from casebook.errors import CasebookError, InputError, RunError
 from casebook.manifest import STEPS, Manifest
 from casebook.models import RunStatus, Submission
-from casebook.render import Branding, load_template
-from casebook.render.run import finished_report, render_run, run_template, stage_template
-from casebook.runner import create_run, find_run, load_manifest
 from casebook.storage import Storage
 
 DocsOpt = Annotated[Path, typer.Option("--docs", help="Folder of the company's documents")]
@@ -72,6 +67,10 @@ def _create(
     key: str | None,
     template: Path | None = None,
 ) -> Manifest:
+    from casebook.corpus import read_folder
+    from casebook.render import load_template
+    from casebook.render.run import stage_template
+    from casebook.runner import create_run
     sub = build_submission(company, company_info, use_cases, submission)
     if template is not None:
         load_template(template)  # a bad template fails now, before anything is stored or spent
@@ -94,6 +93,7 @@ def progress_line(manifest: Manifest) -> Text:
 
 
 def run_in_this_process(settings: Settings, manifest: Manifest, recover_from: str | None = None) -> Manifest:
+    from casebook import engine
     live = Live(progress_line(manifest), console=err, transient=True)
 
     async def show(m: Manifest) -> None:
@@ -143,6 +143,7 @@ def submit(
     as_json: JsonOpt = False,
 ) -> None:
     """Queue a run for `casebook worker` processes and print its run id."""
+    from casebook import engine
     settings = settings_for_command()
     manifest = _create(
         settings, company, docs, company_info, use_cases, model_set, budget_usd, submission, idempotency_key, template
@@ -159,6 +160,8 @@ def submit(
 @command
 def resume(run_id: RunArg, as_json: JsonOpt = False) -> None:
     """Finish an interrupted or failed run from where it stopped (a failed step is retried)."""
+    from casebook import engine
+    from casebook.runner import find_run, load_manifest
     settings = settings_for_command()
     manifest = load_manifest(find_run(settings, run_id), run_id)
     if manifest.status is RunStatus.succeeded:
@@ -210,6 +213,9 @@ def render(
     formats: Annotated[str, typer.Option("--formats", help="Comma-separated: html,pdf,docx")] = "html,pdf,docx",
 ) -> None:
     """Render a finished run's report again as HTML, PDF and Word (e.g. with another template or logo)."""
+    from casebook.render import Branding, load_template
+    from casebook.render.run import finished_report, render_run, run_template
+    from casebook.runner import find_run, load_manifest
     settings = settings_for_command()
     company = find_run(settings, run_id)
     sub = Submission.model_validate(load_manifest(company, run_id).submission)

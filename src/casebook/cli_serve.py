@@ -11,7 +11,6 @@ import typer
 
 from casebook import engine
 from casebook.cli import command, err, settings_for_command
-from casebook.server.options import server_settings
 
 HostOpt = Annotated[str, typer.Option("--host", help="Address to listen on")]
 PortOpt = Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on")]
@@ -39,8 +38,9 @@ def serve(
     """Serve the HTTP API (OpenAPI at /docs): submissions, webhooks, status, progress, reports."""
     import uvicorn
 
-    from casebook.server import create_app
+    from casebook.server import create_app  # the web stack is imported by `serve` alone
     from casebook.server.app import prepare_database
+    from casebook.server.options import server_settings
 
     settings = settings_for_command()
     server = server_settings(settings)

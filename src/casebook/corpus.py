@@ -16,20 +16,12 @@ from casebook.config import Settings
 from casebook.index import PassageIndex
 from casebook.ingest import Unreadable, chunk_pages
 from casebook.ingest.extract import extract_document
-from casebook.models import Skipped
+from casebook.models import Skipped, SourceFile
 from casebook.storage import CompanyStorage, safe_filename
 
 INDEX_FILE = "index/passages.sqlite"
 
 Progress = Callable[[int, int, str], None]
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    """A document offered for ingest: its name as the user knows it, and its bytes."""
-
-    name: str
-    data: bytes
 
 
 @dataclass

@@ -27,9 +27,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
-from casebook.corpus import SourceFile
 from casebook.errors import CasebookError, ConfigError, InputError
-from casebook.models import Skipped
+from casebook.models import Skipped, SourceFile
 
 READ_SCOPE = "https://www.googleapis.com/auth/drive.readonly"
 WRITE_SCOPE = "https://www.googleapis.com/auth/drive.file"

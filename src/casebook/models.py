@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -147,6 +148,14 @@ def describe_validation_error(exc: ValidationError) -> str:
         shown = "" if err["type"] == "missing" or isinstance(got, dict) else f" (got {got!r:.60})"
         parts.append(f"{field}: {message}{shown}")
     return "invalid submission: " + "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A document offered for ingest: its name as the user knows it, and its bytes."""
+
+    name: str
+    data: bytes
 
 
 class Chunk(BaseModel):

@@ -10,6 +10,9 @@ Every destination is idempotent: folder and S3 write the same names, Drive finds
 upload by the run id, callbacks carry `webhook-id: <run>:<event>` for the receiver to dedupe.
 """
 
+import importlib
+from typing import Any
+
 from casebook.deliver.base import (
     CallbackTarget,
     DeliveryConfig,
@@ -22,15 +25,26 @@ from casebook.deliver.base import (
     parse_destinations,
     split_items,
 )
-from casebook.deliver.callback import CallbackRefused, check_url
-from casebook.deliver.dispatch import (
-    COMPLETED,
-    FAILED,
-    collect_final_files,
-    deliver_run,
-    merge_outcomes,
-    pending,
-)
+
+# Sending (httpx, Standard Webhooks, the Drive client) loads on first use, so that reading a
+# manifest, which records delivery outcomes, stays cheap.
+_LAZY = {
+    "CallbackRefused": "casebook.deliver.callback",
+    "check_url": "casebook.deliver.callback",
+    "COMPLETED": "casebook.deliver.dispatch",
+    "FAILED": "casebook.deliver.dispatch",
+    "collect_final_files": "casebook.deliver.dispatch",
+    "deliver_run": "casebook.deliver.dispatch",
+    "merge_outcomes": "casebook.deliver.dispatch",
+    "pending": "casebook.deliver.dispatch",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'casebook.deliver' has no attribute {name!r}")
+
 
 __all__ = [
     "COMPLETED",
