@@ -12,15 +12,20 @@ the pipeline with no workflow engine; with --engine (the default) the same is me
 through `casebook.engine.run_here` (DBOS on a SQLite system database) as a second line.
 
 Printed per line:
-  run wall          create_run + execute with the delay (median of --repeat runs)
-  zero-delay wall   the same run with delay 0: the pipeline's own time (median of --repeat)
+  run wall          create_run + execute with the delay (fastest of --repeat runs)
+  zero-delay wall   the same run with delay 0: the pipeline's own time (fastest of --repeat)
   calls             LLM calls one run makes (counted by the server)
   serial            the same calls one after another: calls x delay + zero-delay wall, and the
                     recorded requests literally replayed one at a time against the delayed
                     server (+ zero-delay wall)
+  speed-up          serial / run wall
   ratio             (run wall - zero-delay wall) / (calls x delay)     target <= 0.45
   ideal             critical-path LLM rounds / calls (evidence, use_cases, max(part_a, part_b
                     waves), consolidate, style): what perfect overlap would give
+
+The fastest of the --repeat runs counts, for both walls (all are printed): the machine is shared,
+and other work only ever makes a run slower. This matters since finalize renders HTML, PDF
+and Word by default (--report-formats), seconds of CPU whose time varies with the load.
 
 Ingest: the run's first step ingests the company's documents, skipping files whose hash is
 unchanged. So that every measured run pays the same ingest cost, the company is ingested once
@@ -125,13 +130,16 @@ def measure(bench: Bench, label: str, delay: float, repeat: int, via_engine: boo
     bench.one(0.0, via_engine)  # warm-up: first-call costs of this path, not counted
     zero = [bench.one(0.0, via_engine) for _ in range(repeat)]
     delayed = [bench.one(delay, via_engine) for _ in range(repeat)]
-    zero_wall = statistics.median(w for w, _, _ in zero)
-    run_wall = statistics.median(w for w, _, _ in delayed)
+    # the fastest of each: other work on a shared machine only ever makes a run slower
+    zero_wall = min(w for w, _, _ in zero)
+    run_wall = min(w for w, _, _ in delayed)
     calls = len(delayed[0][2])
     ratio = (run_wall - zero_wall) / (calls * delay)
     row: dict[str, Any] = {
         "path": label, "delay_s": delay, "calls": calls,
         "run_wall_s": round(run_wall, 3), "run_walls_s": [round(w, 3) for w, _, _ in delayed],
+        "run_wall_median_s": round(statistics.median(w for w, _, _ in delayed), 3),
+        "zero_delay_wall_median_s": round(statistics.median(w for w, _, _ in zero), 3),
         "zero_delay_wall_s": round(zero_wall, 3), "zero_delay_walls_s": [round(w, 3) for w, _, _ in zero],
         "serial_computed_s": round(calls * delay + zero_wall, 3),
         "ratio": round(ratio, 3),
@@ -153,8 +161,8 @@ def _step_seconds(manifest: Manifest, step: str) -> float:
 def print_row(row: dict[str, Any], ideal: float) -> None:
     ok = "OK" if row["ratio"] <= TARGET_RATIO else "MISSED"
     print(f"\n[{row['path']}] delay {row['delay_s']} s, {row['calls']} LLM calls per run")
-    print(f"  run wall (median)          {row['run_wall_s']:8.3f} s   runs: {row['run_walls_s']}")
-    print(f"  zero-delay wall (median)   {row['zero_delay_wall_s']:8.3f} s   runs: {row['zero_delay_walls_s']}"
+    print(f"  run wall (fastest)         {row['run_wall_s']:8.3f} s   runs: {row['run_walls_s']}")
+    print(f"  zero-delay wall (fastest)  {row['zero_delay_wall_s']:8.3f} s   runs: {row['zero_delay_walls_s']}"
           f"   (ingest step, unchanged files: {row['ingest_step_s'] * 1000:.1f} ms)")
     print(f"  serial = calls x delay + zero-delay wall   {row['serial_computed_s']:8.3f} s")
     if "serial_replayed_s" in row:
@@ -169,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=__doc__.split("\n\n", 2)[2],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--delay", type=float, default=0.5, help="seconds before each answer (default 0.5)")
-    parser.add_argument("--repeat", type=int, default=3, help="measured runs per figure; medians (default 3)")
+    parser.add_argument("--repeat", type=int, default=5, help="measured runs per figure; the fastest counts (default 5)")
     parser.add_argument("--docs", type=Path, default=SAMPLE / "docs", help="documents (default: the sample's)")
     parser.add_argument("--company-json", type=Path, default=SAMPLE / "company.json", help="the submission")
     parser.add_argument("--use-cases", type=int, default=None, help="override use_cases_count (sample: 7)")

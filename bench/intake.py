@@ -146,14 +146,14 @@ def senders(kind: str, client: str, base_url: str, concurrency: int) -> tuple[li
     return [send] * concurrency, http
 
 
-def server_cpu_s(pid: int) -> float:
+def server_cpu_s(pid: int, fields_at: tuple[int, ...] = (11, 12)) -> float:
     """CPU seconds (user + system) of the server and its child processes so far."""
     total, todo = 0.0, [pid]
     while todo:
         current = todo.pop()
         try:
             fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            total += sum(int(fields[i]) for i in fields_at) / os.sysconf("SC_CLK_TCK")
             for task in Path(f"/proc/{current}/task").iterdir():
                 todo += [int(c) for c in (task / "children").read_text().split()]
         except (FileNotFoundError, ProcessLookupError):
@@ -192,10 +192,12 @@ async def phase(
     warmed = len(latencies)
     latencies.clear()
     errors.clear()
+    sys0 = server_cpu_s(server.proc.pid, (12,))
     cpu0, gen0, t0 = server_cpu_s(server.proc.pid), time.process_time(), time.perf_counter()
     await asyncio.gather(*(worker(send, t0 + seconds) for send in sends))
     elapsed = time.perf_counter() - t0
     cpu, gen = server_cpu_s(server.proc.pid) - cpu0, time.process_time() - gen0
+    kernel = server_cpu_s(server.proc.pid, (12,)) - sys0
     if closer is not None:
         await closer.aclose()
     ms = sorted(x * 1000 for x in latencies)
@@ -210,6 +212,7 @@ async def phase(
         "p99_ms": round(ms[max(0, int(n * 0.99) - 1)], 1) if ms else None,
         "max_ms": round(ms[-1], 1) if ms else None,
         "server_cpu_ms_each": round(cpu * 1000 / n, 2) if n else None,
+        "server_kernel_share": round(kernel / cpu, 2) if cpu else None,
         "client_cpu_ms_each": round(gen * 1000 / n, 2) if n else None,
     }
 

@@ -211,9 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = [(m, t, tb) for m in models for t, tb in configs]
     for salt, (name, threads, threads_batch) in enumerate(runs):
         row = bench_one(name, threads, threads_batch, args.gen_tokens, args.prompt_tokens, salt)
-        per_call = args.prompt_tokens / max(row["prompt_tps"], 1e-9) + args.out_tokens / max(
-            row["gen_tps"], 1e-9
-        )
+        per_call = args.prompt_tokens / max(row["prompt_tps"], 1e-9) + args.out_tokens / max(row["gen_tps"], 1e-9)
         row["report_estimate_s"] = round(args.calls * per_call)
         rows.append(row)
         print(

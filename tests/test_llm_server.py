@@ -350,3 +350,14 @@ async def test_budget_with_calls_in_flight() -> None:
     refused = [r for r in results if isinstance(r, BudgetExceeded)]
     assert len(refused) == 2 and slow.calls == 2
     assert book.spent_usd <= 0.02
+
+
+def test_length_limits_stay_in_the_schema_for_llama_cpp() -> None:
+    from casebook.llm import strict_json_schema
+    from casebook.models import UseCase
+
+    for_openai = json.dumps(strict_json_schema(UseCase))
+    for_llama = strict_json_schema(UseCase, keep_lengths=True)
+    assert "maxLength" not in for_openai and "at most 800 characters" in for_openai
+    assert for_llama["properties"]["problem"]["maxLength"] == 800
+    assert for_llama["properties"]["kpis"]["items"]["maxLength"] == 200

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from casebook.errors import ConfigError
 from casebook.llm import local
@@ -28,9 +28,7 @@ from casebook.llm.local import (
 # --------------------------------------------------------------------------- helpers
 
 
-def _fake_distribution(
-    root: Path, dist: str, module: str, version: str, files: dict[str, bytes]
-) -> None:
+def _fake_distribution(root: Path, dist: str, module: str, version: str, files: dict[str, bytes]) -> None:
     """An installed-looking distribution under `root` (put `root` on sys.path to use it)."""
     pkg = root / module
     pkg.mkdir(parents=True)
@@ -101,9 +99,7 @@ def test_missing_package_says_how_to_install_it(registry: dict[str, LocalModel])
 def test_wrong_package_version_says_how_to_install_the_pinned_one(
     registry: dict[str, LocalModel], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _fake_distribution(
-        tmp_path, "casebook-fake-one", "casebook_fake_one", "0.9", {"m.gguf": b"GGUF"}
-    )
+    _fake_distribution(tmp_path, "casebook-fake-one", "casebook_fake_one", "0.9", {"m.gguf": b"GGUF"})
     monkeypatch.syspath_prepend(str(tmp_path))
     importlib.invalidate_caches()
     part = ModelPart("casebook-fake-one", "1.0", "casebook_fake_one", "m.gguf", 4)
@@ -116,9 +112,7 @@ def test_single_file_model_is_used_in_place_without_importing_it(
     registry: dict[str, LocalModel], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = b"GGUF" + bytes(range(256)) * 10
-    _fake_distribution(
-        tmp_path, "casebook-fake-two", "casebook_fake_two", "1.0", {"w/m.gguf": data}
-    )
+    _fake_distribution(tmp_path, "casebook-fake-two", "casebook_fake_two", "1.0", {"w/m.gguf": data})
     monkeypatch.syspath_prepend(str(tmp_path))
     importlib.invalidate_caches()
     part = ModelPart("casebook-fake-two", "1.0", "casebook_fake_two", "w/m.gguf", len(data))
@@ -181,9 +175,7 @@ def test_a_damaged_joined_copy_is_joined_again(
     for i, chunk in enumerate(chunks, start=1):
         rel = f"data/part{i:02d}.bin"
         _fake_distribution(site, f"casebook-fake-q{i}", f"casebook_fake_q{i}", "1.0", {rel: chunk})
-        parts.append(
-            ModelPart(f"casebook-fake-q{i}", "1.0", f"casebook_fake_q{i}", rel, len(chunk))
-        )
+        parts.append(ModelPart(f"casebook-fake-q{i}", "1.0", f"casebook_fake_q{i}", rel, len(chunk)))
     monkeypatch.syspath_prepend(str(site))
     importlib.invalidate_caches()
     registry["fake-q"] = _model("fake-q", tuple(parts), b"".join(chunks))
@@ -236,7 +228,8 @@ def test_server_options_are_checked_before_loading() -> None:
 
 
 class Verdict(BaseModel):
-    title: str
+    # maxLength reaches llama.cpp's grammar, so even a rambling small model closes the JSON
+    title: str = Field(max_length=80)
     score: int
 
 
@@ -256,9 +249,7 @@ def test_smollm2_answers_a_json_schema_request_through_the_openai_client() -> No
     with start_local_server("smollm2-135m", threads=1, ctx_size=2048) as srv:
         assert srv.base_url.startswith("http://127.0.0.1:") and srv.base_url.endswith("/v1")
         assert srv.model_name == "smollm2-135m"
-        client = openai.OpenAI(
-            base_url=srv.base_url, api_key=srv.api_key, max_retries=0, timeout=60
-        )
+        client = openai.OpenAI(base_url=srv.base_url, api_key=srv.api_key, max_retries=0, timeout=60)
         assert [m.id for m in client.models.list().data] == ["smollm2-135m"]
         response = client.chat.completions.create(
             model=srv.model_name,

@@ -318,3 +318,24 @@ def test_a_stored_run_the_queue_refused_is_503_then_queued_by_a_resend(api: Api)
     assert resent.status_code == 202 and resent.json()["run_id"] == error["run_id"]
     assert "idempotent-replayed" not in resent.headers  # it was never queued before
     assert status["engine_status"] == "ENQUEUED"
+
+
+def test_urlencoded_forms_and_malformed_multipart(api: Api) -> None:
+    original = json.dumps({"name": "Urlencoded BV", "files": files_json(("a.md", MD))})
+    with api.client() as c:
+        form = c.post("/v1/submissions", data={"json_data": original, "use_cases": "2"}, headers=AUTH)
+        no_boundary = c.post("/v1/submissions", content=b"--x--", headers={**AUTH, "content-type": "multipart/form-data"})
+        broken = c.post("/v1/submissions", content=b"garbage without parts",
+                        headers={**AUTH, "content-type": "multipart/form-data; boundary=zzz"})
+    assert form.status_code == 202, form.text
+    assert no_boundary.status_code == 400 and no_boundary.json()["error"]["code"] == "bad_request"
+    assert broken.status_code in (400, 422)
+
+
+def test_too_many_files_is_413(tmp_path: Path) -> None:
+    files = [(f"f{i}", (f"doc{i}.md", MD + str(i).encode())) for i in range(3)]
+    with running_api(tmp_path, max_files_per_request=2) as api, api.client() as c:
+        r = c.post("/v1/submissions", data={"company_name": "Many"}, files=files, headers=AUTH)
+        ok = c.post("/v1/submissions", data={"company_name": "Many"}, files=files[:2], headers=AUTH)
+    assert r.status_code == 413 and r.json()["error"]["code"] == "too_many_files"
+    assert ok.status_code == 202

@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     brand_accent: str = Field("#c55a11", pattern=r"^#[0-9a-fA-F]{6}$", description="Citations and highlights")
     part_b_concurrency: int = Field(8, ge=1, description="Part B calls in flight at once")
     evidence_passages: int = Field(24, ge=4, le=200, description="Passages shown to the model per run")
+    passage_chars: int = Field(900, ge=200, description="Characters of each passage shown to the model")
+    part_b_passages: int = Field(8, ge=1, description="Passages shown to the model for one use case")
 
 
 @lru_cache(maxsize=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AliasChoices,
@@ -204,14 +204,14 @@ class Passage(BaseModel):
 
 
 class EvidenceItem(BaseModel):
-    fact: str = Field(min_length=1, description="A notable fact, figure or pain point, in one sentence")
-    quote: str = Field(description="A short verbatim quote from the passage that supports the fact")
+    fact: str = Field(min_length=1, max_length=400, description="A notable fact, figure or pain point, in one sentence")
+    quote: str = Field(max_length=300, description="A short verbatim quote from the passage that supports the fact")
     source: str = Field(pattern=f"^{SOURCE_ID}$", description="The passage id, e.g. S3")
 
 
 class Theme(BaseModel):
-    name: str = Field(min_length=1)
-    summary: str
+    name: str = Field(min_length=1, max_length=80)
+    summary: str = Field(max_length=600)
     items: list[EvidenceItem] = Field(min_length=1, max_length=8)
 
 
@@ -230,16 +230,16 @@ class Evidence(EvidenceAnswer):
 
 class UseCase(BaseModel):
     title: str = Field(min_length=3, max_length=120)
-    problem: str = Field(min_length=1)
-    solution: str = Field(min_length=1)
-    expected_impact: str = Field(min_length=1)
+    problem: str = Field(min_length=1, max_length=800)
+    solution: str = Field(min_length=1, max_length=800)
+    expected_impact: str = Field(min_length=1, max_length=600)
     impact: int = Field(ge=1, le=5, description="Business impact, 1 (low) to 5 (high)")
     effort: int = Field(ge=1, le=5, description="Effort to deliver, 1 (low) to 5 (high)")
     value: int = Field(ge=1, le=5, description="Overall value to the company, 1 (low) to 5 (high)")
     horizon: Literal["0-6 months", "6-12 months", "12-24 months"]
-    kpis: list[str] = Field(min_length=1, max_length=6)
-    data_needed: list[str] = Field(min_length=1, max_length=6)
-    risks: list[str] = Field(min_length=1, max_length=6)
+    kpis: list[Annotated[str, Field(max_length=200)]] = Field(min_length=1, max_length=6)
+    data_needed: list[Annotated[str, Field(max_length=200)]] = Field(min_length=1, max_length=6)
+    risks: list[Annotated[str, Field(max_length=200)]] = Field(min_length=1, max_length=6)
     citations: list[str] = Field(min_length=1, max_length=6, description="Passage ids, e.g. S3")
 
 

@@ -226,7 +226,9 @@ async def step_evidence(ctx: RunContext) -> None:
     if ctx.company.exists(ctx.work("evidence.json")):
         return
     with ctx.company.local_file(INDEX_FILE, write_back=False) as path, PassageIndex(path) as index:
-        passages = gather_passages(index, ctx.submission, limit=ctx.settings.evidence_passages)
+        passages = gather_passages(
+            index, ctx.submission, limit=ctx.settings.evidence_passages, chars=ctx.settings.passage_chars
+        )
     evidence = await extract_evidence(
         ctx.llm, ctx.model_set.for_step("evidence"), ctx.submission, passages, ctx.template.tone
     )
@@ -284,7 +286,8 @@ async def step_part_b(ctx: RunContext) -> None:
             return
         async with limit:
             text = await write_use_case_section(
-                ctx.llm, model, ctx.submission, use_case, number, evidence, ctx.template.tone
+                ctx.llm, model, ctx.submission, use_case, number, evidence, ctx.template.tone,
+                ctx.settings.part_b_passages,
             )
         ctx.company.write_text(path, text)
         done += 1

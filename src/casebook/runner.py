@@ -111,6 +111,9 @@ async def execute(
         budget_usd=manifest.budget_usd,
         spent_usd=float(manifest.metrics.get("cost_usd") or 0.0),
     )
+    local = _is_local(model_set)
+    if local:
+        settings = for_local_model(settings)
     async with open_endpoint(settings, model_set) as endpoint:
         manifest.endpoint = endpoint.label
         llm = LLMClient(
@@ -120,6 +123,7 @@ async def execute(
             timeout_s=settings.llm_timeout_s,
             max_retries=settings.llm_max_retries,
             requests_per_minute=settings.llm_requests_per_minute,
+            schema_lengths=local,
         )
         async with llm:
             ctx = RunContext(settings, company, manifest, submission, model_set, llm, ledger, listener, deadline_epoch)
@@ -170,6 +174,20 @@ def idempotent_run_id(company_slug: str, key: str) -> str:
     if not key.strip() or len(key) > 255:
         raise InputError("idempotency key must be 1-255 characters")
     return "key-" + hashlib.sha256(f"{company_slug}\0{key}".encode()).hexdigest()[:20]
+
+
+def for_local_model(settings: Settings) -> Settings:
+    """A small CPU model answers one request at a time and reads prompts slowly: shorter
+    prompts, one call at a time, and time enough for the queue."""
+    return settings.model_copy(
+        update={
+            "part_b_concurrency": 1,
+            "llm_timeout_s": max(settings.llm_timeout_s, 900.0),
+            "evidence_passages": min(settings.evidence_passages, 10),
+            "passage_chars": min(settings.passage_chars, 500),
+            "part_b_passages": min(settings.part_b_passages, 4),
+        }
+    )
 
 
 def load_manifest(company: CompanyStorage, run_id: str) -> Manifest:

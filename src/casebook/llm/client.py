@@ -65,6 +65,7 @@ class LLMClient:
         max_retries: int = 4,
         http_client: httpx.AsyncClient | None = None,
         requests_per_minute: int | None = None,
+        schema_lengths: bool = False,
     ) -> None:
         register_secret(api_key)
         self._api_key = api_key or ""
@@ -83,6 +84,7 @@ class LLMClient:
         self.endpoint = f"{url.scheme}://{self.host}{url.path}".rstrip("/")
         self.json_mode = "json_schema"  # becomes "json_object" once the endpoint refuses schemas
         self._requests_per_minute = requests_per_minute
+        self._schema_lengths = schema_lengths  # send minLength/maxLength (llama.cpp enforces them)
 
     @property
     def ledger(self) -> UsageLedger:
@@ -113,7 +115,7 @@ class LLMClient:
         schema: type[M],
     ) -> M:
         """An answer validated against `schema`, with one repair attempt if it is not."""
-        json_schema = strict_json_schema(schema)
+        json_schema = strict_json_schema(schema, keep_lengths=self._schema_lengths)
         asked = self._with_schema(messages, schema, json_schema)
         answer = await self._call_json(step, model, asked, schema, json_schema)
         try:

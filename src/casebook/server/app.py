@@ -49,9 +49,7 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
             metrics=metrics,
             mappings=mappings,
         )
-        get_logger().info(
-            "server ready", auth=options.auth_required, webhooks=options.webhook_secret is not None
-        )
+        get_logger().info("server ready", auth=options.auth_required, webhooks=options.webhook_secret is not None)
         try:
             yield
         finally:
@@ -98,9 +96,7 @@ def _open_engine(settings: Settings) -> Engine:
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema is None:
-        schema = get_openapi(
-            title=app.title, version=app.version, description=app.description, routes=app.routes
-        )
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         extra = schemas.SubmissionIn.model_json_schema(ref_template="#/components/schemas/{model}")
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.update(extra.pop("$defs", {}))

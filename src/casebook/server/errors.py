@@ -53,9 +53,7 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
-    return JSONResponse(
-        error_body(code, mask(message), **extra), status_code=status, headers=headers
-    )
+    return JSONResponse(error_body(code, mask(message), **extra), status_code=status, headers=headers)
 
 
 def from_casebook_error(exc: CasebookError) -> ApiError:
@@ -68,9 +66,7 @@ def from_casebook_error(exc: CasebookError) -> ApiError:
     if isinstance(exc, InputError | ConfigError):
         return ApiError(422, "invalid_submission", message)
     if isinstance(exc, StorageError):
-        return ApiError(
-            503, "storage_unavailable", "storage cannot be read or written right now; try again"
-        )
+        return ApiError(503, "storage_unavailable", "storage cannot be read or written right now; try again")
     return ApiError(500, "internal", "the server could not complete the request; it was logged")
 
 

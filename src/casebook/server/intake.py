@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
-from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
 
 from casebook.corpus import SourceFile
 from casebook.ingest import Unreadable, detect_type
@@ -29,9 +27,12 @@ from casebook.models import Submission
 from casebook.runner import create_run, idempotent_run_id
 from casebook.server.context import ServerContext, blocking
 from casebook.server.errors import ApiError
+from casebook.server.multipart import read_multipart
 from casebook.storage import company_slug, safe_filename
 
 _JSON_IN_THREAD = 256 * 1024  # parse bigger JSON bodies off the event loop
+MAX_FIELDS = 200
+MAX_FIELD_BYTES = 2 * 1024 * 1024  # a form field (json_data included)
 
 
 @dataclass
@@ -69,17 +70,14 @@ async def read_intake(request: Request, ctx: ServerContext) -> Intake:
 
 async def intake_from_json(payload: Any, ctx: ServerContext) -> Intake:
     if not isinstance(payload, dict):
-        raise ApiError(
-            422, "invalid_submission", "the body must be a JSON object of submission fields"
-        )
+        raise ApiError(422, "invalid_submission", "the body must be a JSON object of submission fields")
     data = dict(payload)
     inline = data.pop("files", None) or []
     if not isinstance(inline, list) or len(inline) > ctx.options.max_files:
         raise ApiError(
             422 if not isinstance(inline, list) else 413,
             "invalid_files" if not isinstance(inline, list) else "too_many_files",
-            f"`files` must be a list of at most {ctx.options.max_files} "
-            "{name, content_base64} objects",
+            f"`files` must be a list of at most {ctx.options.max_files} {{name, content_base64}} objects",
         )
     sources = [_inline_file(i, item, ctx) for i, item in enumerate(inline)]
     return Intake(data, sources)
@@ -94,9 +92,7 @@ def _json(body: bytes) -> Any:
 
 def _inline_file(index: int, item: Any, ctx: ServerContext) -> SourceFile:
     if not isinstance(item, dict) or not isinstance(item.get("content_base64"), str):
-        raise ApiError(
-            422, "invalid_files", f"files[{index}] must be an object with name and content_base64"
-        )
+        raise ApiError(422, "invalid_files", f"files[{index}] must be an object with name and content_base64")
     given = item.get("name")
     name = given if isinstance(given, str) and given.strip() else f"document-{index + 1}"
     encoded = item["content_base64"]
@@ -105,52 +101,45 @@ def _inline_file(index: int, item: Any, ctx: ServerContext) -> SourceFile:
     try:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
-        raise ApiError(
-            422, "invalid_files", f"files[{index}].content_base64 is not valid base64"
-        ) from None
+        raise ApiError(422, "invalid_files", f"files[{index}].content_base64 is not valid base64") from None
     return SourceFile(name=name, data=data)
 
 
 async def _from_form(request: Request, ctx: ServerContext) -> Intake:
-    try:
-        form = await request.form(
-            max_files=ctx.options.max_files, max_fields=200, max_part_size=2 * 1024 * 1024
+    files: list[tuple[str, str, bytes]] = []
+    if request.headers.get("content-type", "").lower().startswith("multipart/"):
+        parts = await read_multipart(
+            request,
+            max_files=ctx.options.max_files,
+            max_fields=MAX_FIELDS,
+            max_file_bytes=ctx.options.max_file_bytes,
+            max_field_bytes=MAX_FIELD_BYTES,
         )
-    except HTTPException as exc:
-        if "Too many files" in str(exc.detail):
-            raise ApiError(
-                413, "too_many_files", f"at most {ctx.options.max_files} files per submission"
-            ) from None
-        raise
+        items, files = parts.fields, parts.files
+    else:
+        form = await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES)
+        items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     data: dict[str, Any] = {}
     fields: dict[str, Any] = {}
-    sources: list[SourceFile] = []
-    try:
-        for name, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                if value.size is not None and value.size > ctx.options.max_file_bytes:
-                    raise _file_too_big(value.filename or name, ctx)
-                content = await value.read()
-                sources.append(SourceFile(name=value.filename or name, data=content))
-            elif name == "json_data":
-                base = _json(value.encode())
-                if not isinstance(base, dict):
-                    raise ApiError(422, "invalid_submission", "json_data must hold a JSON object")
-                data.update(base)
-            else:
-                fields[name] = value
-    finally:
-        await form.close()
+    for name, value in items:
+        if name == "json_data":
+            base = _json(value.encode())
+            if not isinstance(base, dict):
+                raise ApiError(422, "invalid_submission", "json_data must hold a JSON object")
+            data.update(base)
+        else:
+            fields[name] = value
     data.update(fields)
     inline = await intake_from_json(data, ctx)
+    sources = [SourceFile(name=filename, data=content) for _, filename, content in files]
+    if len(sources) + len(inline.sources) > ctx.options.max_files:
+        raise ApiError(413, "too_many_files", f"at most {ctx.options.max_files} files per submission")
     return Intake(inline.data, sources + inline.sources)
 
 
 def _file_too_big(name: str, ctx: ServerContext) -> ApiError:
     limit = ctx.options.max_file_bytes / 1_048_576
-    return ApiError(
-        413, "file_too_large", f"{safe_filename(name)} is over the {limit:g} MB limit per file"
-    )
+    return ApiError(413, "file_too_large", f"{safe_filename(name)} is over the {limit:g} MB limit per file")
 
 
 def check_files(sources: list[SourceFile], max_file_bytes: int) -> list[SourceFile]:
@@ -180,9 +169,7 @@ def parse_submission(data: dict[str, Any]) -> tuple[Submission, float | None]:
         except (TypeError, ValueError):
             budget = -1.0
         if not 0 < budget < 1e6:
-            raise ApiError(
-                422, "invalid_submission", "budget_usd must be a positive number of US dollars"
-            )
+            raise ApiError(422, "invalid_submission", "budget_usd must be a positive number of US dollars")
     else:
         budget = None
     return Submission.parse(data), budget
@@ -198,33 +185,22 @@ def store_and_enqueue(
 ) -> Accepted:
     """Blocking: persist the run (create_run), then queue it, before the caller answers 202."""
     if not sources:
-        hint = (
-            " (a Google Drive link alone is not fetched yet)"
-            if submission.google_drive_link
-            else ""
-        )
+        hint = " (a Google Drive link alone is not fetched yet)" if submission.google_drive_link else ""
         raise ApiError(
             422,
             "no_documents",
-            "no documents: attach the company's documents as files (multipart) "
-            f"or as `files` (JSON){hint}",
+            f"no documents: attach the company's documents as files (multipart) or as `files` (JSON){hint}",
         )
     replayed = False
     if key is not None:
         slug = company_slug(submission.company_name)
-        replayed = ctx.storage.company_by_slug(slug).exists(
-            f"runs/{idempotent_run_id(slug, key)}.json"
-        )
-    manifest = create_run(
-        ctx.settings, submission, sources, budget_usd=budget_usd, idempotency_key=key
-    )
+        replayed = ctx.storage.company_by_slug(slug).exists(f"runs/{idempotent_run_id(slug, key)}.json")
+    manifest = create_run(ctx.settings, submission, sources, budget_usd=budget_usd, idempotency_key=key)
     if not manifest.workflow_ids:
         try:
             ctx.engine.enqueue(manifest)
         except Exception as exc:  # the database: locked for too long, or unreachable
-            get_logger(run_id=manifest.run_id).error(
-                "run stored, not queued", error=type(exc).__name__
-            )
+            get_logger(run_id=manifest.run_id).error("run stored, not queued", error=type(exc).__name__)
             again = "send it again with the same Idempotency-Key" if key else "POST its /retry"
             raise ApiError(
                 503,

@@ -70,15 +70,12 @@ class Mappings:
         known = _targets()
         for source, table in raw.items():
             if not _SOURCE.match(source) or not isinstance(table, dict):
-                raise ConfigError(
-                    f"{file}: [{source}] must be a table named like a source (a-z, 0-9, -, _)"
-                )
+                raise ConfigError(f"{file}: [{source}] must be a table named like a source (a-z, 0-9, -, _)")
             fields: dict[str, tuple[str | int, ...]] = {}
             for target, path in table.items():
                 if target not in known:
                     raise ConfigError(
-                        f"{file}: [{source}] {target} is not a submission field "
-                        f"({', '.join(sorted(known))})"
+                        f"{file}: [{source}] {target} is not a submission field ({', '.join(sorted(known))})"
                     )
                 try:
                     fields[target] = parse_path(str(path))
@@ -91,11 +88,7 @@ class Mappings:
         """The submission fields a payload gives, by the source's mapping or else by the aliases."""
         table = self.tables.get(source)
         if table is None:
-            if (
-                isinstance(payload, dict)
-                and isinstance(payload.get("data"), dict)
-                and "type" in payload
-            ):
+            if isinstance(payload, dict) and isinstance(payload.get("data"), dict) and "type" in payload:
                 return dict(payload["data"])
             return dict(payload) if isinstance(payload, dict) else {}
         data: dict[str, Any] = {}

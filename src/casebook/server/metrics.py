@@ -37,9 +37,7 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
-        self.submissions = Counter(
-            "casebook_submissions", "Submissions received", ["channel", "outcome"], registry=r
-        )
+        self.submissions = Counter("casebook_submissions", "Submissions received", ["channel", "outcome"], registry=r)
         self.requests = Counter(
             "casebook_http_requests",
             "HTTP requests answered",
@@ -66,17 +64,11 @@ class Metrics:
             registry=r,
             buckets=_STEP_BUCKETS,
         )
-        self.tokens = Counter(
-            "casebook_tokens", "LLM tokens of finished runs", ["kind"], registry=r
-        )
+        self.tokens = Counter("casebook_tokens", "LLM tokens of finished runs", ["kind"], registry=r)
         self.cost = Counter("casebook_cost_usd", "LLM cost of finished runs, USD", registry=r)
-        self.finished = Counter(
-            "casebook_runs_finished", "Finished runs seen", ["state"], registry=r
-        )
+        self.finished = Counter("casebook_runs_finished", "Finished runs seen", ["state"], registry=r)
         self._seen: set[str] = set()  # finished attempts already counted
-        self._counted: dict[
-            str, tuple[int, int, float, frozenset[str]]
-        ] = {}  # per run, for retried runs
+        self._counted: dict[str, tuple[int, int, float, frozenset[str]]] = {}  # per run, for retried runs
         self._lock = threading.Lock()
         self._refreshed = 0.0
         for state in _STATES:
@@ -107,16 +99,9 @@ class Metrics:
             latest.setdefault(run_id, status)
         counts: Tally[str] = Tally()
         for run_id, status in latest.items():
-            state = (
-                str(status.output)
-                if status.status == "SUCCESS"
-                else _ENGINE_STATES.get(status.status, "queued")
-            )
+            state = str(status.output) if status.status == "SUCCESS" else _ENGINE_STATES.get(status.status, "queued")
             counts[state if state in _STATES else "failed"] += 1
-            if (
-                status.status in ("SUCCESS", "ERROR", "CANCELLED")
-                and status.workflow_id not in self._seen
-            ):
+            if status.status in ("SUCCESS", "ERROR", "CANCELLED") and status.workflow_id not in self._seen:
                 self._seen.add(status.workflow_id)
                 self._observe(storage, status, run_id)
         for state in _STATES:
@@ -136,9 +121,7 @@ class Metrics:
         for name in STEPS:
             step = manifest.steps.get(name)
             if step and step.started and step.ended and step.state == "done" and name not in steps0:
-                self.step_seconds.labels(name).observe(
-                    max(0.0, (step.ended - step.started).total_seconds())
-                )
+                self.step_seconds.labels(name).observe(max(0.0, (step.ended - step.started).total_seconds()))
                 done.add(name)
         tokens = manifest.metrics.get("tokens") or {}
         prompt, completion = (

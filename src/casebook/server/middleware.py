@@ -50,9 +50,7 @@ class SecurityHeaders:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                headers = [
-                    h for h in message.get("headers", []) if h[0] != b"cache-control" or not docs
-                ]
+                headers = [h for h in message.get("headers", []) if h[0] != b"cache-control" or not docs]
                 names = {h[0].lower() for h in headers}
                 extra = [h for h in _API_HEADERS if h[0] not in names]
                 if docs:
@@ -141,9 +139,7 @@ def _too_large_message(max_bytes: int) -> str:
 
 
 async def _too_large(send: Send, max_bytes: int) -> None:
-    payload: dict[str, Any] = {
-        "error": {"code": "too_large", "message": _too_large_message(max_bytes)}
-    }
+    payload: dict[str, Any] = {"error": {"code": "too_large", "message": _too_large_message(max_bytes)}}
     body = json.dumps(payload).encode()
     await send(
         {

@@ -79,9 +79,7 @@ _BODIES: dict[str, Any] = {
     openapi_extra=_BODIES,
     summary="Submit a company's intake and documents",
 )
-async def submit(
-    request: Request, ctx: Ctx, _: ApiKey, idempotency_key: IdempotencyKey = None
-) -> JSONResponse:
+async def submit(request: Request, ctx: Ctx, _: ApiKey, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     try:
         intake = await read_intake(request, ctx)
     except ApiError:
@@ -101,9 +99,7 @@ async def submit(
 async def webhook(
     request: Request,
     ctx: Ctx,
-    source: Annotated[
-        str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="The form provider")
-    ],
+    source: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="The form provider")],
 ) -> JSONResponse:
     if ctx.options.webhook_secret is None:
         raise ApiError(
@@ -124,9 +120,7 @@ async def webhook(
     except ApiError:
         ctx.metrics.submission("webhook", "rejected")
         raise
-    return await _accept(
-        ctx, intake, "webhook", key=f"webhook:{source}:{webhook_id}"[:255], webhook=True
-    )
+    return await _accept(ctx, intake, "webhook", key=f"webhook:{source}:{webhook_id}"[:255], webhook=True)
 
 
 async def _accept(
@@ -139,14 +133,10 @@ async def _accept(
         else:  # sniffing a few KB costs less than the hop to a thread
             sources = check_files(intake.sources, ctx.options.max_file_bytes)
         if key is None:
-            accepted = await blocking(
-                store_and_enqueue, ctx, submission, sources, key=None, budget_usd=budget
-            )
+            accepted = await blocking(store_and_enqueue, ctx, submission, sources, key=None, budget_usd=budget)
         else:
             async with ctx.serialised(key):
-                accepted = await blocking(
-                    store_and_enqueue, ctx, submission, sources, key=key, budget_usd=budget
-                )
+                accepted = await blocking(store_and_enqueue, ctx, submission, sources, key=key, budget_usd=budget)
     except Exception:
         ctx.metrics.submission(channel, "rejected")
         raise
@@ -188,9 +178,7 @@ def _key(value: str | None) -> str | None:
         return None
     value = value.strip()
     if not value or not value.isprintable():
-        raise ApiError(
-            422, "invalid_idempotency_key", "Idempotency-Key must be 1-255 printable characters"
-        )
+        raise ApiError(422, "invalid_idempotency_key", "Idempotency-Key must be 1-255 printable characters")
     return value
 
 
@@ -206,8 +194,5 @@ def _signature_reason(exc: Exception) -> str:
     if "Missing required headers" in text:
         return "missing webhook-id, webhook-timestamp or webhook-signature header"
     if "too old" in text or "too new" in text:
-        return (
-            "webhook-timestamp is more than 5 minutes from the server's clock: "
-            "resend with a fresh signature"
-        )
+        return "webhook-timestamp is more than 5 minutes from the server's clock: resend with a fresh signature"
     return "the webhook signature does not match this server's secret"

@@ -33,9 +33,7 @@ async def ready(ctx: Ctx) -> JSONResponse:
         "storage": await blocking(_check_storage, ctx),
     }
     ok = all(v == "ok" for v in checks.values())
-    return JSONResponse(
-        {"status": "ready" if ok else "not_ready", "checks": checks}, status_code=200 if ok else 503
-    )
+    return JSONResponse({"status": "ready" if ok else "not_ready", "checks": checks}, status_code=200 if ok else 503)
 
 
 def _check_database(ctx: ServerContext) -> str:

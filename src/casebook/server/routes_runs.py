@@ -45,9 +45,7 @@ async def get_run(run_id: RunId, ctx: Ctx, _: ApiKey) -> dict[str, Any]:
     summary="Server-Sent Events of a run's progress until it ends",
 )
 async def run_events(run_id: RunId, request: Request, ctx: Ctx, _: ApiKey) -> StreamingResponse:
-    first = await blocking(
-        describe, ctx.engine, ctx.storage, run_id
-    )  # 404 before the stream starts
+    first = await blocking(describe, ctx.engine, ctx.storage, run_id)  # 404 before the stream starts
     return StreamingResponse(
         _events(request, ctx, run_id, first),
         media_type="text/event-stream",
@@ -55,9 +53,7 @@ async def run_events(run_id: RunId, request: Request, ctx: Ctx, _: ApiKey) -> St
     )
 
 
-async def _events(
-    request: Request, ctx: ServerContext, run_id: str, body: dict[str, Any]
-) -> AsyncIterator[str]:
+async def _events(request: Request, ctx: ServerContext, run_id: str, body: dict[str, Any]) -> AsyncIterator[str]:
     sent: dict[str, Any] | None = None
     last_write = time.monotonic()
     seq = 0
@@ -98,9 +94,7 @@ async def get_report(
     run_id: RunId,
     ctx: Ctx,
     _: ApiKey,
-    format: Annotated[
-        str, Query(pattern="^(md|html|pdf|docx)$", description="md, html, pdf or docx")
-    ] = "md",
+    format: Annotated[str, Query(pattern="^(md|html|pdf|docx)$", description="md, html, pdf or docx")] = "md",
 ) -> Response:
     data, name = await blocking(_read_report, ctx, run_id, format)
     return Response(
@@ -161,9 +155,7 @@ def _requeue(ctx: ServerContext, run_id: str) -> Manifest:
     if manifest.status is RunStatus.succeeded:
         raise ApiError(409, "run_state", f"run {run_id} already succeeded: GET its report")
     if view.engine_status in ("ENQUEUED", "PENDING"):
-        where = (
-            "in the queue" if view.engine_status == "ENQUEUED" else f"running on {view.executor_id}"
-        )
+        where = "in the queue" if view.engine_status == "ENQUEUED" else f"running on {view.executor_id}"
         raise ApiError(
             409,
             "run_state",

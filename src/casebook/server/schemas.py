@@ -18,9 +18,7 @@ class ErrorBody(BaseModel):
 
 class Accepted(BaseModel):
     run_id: str
-    confirmation_code: str = Field(
-        description="A short code to quote to a person, e.g. CB-3F9A-1C2B"
-    )
+    confirmation_code: str = Field(description="A short code to quote to a person, e.g. CB-3F9A-1C2B")
     status_url: str
     events_url: str
     report_url: str
@@ -37,9 +35,7 @@ class SubmissionIn(BaseModel):
     """A JSON submission; the original's field names (name, company, Company Name, …) work too."""
 
     company_name: str = Field(min_length=1, max_length=200)
-    company_info: str | None = Field(
-        None, description="Description, or the form's '{Label}: value' lines"
-    )
+    company_info: str | None = Field(None, description="Description, or the form's '{Label}: value' lines")
     company_description: str | None = None
     readiness_score: float | None = Field(None, ge=0, le=100)
     readiness_category: str | None = None
@@ -55,9 +51,7 @@ class RunOut(BaseModel):
     run_id: str
     company: str
     company_slug: str
-    status: str = Field(
-        description="queued, running, succeeded, failed, budget_exceeded or cancelled"
-    )
+    status: str = Field(description="queued, running, succeeded, failed, budget_exceeded or cancelled")
     engine_status: str | None = None
     current_step: str | None = None
     step_number: int = 0

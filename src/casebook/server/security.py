@@ -66,18 +66,14 @@ def authenticate(request: Request, options: ServerOptions) -> str:
         )
     presented = token.encode()
     matched = False
-    for (
-        key
-    ) in options.api_keys:  # every key is compared: the time taken says nothing about which matched
+    for key in options.api_keys:  # every key is compared: the time taken says nothing about which matched
         matched |= hmac.compare_digest(presented, key)
     if not matched:
         raise ApiError(403, "forbidden", "this API key is not valid for this server")
     return "key:" + hashlib.sha256(presented).hexdigest()[:32]
 
 
-async def require_api_key(
-    request: Request, ctx: Annotated[ServerContext, Depends(get_context)]
-) -> str:
+async def require_api_key(request: Request, ctx: Annotated[ServerContext, Depends(get_context)]) -> str:
     """Every /v1 route but webhooks: the address's limit, then the key, then the key's limit."""
     check_address(request, ctx)
     identity = authenticate(request, ctx.options)
@@ -86,9 +82,7 @@ async def require_api_key(
     return identity
 
 
-async def limit_address(
-    request: Request, ctx: Annotated[ServerContext, Depends(get_context)]
-) -> None:
+async def limit_address(request: Request, ctx: Annotated[ServerContext, Depends(get_context)]) -> None:
     """Dependency of the webhook route: they authenticate by signature, limited per address."""
     check_address(request, ctx)
 

@@ -85,9 +85,7 @@ class ServerProcess:
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
 
     def start(self, timeout: float = 60) -> ServerProcess:
-        self.proc = subprocess.Popen(
-            self.args, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
-        )
+        self.proc = subprocess.Popen(self.args, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         alive = lambda: self.proc is not None and self.proc.poll() is None  # noqa: E731
         try:
             wait_until_up(self.base_url, timeout, alive=alive)
@@ -123,9 +121,7 @@ class ServerProcess:
         self.log.close()
 
 
-def sign_webhook(
-    secret: str, body: bytes, *, msg_id: str, timestamp: datetime | None = None
-) -> dict[str, str]:
+def sign_webhook(secret: str, body: bytes, *, msg_id: str, timestamp: datetime | None = None) -> dict[str, str]:
     """Standard Webhooks headers for a body, as a form provider would send them."""
     when = timestamp or datetime.now(UTC)
     signature = Webhook(secret).sign(msg_id, when, body.decode())

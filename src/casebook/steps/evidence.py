@@ -22,8 +22,11 @@ THEME_QUERIES = (
 )
 
 
-def gather_passages(index: PassageIndex, submission: Submission, limit: int = 24) -> list[Passage]:
-    """Passages for the run, taken round-robin from several searches so every theme is heard."""
+def gather_passages(index: PassageIndex, submission: Submission, limit: int = 24, chars: int = 900) -> list[Passage]:
+    """Passages for the run, taken round-robin from several searches so every theme is heard.
+
+    Each passage keeps at most `chars` characters: what the model is shown is what it cites.
+    """
     queries = [q for q in (submission.report_expectations, submission.company_description) if q]
     queries += THEME_QUERIES
     results = [index.search(q, k=limit) for q in queries]
@@ -40,9 +43,15 @@ def gather_passages(index: PassageIndex, submission: Submission, limit: int = 24
                     file=hit.file,
                     page=hit.page,
                     section=hit.section,
-                    text=hit.text,
+                    text=_shorten(hit.text, chars),
                 )
     return list(chosen.values())
+
+
+def _shorten(text: str, chars: int) -> str:
+    if len(text) <= chars:
+        return text
+    return text[:chars].rsplit(" ", 1)[0] + " …"
 
 
 async def extract_evidence(

@@ -22,9 +22,10 @@ async def write_use_case_section(
     number: int,
     evidence: Evidence,
     tone: str = "",
+    passages: int = 8,
 ) -> str:
-    cited = [p for p in evidence.passages if p.source_id in use_case.citations]
-    related = [p for p in evidence.passages if p not in cited][: max(0, 8 - len(cited))]
+    cited = [p for p in evidence.passages if p.source_id in use_case.citations][:passages]
+    related = [p for p in evidence.passages if p not in cited][: max(0, passages - len(cited))]
     user = (
         f"{render_submission(submission)}\n\n{render_use_case(use_case, number)}\n\n"
         f"Passages:\n\n{render_passages(cited + related)}"

@@ -33,13 +33,13 @@ def render_submission(sub: Submission) -> str:
     return "\n".join(lines)
 
 
-def render_passages(passages: list[Passage]) -> str:
+def render_passages(passages: list[Passage], limit: int = PASSAGE_CHARS) -> str:
     blocks = []
     for p in passages:
         where = p.file + (f", p. {p.page}" if p.page else "") + (f" ({p.section})" if p.section else "")
         text = " ".join(p.text.split())
-        if len(text) > PASSAGE_CHARS:
-            text = text[:PASSAGE_CHARS].rsplit(" ", 1)[0] + " …"
+        if len(text) > limit:
+            text = text[:limit].rsplit(" ", 1)[0] + " …"
         blocks.append(f"[{p.source_id}] {where}\n{text}")
     return "\n\n".join(blocks)
 
