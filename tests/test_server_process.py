@@ -90,3 +90,17 @@ def test_a_submission_survives_a_killed_server_and_completes_after_restart(tmp_p
     assert report.status_code == 200 and "## Sources" in report.text
     assert 'casebook_runs{state="succeeded"} 1.0' in metrics
     assert 'casebook_step_duration_seconds_count{step="part_b"} 1.0' in metrics
+
+
+def test_several_server_processes_share_the_work(tmp_path: Path) -> None:
+    env = server_env(tmp_path, "http://127.0.0.1:9/v1")
+    del env["CASEBOOK_API_KEYS"]  # and --insecure-no-auth must reach every process
+    docs = write_docs(tmp_path / "docs")
+    files = [("f", (p.name, p.read_bytes())) for p in sorted(docs.iterdir())]
+    with ServerProcess(env, "--workers", "2", "--insecure-no-auth") as server, \
+            httpx.Client(base_url=server.base_url, timeout=30) as c:
+        answers = [c.post("/v1/submissions", data={"company_name": f"Multi {i}"}, files=files) for i in range(6)]
+        statuses = [c.get(a.json()["status_url"]).json()["status"] for a in answers]
+        assert "WITHOUT authentication" in server.output()
+    assert [a.status_code for a in answers] == [202] * 6
+    assert statuses == ["queued"] * 6

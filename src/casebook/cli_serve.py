@@ -67,7 +67,7 @@ def serve(
     )
     with worker:
         uvicorn.run(
-            "casebook.server.app:create_app" if workers > 1 else app,
+            "casebook.server.app:worker_app" if workers > 1 else app,
             factory=workers > 1,
             workers=workers,
             host=host,

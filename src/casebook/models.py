@@ -190,6 +190,8 @@ class SearchHit(BaseModel):
 # -- what the generation steps produce ---------------------------------------------------
 
 SOURCE_ID = r"S\d{1,4}"
+MAX_THEMES = 6  # evidence: themes, and facts per theme — enough for a report, short enough for a small model
+ITEMS_PER_THEME = 5
 
 
 class Passage(BaseModel):
@@ -212,13 +214,13 @@ class EvidenceItem(BaseModel):
 class Theme(BaseModel):
     name: str = Field(min_length=1, max_length=80)
     summary: str = Field(max_length=600)
-    items: list[EvidenceItem] = Field(min_length=1, max_length=8)
+    items: list[EvidenceItem] = Field(min_length=1, max_length=ITEMS_PER_THEME)
 
 
 class EvidenceAnswer(BaseModel):
     """The model's answer in the evidence step: facts and quotes grouped by theme."""
 
-    themes: list[Theme] = Field(min_length=1, max_length=8)
+    themes: list[Theme] = Field(min_length=1, max_length=MAX_THEMES)
 
 
 class Evidence(EvidenceAnswer):

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from casebook import __version__
 from casebook.config import Settings, get_settings
 from casebook.engine import Engine, _prepare_sqlite, database_url
-from casebook.logs import get_logger
+from casebook.logs import configure_logging, get_logger, register_secret
 from casebook.server import routes_intake, routes_ops, routes_runs, schemas
 from casebook.server.context import ServerContext
 from casebook.server.errors import install_error_handlers
@@ -33,6 +33,8 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
     """The API; raises ConfigError at once for settings it cannot serve with (e.g. no API keys)."""
     settings = settings or get_settings()
     options = resolve_options(settings, server)
+    for secret in (*(k.decode() for k in options.api_keys), options.webhook_secret):
+        register_secret(secret)  # masked in every log line, should one ever carry it
     mappings = Mappings.load(options.webhook_mappings_file)
     metrics = Metrics()
 
@@ -81,6 +83,13 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
     return app
 
 
+def worker_app() -> FastAPI:
+    """The app of each `casebook serve --workers N` process: settings and logs as the CLI has them."""
+    settings = get_settings()
+    configure_logging(settings)
+    return create_app(settings)
+
+
 def prepare_database(settings: Settings) -> None:
     """The workflow database created or migrated (a no-op when it is current)."""
     url = database_url(settings)
@@ -102,6 +111,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         components.update(extra.pop("$defs", {}))
         components["SubmissionIn"] = extra
         schema["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+        for path, operations in schema["paths"].items():
+            if path.startswith("/v1/") and not path.startswith("/v1/webhooks/"):
+                for operation in operations.values():
+                    operation["security"] = [{"bearer": []}]
         app.openapi_schema = schema
     return app.openapi_schema
 

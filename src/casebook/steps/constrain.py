@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model, model_validator
 
-from casebook.models import EvidenceAnswer, EvidenceItem, Theme, UseCase
+from casebook.models import ITEMS_PER_THEME, MAX_THEMES, EvidenceAnswer, EvidenceItem, Theme, UseCase
 
 
 def _source_type(ids: list[str]) -> Any:
@@ -22,11 +22,11 @@ def _source_type(ids: list[str]) -> Any:
 def evidence_answer_model(ids: list[str]) -> type[EvidenceAnswer]:
     source = _source_type(ids)
     item = create_model("EvidenceItem", __base__=EvidenceItem, source=(source, Field(description="The passage id")))
-    theme = create_model("Theme", __base__=Theme, items=(list[item], Field(min_length=1, max_length=8)))
+    theme = create_model("Theme", __base__=Theme, items=(list[item], Field(min_length=1, max_length=ITEMS_PER_THEME)))
     return create_model(
         "EvidenceAnswer",
         __base__=EvidenceAnswer,
-        themes=(list[theme], Field(min_length=1, max_length=8)),
+        themes=(list[theme], Field(min_length=1, max_length=MAX_THEMES)),
     )
 
 
