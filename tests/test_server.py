@@ -147,6 +147,8 @@ def test_idempotency_key_gives_the_same_run_even_when_concurrent(api: Api) -> No
         ({"files": files_json(("a.md", MD))}, "company_name"),
         ({"company_name": "X", "use_cases_count": 99, "files": files_json(("a.md", MD))}, "use_cases_count"),
         ({"company_name": "X"}, "no documents"),
+        ({"company_name": "X", "google_drive_link": "https://drive.google.com/drive/folders/1AbCdEfGhIjKlMnOp"},
+         "CASEBOOK_DRIVE_CREDENTIALS_FILE"),  # a Drive link alone is read by create_run, when configured
         ({"company_name": "X", "google_drive_link": "https://evil.example/x", "files": files_json(("a.md", MD))},
          "google_drive_link"),
         ({"company_name": "X", "budget_usd": -1, "files": files_json(("a.md", MD))}, "budget_usd"),
@@ -226,7 +228,7 @@ def test_missing_key_is_401_and_wrong_key_is_403(api: Api) -> None:
 
 
 def test_rate_limits_per_key_and_per_address_429(tmp_path: Path) -> None:
-    with running_api(tmp_path, rate_limit_per_key="3/minute", rate_limit_per_address="5/minute") as api, \
+    with running_api(tmp_path, rate_limit_per_key="3/hour", rate_limit_per_address="5/hour") as api, \
             api.client() as c:
         by_key = [c.get("/v1/runs/x", headers=AUTH).status_code for _ in range(4)]
         other = [c.get("/v1/runs/x", headers={"Authorization": f"Bearer {OTHER_KEY}"}).status_code for _ in range(2)]
@@ -324,7 +326,8 @@ def test_urlencoded_forms_and_malformed_multipart(api: Api) -> None:
     original = json.dumps({"name": "Urlencoded BV", "files": files_json(("a.md", MD))})
     with api.client() as c:
         form = c.post("/v1/submissions", data={"json_data": original, "use_cases": "2"}, headers=AUTH)
-        no_boundary = c.post("/v1/submissions", content=b"--x--", headers={**AUTH, "content-type": "multipart/form-data"})
+        no_boundary = c.post("/v1/submissions", content=b"--x--",
+                             headers={**AUTH, "content-type": "multipart/form-data"})
         broken = c.post("/v1/submissions", content=b"garbage without parts",
                         headers={**AUTH, "content-type": "multipart/form-data; boundary=zzz"})
     assert form.status_code == 202, form.text

@@ -12,9 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from casebook.corpus import SourceFile
 from casebook.manifest import Manifest
-from casebook.models import RunStatus, Submission
+from casebook.models import RunStatus, SourceFile, Submission
 from casebook.runner import create_run
 from casebook.storage import Storage
 from tests.test_server import AUTH, MD, Api, files_json, running_api

@@ -128,7 +128,7 @@ def test_bad_source_names_and_disabled_webhooks(api: Api, tmp_path: Path) -> Non
 
 
 def test_webhooks_are_rate_limited_per_address(tmp_path: Path) -> None:
-    with running_api(tmp_path, rate_limit_per_address="2/minute") as api:
+    with running_api(tmp_path, rate_limit_per_address="2/hour") as api:
         codes = [post(api, "typeform", b"{}", {"content-type": "application/json"}).status_code for _ in range(3)]
         with api.client() as c:
             keyed = c.get("/v1/runs/x", headers=AUTH)

@@ -49,6 +49,8 @@ def command(func: F) -> F:
         except KeyboardInterrupt:
             err.print("interrupted")
             raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort):
+            raise  # the command's own exit code
         except Exception as exc:
             if get_settings().log_level == "DEBUG":
                 raise
@@ -187,4 +189,4 @@ def main() -> None:  # pragma: no cover - console entry point
 
 
 # Commands that live in their own modules register themselves on `app` when imported.
-from casebook import cli_ops, cli_run  # noqa: E402, F401
+from casebook import cli_ops, cli_run, cli_serve  # noqa: E402, F401

@@ -90,6 +90,25 @@ class Settings(BaseSettings):
     callback_timeout_s: float = Field(10.0, gt=0)
     callback_attempts: int = Field(5, ge=1, le=20)
     callback_backoff_s: float = Field(1.0, gt=0)
+    # HTTP API (`casebook serve`)
+    api_keys: SecretStr | None = Field(
+        None, description="Bearer keys for /v1, comma-separated; none: the server refuses to start"
+    )
+    insecure_no_auth: bool = Field(False, description="Serve /v1 without API keys (local development only)")
+    webhook_secret: SecretStr | None = Field(
+        None, description="Standard Webhooks secret (whsec_…); unset: webhooks answer 503"
+    )
+    webhook_mappings_file: Path | None = Field(None, description="Per-source webhook field mappings (TOML)")
+    cors_origins: str = Field("", description="Origins allowed by CORS, comma-separated; none by default")
+    max_request_mb: float = Field(100.0, gt=0, description="Largest request body accepted, in MB")
+    max_files_per_request: int = Field(100, ge=1, description="Most files in one submission")
+    rate_limit_per_key: str = Field("600/minute", description="Requests per API key, e.g. 10/second")
+    rate_limit_per_address: str = Field("1200/minute", description="Requests per client address")
+    rate_limit_storage_url: str = Field(
+        "memory://", description="Rate-limit counters: memory:// (one process) or redis://host:6379"
+    )
+    server_threads: int = Field(64, ge=4, description="Threads for blocking work (storage, database)")
+
     # report rendering
     report_formats: str = Field(
         "html,pdf,docx", description="Formats finalize renders beside the Markdown, comma-separated; empty for none"
@@ -105,6 +124,8 @@ class Settings(BaseSettings):
     brand_accent: str = Field("#c55a11", pattern=r"^#[0-9a-fA-F]{6}$", description="Citations and highlights")
     part_b_concurrency: int = Field(8, ge=1, description="Part B calls in flight at once")
     evidence_passages: int = Field(24, ge=4, le=200, description="Passages shown to the model per run")
+    evidence_themes: int = Field(6, ge=1, le=6, description="Most themes the evidence step asks for")
+    evidence_facts: int = Field(5, ge=1, le=5, description="Most facts per theme")
     passage_chars: int = Field(900, ge=200, description="Characters of each passage shown to the model")
     part_b_passages: int = Field(8, ge=1, description="Passages shown to the model for one use case")
 

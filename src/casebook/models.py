@@ -206,8 +206,8 @@ class Passage(BaseModel):
 
 
 class EvidenceItem(BaseModel):
-    fact: str = Field(min_length=1, max_length=400, description="A notable fact, figure or pain point, in one sentence")
-    quote: str = Field(max_length=300, description="A short verbatim quote from the passage that supports the fact")
+    fact: str = Field(min_length=1, max_length=300, description="A notable fact, figure or pain point, in one sentence")
+    quote: str = Field(max_length=200, description="A short verbatim quote from the passage that supports the fact")
     source: str = Field(pattern=f"^{SOURCE_ID}$", description="The passage id, e.g. S3")
 
 

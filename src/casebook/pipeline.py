@@ -230,7 +230,13 @@ async def step_evidence(ctx: RunContext) -> None:
             index, ctx.submission, limit=ctx.settings.evidence_passages, chars=ctx.settings.passage_chars
         )
     evidence = await extract_evidence(
-        ctx.llm, ctx.model_set.for_step("evidence"), ctx.submission, passages, ctx.template.tone
+        ctx.llm,
+        ctx.model_set.for_step("evidence"),
+        ctx.submission,
+        passages,
+        ctx.template.tone,
+        themes=ctx.settings.evidence_themes,
+        facts=ctx.settings.evidence_facts,
     )
     ctx.company.write_text(ctx.work("evidence.json"), evidence.model_dump_json(indent=2))
 
@@ -286,7 +292,13 @@ async def step_part_b(ctx: RunContext) -> None:
             return
         async with limit:
             text = await write_use_case_section(
-                ctx.llm, model, ctx.submission, use_case, number, evidence, ctx.template.tone,
+                ctx.llm,
+                model,
+                ctx.submission,
+                use_case,
+                number,
+                evidence,
+                ctx.template.tone,
                 ctx.settings.part_b_passages,
             )
         ctx.company.write_text(path, text)

@@ -184,6 +184,8 @@ def for_local_model(settings: Settings) -> Settings:
             "part_b_concurrency": 1,
             "llm_timeout_s": max(settings.llm_timeout_s, 900.0),
             "evidence_passages": min(settings.evidence_passages, 10),
+            "evidence_themes": min(settings.evidence_themes, 3),
+            "evidence_facts": min(settings.evidence_facts, 3),
             "passage_chars": min(settings.passage_chars, 500),
             "part_b_passages": min(settings.part_b_passages, 4),
         }

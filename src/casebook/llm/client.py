@@ -101,9 +101,7 @@ class LLMClient:
 
     # ------------------------------------------------------------------------ public calls
 
-    async def chat(
-        self, step: str, model: StepModel, messages: list[dict[str, Any]], *, stream: bool = False
-    ) -> str:
+    async def chat(self, step: str, model: StepModel, messages: list[dict[str, Any]], *, stream: bool = False) -> str:
         answer = await self._call(step, model, messages, stream=stream)
         return answer.text
 
@@ -128,25 +126,38 @@ class LLMClient:
             llm_step=step,
             model=model.model,
         )
-        repair = [
-            *asked,
-            {"role": "assistant", "content": answer.text},
-            {
-                "role": "user",
-                "content": (
-                    "Your answer did not match the required JSON schema: "
-                    f"{reason}\nReply with the corrected JSON object only: no prose, no code "
-                    "fences."
-                ),
-            },
-        ]
+        if answer.finish_reason == "length":
+            # A cut answer cannot be mended within the same limit: ask again, for less.
+            repair = [
+                *asked,
+                {
+                    "role": "user",
+                    "content": (
+                        f"Your previous answer was cut off at the limit of {model.max_tokens} tokens. "
+                        "Answer again with complete JSON that fits well within it: fewer items, "
+                        "shorter sentences, no prose, no code fences."
+                    ),
+                },
+            ]
+        else:
+            repair = [
+                *asked,
+                {"role": "assistant", "content": answer.text},
+                {
+                    "role": "user",
+                    "content": (
+                        "Your answer did not match the required JSON schema: "
+                        f"{reason}\nReply with the corrected JSON object only: no prose, no code "
+                        "fences."
+                    ),
+                },
+            ]
         answer = await self._call_json(step, model, repair, schema, json_schema)
         try:
             return self._validate(answer.text, schema)
         except (json.JSONDecodeError, pydantic.ValidationError) as exc:
             raise LLMError(
-                f"step {step}: the model's answer did not match the schema after one repair: "
-                f"{short_reason(exc)}"
+                f"step {step}: the model's answer did not match the schema after one repair: {short_reason(exc)}"
             ) from None
 
     # ------------------------------------------------------------------------ internals
@@ -212,9 +223,7 @@ class LLMClient:
         response_format: dict[str, Any] | None = None,
     ) -> Answer:
         request = build_request(model, messages, response_format)
-        reservation = self._ledger.reserve(
-            step, model.model, message_chars(messages), model.max_tokens
-        )
+        reservation = self._ledger.reserve(step, model.model, message_chars(messages), model.max_tokens)
         limiter = _limiter_for(self.endpoint, self._requests_per_minute)
         if limiter is not None:
             await limiter.acquire()

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from casebook.drive import DriveError
 from casebook.errors import CasebookError, ConfigError, InputError, RunError, StorageError
 from casebook.logs import get_logger, mask
 
@@ -22,6 +23,7 @@ _HTTP_CODES = {
     409: "conflict",
     413: "too_large",
     415: "unsupported_media_type",
+    502: "bad_gateway",
     422: "invalid",
     429: "rate_limited",
     503: "unavailable",
@@ -65,6 +67,8 @@ def from_casebook_error(exc: CasebookError) -> ApiError:
         return ApiError(409, "run_state", message)
     if isinstance(exc, InputError | ConfigError):
         return ApiError(422, "invalid_submission", message)
+    if isinstance(exc, DriveError):
+        return ApiError(502, "drive_unavailable", f"{message}; try again later")
     if isinstance(exc, StorageError):
         return ApiError(503, "storage_unavailable", "storage cannot be read or written right now; try again")
     return ApiError(500, "internal", "the server could not complete the request; it was logged")

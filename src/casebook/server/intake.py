@@ -19,11 +19,10 @@ from typing import Any
 
 from fastapi import Request
 
-from casebook.corpus import SourceFile
 from casebook.ingest import Unreadable, detect_type
 from casebook.logs import get_logger
 from casebook.manifest import Manifest
-from casebook.models import Submission
+from casebook.models import SourceFile, Submission
 from casebook.runner import create_run, idempotent_run_id
 from casebook.server.context import ServerContext, blocking
 from casebook.server.errors import ApiError
@@ -57,8 +56,9 @@ async def read_intake(request: Request, ctx: ServerContext) -> Intake:
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media == "application/json" or media.endswith("+json"):
         body = await request.body()
-        payload = await blocking(_json, body) if len(body) > _JSON_IN_THREAD else _json(body)
-        return await intake_from_json(payload, ctx)
+        if len(body) > _JSON_IN_THREAD:  # decoding megabytes of JSON and base64 takes a while
+            return await blocking(lambda: intake_from_json(_json(body), ctx))
+        return intake_from_json(_json(body), ctx)
     if media in ("multipart/form-data", "application/x-www-form-urlencoded"):
         return await _from_form(request, ctx)
     raise ApiError(
@@ -68,7 +68,7 @@ async def read_intake(request: Request, ctx: ServerContext) -> Intake:
     )
 
 
-async def intake_from_json(payload: Any, ctx: ServerContext) -> Intake:
+def intake_from_json(payload: Any, ctx: ServerContext) -> Intake:
     if not isinstance(payload, dict):
         raise ApiError(422, "invalid_submission", "the body must be a JSON object of submission fields")
     data = dict(payload)
@@ -130,7 +130,7 @@ async def _from_form(request: Request, ctx: ServerContext) -> Intake:
         else:
             fields[name] = value
     data.update(fields)
-    inline = await intake_from_json(data, ctx)
+    inline = intake_from_json(data, ctx)
     sources = [SourceFile(name=filename, data=content) for _, filename, content in files]
     if len(sources) + len(inline.sources) > ctx.options.max_files:
         raise ApiError(413, "too_many_files", f"at most {ctx.options.max_files} files per submission")
@@ -183,13 +183,16 @@ def store_and_enqueue(
     key: str | None,
     budget_usd: float | None,
 ) -> Accepted:
-    """Blocking: persist the run (create_run), then queue it, before the caller answers 202."""
-    if not sources:
-        hint = " (a Google Drive link alone is not fetched yet)" if submission.google_drive_link else ""
+    """Blocking: persist the run (create_run), then queue it, before the caller answers 202.
+
+    With a Drive link and no files, create_run reads the Drive folder first (in this thread).
+    """
+    if not sources and not submission.google_drive_link:
         raise ApiError(
             422,
             "no_documents",
-            f"no documents: attach the company's documents as files (multipart) or as `files` (JSON){hint}",
+            "no documents: attach the company's documents as files (multipart) or as `files` "
+            "(JSON), or give a google_drive_link",
         )
     replayed = False
     if key is not None:

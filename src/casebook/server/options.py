@@ -1,9 +1,4 @@
-"""The server's settings, read through one adapter.
-
-Every field below has the same name, type and `CASEBOOK_*` variable as the Field lines meant
-for `casebook.config.Settings`. Until those lines are there, `server_settings` reads the
-missing ones from the environment itself; afterwards the values come from Settings alone.
-"""
+"""The server's options, resolved and checked from Settings once at start-up."""
 
 from __future__ import annotations
 
@@ -11,44 +6,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from limits import RateLimitItem, parse
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from casebook.config import Settings
 from casebook.errors import ConfigError
 
-
-class ServerSettings(BaseSettings):
-    """`casebook serve`'s settings (the same names as in Settings, prefix CASEBOOK_)."""
-
-    model_config = SettingsConfigDict(env_prefix="CASEBOOK_", extra="ignore")
-
-    api_keys: SecretStr | None = Field(
-        None,
-        description="Bearer keys for /v1, comma-separated; none: the server refuses to start",
-    )
-    insecure_no_auth: bool = Field(False, description="Serve /v1 without API keys (local development only)")
-    webhook_secret: SecretStr | None = Field(
-        None, description="Standard Webhooks secret (whsec_…); unset: webhooks answer 503"
-    )
-    webhook_mappings_file: Path | None = Field(None, description="Per-source webhook field mappings (TOML)")
-    cors_origins: str = Field("", description="Origins allowed by CORS, comma-separated; none by default")
-    max_request_mb: float = Field(100.0, gt=0, description="Largest request body accepted, in MB")
-    max_files_per_request: int = Field(100, ge=1, description="Most files in one submission")
-    rate_limit_per_key: str = Field("600/minute", description="Requests per API key, e.g. 10/second")
-    rate_limit_per_address: str = Field("1200/minute", description="Requests per client address")
-    rate_limit_storage_url: str = Field(
-        "memory://", description="Rate-limit counters: memory:// (one process) or redis://host:6379"
-    )
-    server_threads: int = Field(64, ge=4, description="Threads for blocking work (storage, database)")
+ServerSettings = Settings  # the server's settings are fields of the one Settings object
 
 
-def server_settings(settings: Settings) -> ServerSettings:
-    """The server's settings: Settings' fields where it has them, else the environment."""
-    present = {
-        name: getattr(settings, name) for name in ServerSettings.model_fields if name in type(settings).model_fields
-    }
-    return ServerSettings(**present)
+def server_settings(settings: Settings) -> Settings:
+    return settings
 
 
 @dataclass(frozen=True)

@@ -19,14 +19,18 @@ def _source_type(ids: list[str]) -> Any:
     return Literal[tuple(ids)]
 
 
-def evidence_answer_model(ids: list[str]) -> type[EvidenceAnswer]:
+def evidence_answer_model(
+    ids: list[str], themes: int = MAX_THEMES, facts: int = ITEMS_PER_THEME
+) -> type[EvidenceAnswer]:
     source = _source_type(ids)
     item = create_model("EvidenceItem", __base__=EvidenceItem, source=(source, Field(description="The passage id")))
-    theme = create_model("Theme", __base__=Theme, items=(list[item], Field(min_length=1, max_length=ITEMS_PER_THEME)))
+    theme = create_model(
+        "Theme", __base__=Theme, items=(list[item], Field(min_length=1, max_length=min(facts, ITEMS_PER_THEME)))
+    )
     return create_model(
         "EvidenceAnswer",
         __base__=EvidenceAnswer,
-        themes=(list[theme], Field(min_length=1, max_length=MAX_THEMES)),
+        themes=(list[theme], Field(min_length=1, max_length=min(themes, MAX_THEMES))),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from casebook.errors import InputError
 from casebook.index import PassageIndex
 from casebook.llm import LLMClient, StepModel
-from casebook.models import Evidence, EvidenceAnswer, Passage, Submission
+from casebook.models import ITEMS_PER_THEME, MAX_THEMES, Evidence, EvidenceAnswer, Passage, Submission
 from casebook.steps.constrain import evidence_answer_model
 from casebook.steps.prompts import messages, render_passages, render_submission, system_prompt
 
@@ -55,11 +55,18 @@ def _shorten(text: str, chars: int) -> str:
 
 
 async def extract_evidence(
-    llm: LLMClient, model: StepModel, submission: Submission, passages: list[Passage], tone: str = ""
+    llm: LLMClient,
+    model: StepModel,
+    submission: Submission,
+    passages: list[Passage],
+    tone: str = "",
+    *,
+    themes: int = MAX_THEMES,
+    facts: int = ITEMS_PER_THEME,
 ) -> Evidence:
     if not passages:
         raise InputError("no passages to draw evidence from: the documents gave no searchable text")
-    answer_model = evidence_answer_model([p.source_id for p in passages])
+    answer_model = evidence_answer_model([p.source_id for p in passages], themes, facts)
     user = f"{render_submission(submission)}\n\nPassages from the company's documents:\n\n{render_passages(passages)}"
     answer = await llm.structured("evidence", model, messages(system_prompt("evidence"), user, tone), answer_model)
     plain = EvidenceAnswer.model_validate(answer.model_dump())
