@@ -186,7 +186,7 @@ def launched(settings: Settings, *, executor_id: str, take_queued_work: bool) ->
         "system_database_url": url,
         "application_version": APP_VERSION,
         "executor_id": executor_id,
-        "log_level": "WARNING",
+        "log_level": "DEBUG" if settings.log_level == "DEBUG" else "WARNING",
         "notification_listener_polling_interval_sec": 0.1,
     }
     global _launched_settings

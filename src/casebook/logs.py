@@ -78,6 +78,28 @@ def configure_logging(settings: Settings, *, service: str = "casebook") -> None:
         cache_logger_on_first_use=False,
     )
     structlog.contextvars.bind_contextvars(service=service)
+    _route_library_logs(settings.log_level)
+
+
+class _ToStructlog(logging.Handler):
+    """Sends a library's stdlib log records (DBOS) through casebook's own log format and stream."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            structlog.get_logger().bind(service=record.name).log(record.levelno, record.getMessage())
+        except Exception:  # a log line must never break the run
+            self.handleError(record)
+
+
+def _route_library_logs(level: str) -> None:
+    library = logging.getLogger("dbos")
+    for handler in list(library.handlers):
+        library.removeHandler(handler)
+    handler = _ToStructlog()
+    handler.name = "__dbos_console_log_handler__"  # the name DBOS looks for when it sets levels
+    library.addHandler(handler)
+    library.propagate = False
+    library.setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
 
 
 def get_logger(**context: Any) -> Any:
