@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-from casebook import engine
 from casebook.cli import command, err, settings_for_command
 
 HostOpt = Annotated[str, typer.Option("--host", help="Address to listen on")]
@@ -38,6 +37,7 @@ def serve(
     """Serve the HTTP API (OpenAPI at /docs): submissions, webhooks, status, progress, reports."""
     import uvicorn
 
+    from casebook import engine
     from casebook.server import create_app  # the web stack is imported by `serve` alone
     from casebook.server.app import prepare_database
     from casebook.server.options import server_settings
