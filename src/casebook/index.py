@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
 from casebook.models import Chunk, SearchHit
 
@@ -190,22 +191,8 @@ class PassageIndex:
         ]
 
     def chunk(self, chunk_id: str) -> Chunk | None:
-        row = self.db.execute(
-            'SELECT chunk_id, file, doc_sha256, page, section, start, "end", text FROM chunks WHERE chunk_id = ?',
-            (chunk_id,),
-        ).fetchone()
-        if row is None:
-            return None
-        return Chunk(
-            chunk_id=row[0],
-            file=row[1],
-            doc_sha256=row[2],
-            page=row[3],
-            section=row[4],
-            start=row[5],
-            end=row[6],
-            text=row[7],
-        )
+        row = self.db.execute(f"{_CHUNK_COLUMNS} WHERE chunk_id = ?", (chunk_id,)).fetchone()
+        return None if row is None else _chunk(row)
 
     def has_passage(self, file: str, page: int | None) -> bool:
         """True if the file is indexed and, when a page is given, has text on that page."""
@@ -216,21 +203,11 @@ class PassageIndex:
         return row is not None
 
     def iter_chunks(self, file: str | None = None) -> Iterator[Chunk]:
-        sql = 'SELECT chunk_id, file, doc_sha256, page, section, start, "end", text FROM chunks'
-        args: tuple[str, ...] = ()
+        sql, args = _CHUNK_COLUMNS, cast(tuple[str, ...], ())
         if file is not None:
-            sql, args = sql + " WHERE file = ?", (file,)
-        for row in self.db.execute(sql + " ORDER BY rowid", args):
-            yield Chunk(
-                chunk_id=row[0],
-                file=row[1],
-                doc_sha256=row[2],
-                page=row[3],
-                section=row[4],
-                start=row[5],
-                end=row[6],
-                text=row[7],
-            )
+            sql, args = f"{sql} WHERE file = ?", (file,)
+        for row in self.db.execute(f"{sql} ORDER BY rowid", args):
+            yield _chunk(row)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -241,6 +218,16 @@ class PassageIndex:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+
+_CHUNK_COLUMNS = 'SELECT chunk_id, file, doc_sha256, page, section, start, "end", text FROM chunks'
+
+
+def _chunk(row: tuple[Any, ...]) -> Chunk:
+    return Chunk(
+        chunk_id=row[0], file=row[1], doc_sha256=row[2], page=row[3], section=row[4],
+        start=row[5], end=row[6], text=row[7],
+    )
 
 
 def _now() -> str:
