@@ -100,7 +100,7 @@ async def _noop() -> int:
 @DBOS.workflow(name="bench.noop_steps")
 async def noop_workflow(n: int, options: dict[str, Any]) -> int:
     for i in range(n):
-        await DBOS.run_step_async({**options, "name": f"bench.noop.{i}"}, _noop)  # type: ignore[arg-type]
+        await DBOS.run_step_async({**options, "name": f"bench.noop.{i}"}, _noop)  # type: ignore[call-overload]
     return n
 
 
@@ -246,8 +246,7 @@ class SystemDB:
 
 def make_settings(root: Path, base_url: str, database_url: str | None, runs: int,
                   report_formats: str | None = None) -> Settings:
-    extra = {} if report_formats is None else {"report_formats": report_formats}
-    return Settings(
+    settings = Settings(
         storage_url=str(root / "outputs"),
         database_url=database_url,
         openai_base_url=base_url,
@@ -260,8 +259,10 @@ def make_settings(root: Path, base_url: str, database_url: str | None, runs: int
         log_format="console",
         max_concurrent_runs=runs,
         worker_concurrency=math.ceil(runs / 2),
-        **extra,
-    )  # type: ignore[call-arg]
+    )
+    if report_formats is not None:
+        settings = settings.model_copy(update={"report_formats": report_formats})
+    return settings
 
 
 def worker_env(settings: Settings, database_url: str | None) -> dict[str, str]:
@@ -527,7 +528,8 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "OK" if ratio <= TARGET_RATIO else "MISSED"
         print(f"\n{args.runs} runs submitted at once: {len(ok)}/{args.runs} succeeded"
               f" ({len(finished)} finished before the timeout)")
-        print(f"  total wall (first enqueue .. last run ended)  {wall:.3f} s   (enqueueing {args.runs}: {enqueue_s:.3f} s)")
+        print(f"  total wall (first enqueue .. last run ended)  {wall:.3f} s"
+              f"   (enqueueing {args.runs}: {enqueue_s:.3f} s)")
         print(f"  runs per minute                              {len(ok) / wall * 60:.1f}")
         print(f"  ratio total wall / one run                   {ratio:.2f}   target <= {TARGET_RATIO}   {verdict}")
         print(f"  enqueue .. pipeline started (queue wait)     {spread(waits)}")
@@ -561,8 +563,8 @@ def main(argv: list[str] | None = None) -> int:
         })
         failed = len(ok) < args.runs
         if failed:
-            for m in [m for m in finished if m.status is not RunStatus.succeeded][:5]:
-                print(f"  run {m.run_id} {m.status.value}: {m.error}")
+            for bad in [f for f in finished if f.status is not RunStatus.succeeded][:5]:
+                print(f"  run {bad.run_id} {bad.status.value}: {bad.error}")
 
         stop(workers)
         if not args.no_overhead:
@@ -576,8 +578,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"      (fastest - fastest) / {len(STEPS)} steps = {oh['ab_ms_per_step']:.2f} ms per step"
                   f"   {verdict_of(oh['ab_ms_per_step'])}")
             print(f"      ({oh['operations_per_run']} DBOS operations a run: {oh['ab_ms_per_operation']:.2f} ms each)")
-            print(f"  (b) {NOOP_STEPS} no-op DBOS steps (engine's step options): {oh['noop_ms_per_step']:.2f} ms per step"
-                  f"   {verdict_of(oh['noop_ms_per_step'])}   (plain await: {oh['noop_plain_ms_per_step'] * 1000:.1f} us)")
+            print(f"  (b) {NOOP_STEPS} no-op DBOS steps (engine's step options):"
+                  f" {oh['noop_ms_per_step']:.2f} ms per step   {verdict_of(oh['noop_ms_per_step'])}"
+                  f"   (plain await: {oh['noop_plain_ms_per_step'] * 1000:.1f} us)")
             summary["overhead"] = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in oh.items()
                                    if not isinstance(v, list)}
     except BaseException:

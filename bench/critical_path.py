@@ -71,8 +71,7 @@ MODEL_SET = "cheap"
 
 def make_settings(root: Path, base_url: str, report_formats: str | None = None) -> Settings:
     """Everything explicit, so no CASEBOOK_* / OPENAI_* variable of the caller leaks in."""
-    extra = {} if report_formats is None else {"report_formats": report_formats}
-    return Settings(
+    settings = Settings(
         storage_url=str(root / "outputs"),
         database_url=f"sqlite:///{root / 'system.sqlite'}",
         openai_base_url=base_url,
@@ -85,8 +84,10 @@ def make_settings(root: Path, base_url: str, report_formats: str | None = None) 
         llm_timeout_s=60,
         log_level="WARNING",
         log_format="console",
-        **extra,
-    )  # type: ignore[call-arg]
+    )
+    if report_formats is not None:
+        settings = settings.model_copy(update={"report_formats": report_formats})
+    return settings
 
 
 class Bench:
@@ -182,15 +183,17 @@ def print_row(row: dict[str, Any], ideal: float) -> None:
           f"   (ideal {ideal:.3f})")
     if any(row["render_s"]):
         ok2 = "OK" if row["ratio_without_rendering"] <= TARGET_RATIO else "MISSED"
-        print(f"  ratio, each run's rendering subtracted {row['ratio_without_rendering']:.3f}   target <= {TARGET_RATIO}"
-              f"   {ok2}   (rendering took {min(row['render_s']):.2f}..{max(row['render_s']):.2f} s a run)")
+        print(f"  ratio, each run's rendering subtracted {row['ratio_without_rendering']:.3f}"
+              f"   target <= {TARGET_RATIO}   {ok2}"
+              f"   (rendering took {min(row['render_s']):.2f}..{max(row['render_s']):.2f} s a run)")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=__doc__.split("\n\n", 2)[2],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--delay", type=float, default=0.5, help="seconds before each answer (default 0.5)")
-    parser.add_argument("--repeat", type=int, default=5, help="measured runs per figure; the fastest counts (default 5)")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="measured runs per figure; the fastest counts (default 5)")
     parser.add_argument("--docs", type=Path, default=SAMPLE / "docs", help="documents (default: the sample's)")
     parser.add_argument("--company-json", type=Path, default=SAMPLE / "company.json", help="the submission")
     parser.add_argument("--use-cases", type=int, default=None, help="override use_cases_count (sample: 7)")

@@ -90,8 +90,7 @@ class ServerClock:
 
 def make_settings(root: Path, base_url: str, report_formats: str | None = None) -> Settings:
     """Everything explicit, so no CASEBOOK_* / OPENAI_* variable of the caller leaks in."""
-    extra = {} if report_formats is None else {"report_formats": report_formats}
-    return Settings(
+    settings = Settings(
         storage_url=str(root / "outputs"),
         database_url=f"sqlite:///{root / 'system.sqlite'}",
         openai_base_url=base_url,
@@ -104,8 +103,10 @@ def make_settings(root: Path, base_url: str, report_formats: str | None = None) 
         llm_timeout_s=60,
         log_level="WARNING",
         log_format="console",
-        **extra,
-    )  # type: ignore[call-arg]
+    )
+    if report_formats is not None:
+        settings = settings.model_copy(update={"report_formats": report_formats})
+    return settings
 
 
 def step_seconds(manifest: Manifest) -> dict[str, float]:
@@ -211,14 +212,14 @@ def profile_run(run: Any, profiler: str, top: int) -> None:
 
         return await original(profiled)
 
-    asyncio.to_thread = profiled_to_thread  # type: ignore[assignment]
+    asyncio.to_thread = profiled_to_thread
     prof = cProfile.Profile()
     prof.enable()
     try:
         run()
     finally:
         prof.disable()
-        asyncio.to_thread = original  # type: ignore[assignment]
+        asyncio.to_thread = original
     sections: list[tuple[str, Any]] = [("event-loop thread", prof)]
     if in_threads:
         sections.append((f"work sent to threads ({len(in_threads)} calls)", in_threads))
@@ -260,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     original_render = wire.render
     try:
         # the fake server renders through the name it imported into its own module
-        fake_module.render = clock.render  # type: ignore[assignment]
+        fake_module.render = clock.render
         with FakeOpenAIServer(clock.handler, delay_s=0.0) as server:
             settings = make_settings(root, server.base_url, args.report_formats)
             configure_logging(settings)
@@ -301,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.profile:
                 profile_run(lambda: one_run(settings, submission, sources, clock, server), args.profiler, args.top)
     finally:
-        fake_module.render = original_render  # type: ignore[assignment]
+        fake_module.render = original_render
         shutil.rmtree(root, ignore_errors=True)
     if args.json:
         for row in rows:

@@ -82,8 +82,8 @@ class Manifest(BaseModel):
     def step_number(self) -> int:
         return STEPS.index(self.current_step) + 1 if self.current_step in STEPS else 0
 
-    def save(self, company: CompanyStorage) -> None:
-        company.write_text(f"runs/{self.run_id}.json", self.model_dump_json(indent=2))
+    def save(self, company: CompanyStorage, *, sync: bool = True) -> None:
+        company.write_text(f"runs/{self.run_id}.json", self.model_dump_json(indent=2), sync=sync)
 
     @classmethod
     def load(cls, company: CompanyStorage, run_id: str) -> Manifest:

@@ -10,7 +10,7 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -78,13 +78,28 @@ class RunContext:
         """Path of one of the run's intermediate artifacts."""
         return f"runs/{self.run_id}/{name}"
 
+    _last_event: tuple[Any, ...] | None = field(default=None, init=False, repr=False)
+    _last_event_at: float = field(default=0.0, init=False, repr=False)
+
     async def publish(self) -> None:
-        """Write the manifest, then tell the listener (the engine's progress events, a live display)."""
-        self.manifest.metrics["tokens"] = self.ledger.totals()
-        self.manifest.metrics["cost_usd"] = round(self.ledger.spent_usd, 6)
-        self.manifest.save(self.company)
-        if self.listener is not None:
-            await self.listener(self.manifest)
+        """Write the manifest, then tell the listener (the engine's progress events, a live display).
+
+        Progress within a state (tokens, k of N) is told at most once a second; a change of
+        status or step state is told at once. Only a finished run's manifest is fsynced: the
+        step artifacts, not the manifest, are what a resumed run trusts.
+        """
+        manifest = self.manifest
+        manifest.metrics["tokens"] = self.ledger.totals()
+        manifest.metrics["cost_usd"] = round(self.ledger.spent_usd, 6)
+        manifest.save(self.company, sync=manifest.status.finished)
+        if self.listener is None:
+            return
+        signature = (manifest.status, manifest.current_step, *(s.state for s in manifest.steps.values()))
+        now = time.monotonic()
+        if signature == self._last_event and now - self._last_event_at < 1.0:
+            return
+        self._last_event, self._last_event_at = signature, now
+        await self.listener(manifest)
 
 
 def stage_inputs(company: CompanyStorage, run_id: str, sources: list[SourceFile]) -> None:

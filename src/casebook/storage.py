@@ -139,7 +139,9 @@ class CompanyStorage:
 
     # -- reading and writing ------------------------------------------------------------
 
-    def write_bytes(self, relative: str, data: bytes) -> None:
+    def write_bytes(self, relative: str, data: bytes, *, sync: bool = True) -> None:
+        """Write atomically. `sync=False` skips the fsync: the file is still whole or absent after
+        a process crash, only an operating-system crash may lose the latest version."""
         target = self.path(relative)
         try:
             if self.storage.is_local:
@@ -150,7 +152,8 @@ class CompanyStorage:
                     with open(tmp, "wb") as handle:
                         handle.write(data)
                         handle.flush()
-                        os.fsync(handle.fileno())
+                        if sync:
+                            os.fsync(handle.fileno())
                     os.replace(tmp, target)
                 finally:
                     with contextlib.suppress(FileNotFoundError):
@@ -164,8 +167,8 @@ class CompanyStorage:
                 raise
             raise StorageError(f"cannot write {target}: {exc}") from None
 
-    def write_text(self, relative: str, text: str) -> None:
-        self.write_bytes(relative, text.encode("utf-8"))
+    def write_text(self, relative: str, text: str, *, sync: bool = True) -> None:
+        self.write_bytes(relative, text.encode("utf-8"), sync=sync)
 
     def write_json(self, relative: str, value: Any) -> None:
         self.write_bytes(relative, json.dumps(value, indent=2, ensure_ascii=False).encode("utf-8"))

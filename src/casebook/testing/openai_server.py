@@ -63,6 +63,7 @@ def call_record(request: dict[str, Any]) -> dict[str, str]:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out at once, not 40 ms apart
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
