@@ -88,3 +88,22 @@ def test_status_of_an_unknown_run() -> None:
 def test_search_before_ingest_says_what_to_do() -> None:
     code, _, err = invoke("search", "Nobody Inc", "anything")
     assert code == 1 and "casebook ingest" in err
+
+
+def test_render_a_finished_run_again_in_another_language(docs: Path, tmp_path: Path) -> None:
+    with FakeOpenAIServer() as server:
+        env = {"OPENAI_BASE_URL": server.base_url, "CASEBOOK_REPORT_FORMATS": ""}
+        code, out, err = invoke("run", "Acme", "--docs", str(docs), "--use-cases", "2", "--json", env=env)
+    assert code == 0, err
+    run_id = json.loads(out)["run_id"]
+    german = Path(__file__).resolve().parents[1] / "src" / "casebook" / "templates" / "de.toml"
+    code, out, err = invoke("render", run_id, "--formats", "html,docx", "--template", str(german))
+    assert code == 0, err
+    paths = [Path(line) for line in out.split()]
+    assert [p.suffix for p in paths] == [".html", ".docx"] and all(p.exists() for p in paths)
+    assert "Teil A: Unternehmensanalyse" in paths[0].read_text()
+
+
+def test_render_before_the_run_finished() -> None:
+    code, _, err = invoke("render", "20990101-000000-abcdef")
+    assert code == 1 and "no run" in err

@@ -6,6 +6,7 @@ The built-in sets live in `model_sets.toml` beside this module; a user's file
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -194,7 +195,26 @@ def _resolve(name: str, entries: Mapping[str, Any], source: str) -> ModelSet:
 
 
 def load_model_sets(extra_file: Path | None = None) -> dict[str, ModelSet]:
-    """The built-in sets, with `extra_file`'s sets merged over them (step by step)."""
+    """The built-in sets, with `extra_file`'s sets merged over them (step by step).
+
+    Parsed once per process and file version (every run and every API submission asks).
+    """
+    if extra_file is None:
+        return dict(_load_cached(None, 0))
+    path = Path(extra_file).expanduser()
+    try:
+        version = path.stat().st_mtime_ns
+    except OSError:
+        version = -1  # unreadable: _load_model_sets says why
+    return dict(_load_cached(str(path), version))
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(extra_file: str | None, version: int) -> dict[str, ModelSet]:
+    return _load_model_sets(Path(extra_file) if extra_file else None)
+
+
+def _load_model_sets(extra_file: Path | None) -> dict[str, ModelSet]:
     builtin_text = resources.files("casebook.llm").joinpath(BUILTIN_FILE).read_text("utf-8")
     raw = _parse(
         _read_toml(builtin_text, f"(built-in) {BUILTIN_FILE}"), f"(built-in) {BUILTIN_FILE}"
