@@ -11,7 +11,7 @@ import logging
 import re
 import sys
 from collections.abc import Iterable, MutableMapping
-from typing import Any
+from typing import Any, TextIO, cast
 
 import structlog
 
@@ -55,8 +55,25 @@ def _rename_event(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMa
     return event
 
 
+class _CurrentStream:
+    """sys.stderr or sys.stdout as it is when a line is written, not when logging was set up
+    (test runners and embedding applications swap the standard streams)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def write(self, text: str) -> int:
+        return int(getattr(sys, self.name).write(text))
+
+    def flush(self) -> None:
+        getattr(sys, self.name).flush()
+
+    def isatty(self) -> bool:
+        return bool(getattr(sys, self.name).isatty())
+
+
 def configure_logging(settings: Settings, *, service: str = "casebook") -> None:
-    stream = sys.stderr if settings.log_stream == "stderr" else sys.stdout
+    stream = _CurrentStream(settings.log_stream)
     if settings.openai_api_key is not None:
         register_secret(settings.openai_api_key.get_secret_value())
     as_json = settings.log_format == "json" or (settings.log_format == "auto" and not stream.isatty())
@@ -74,7 +91,7 @@ def configure_logging(settings: Settings, *, service: str = "casebook") -> None:
     structlog.configure(
         processors=[*shared, *renderer],
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, settings.log_level)),
-        logger_factory=structlog.PrintLoggerFactory(file=stream),
+        logger_factory=structlog.PrintLoggerFactory(file=cast(TextIO, stream)),
         cache_logger_on_first_use=False,
     )
     structlog.contextvars.bind_contextvars(service=service)
