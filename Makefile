@@ -31,7 +31,7 @@ $(VENV)/.installed-demo: $(VENV)/.installed
 
 demo: setup-demo
 	CASEBOOK_LOCAL_MODEL=$(DEMO_MODEL) $(BIN)/casebook run "$(COMPANY)" --docs $(SAMPLE)/docs \
-		--submission $(SAMPLE)/company.json --use-cases $(DEMO_USE_CASES)
+		--submission $(SAMPLE)/company.json --use-cases $(DEMO_USE_CASES) --model-set local
 
 test: setup
 	scripts/test
