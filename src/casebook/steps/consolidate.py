@@ -59,7 +59,7 @@ def assemble_report(
         "",
         "## Executive summary",
         "",
-        nest_headings(summary, 3),
+        nest_headings(_without_own_heading(summary), 3),
         "",
         "## AI readiness",
         "",
@@ -73,6 +73,14 @@ def assemble_report(
     lines += ["## Part B: Use cases in depth", "", part_b.strip(), ""]
     lines += ["## Roadmap", "", *roadmap(use_cases)]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _without_own_heading(summary: str) -> str:
+    """A model that opens with its own "Executive summary" heading would repeat the section's."""
+    first, _, rest = summary.lstrip().partition("\n")
+    if first.startswith("#") and "summary" in first.casefold():
+        return rest.strip()
+    return summary
 
 
 def portfolio_table(use_cases: list[UseCase]) -> list[str]:
