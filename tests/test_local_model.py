@@ -14,7 +14,7 @@ import pytest
 from pydantic import BaseModel, Field
 
 from casebook.errors import ConfigError
-from casebook.llm import local
+from casebook.llm import local, local_models
 from casebook.llm.local import (
     LOCAL_MODELS,
     LocalModel,
@@ -58,7 +58,7 @@ def _model(name: str, parts: tuple[ModelPart, ...], data: bytes) -> LocalModel:
 @pytest.fixture
 def registry(monkeypatch: pytest.MonkeyPatch) -> dict[str, LocalModel]:
     models = dict(LOCAL_MODELS)
-    monkeypatch.setattr(local, "LOCAL_MODELS", models)
+    monkeypatch.setattr(local_models, "LOCAL_MODELS", models)
     return models
 
 

@@ -152,7 +152,7 @@ def submit(
         if manifest.status is RunStatus.queued and not manifest.workflow_ids:
             eng.enqueue(manifest)
     if as_json:
-        print(json.dumps({"run_id": manifest.run_id, "company_slug": manifest.company_slug, "status": "queued"}))
+        print(json.dumps({"run_id": manifest.run_id, "company_slug": manifest.company_slug, "status": manifest.status.value}))
     else:
         out.print(manifest.run_id, highlight=False)
 
