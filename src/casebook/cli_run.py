@@ -242,7 +242,13 @@ def report(company: CompanyArg) -> None:
     """Print the path of the company's latest final report."""
     settings = settings_for_command()
     target = Storage(settings.storage_url).company(company)
-    ready = sorted(n for n in target.list("final") if n.endswith(".ready"))
-    if not ready:
+    finished = []
+    for name in target.list("final"):
+        if name.endswith(".ready"):
+            run_id = name.removeprefix("FINAL_REPORT_").removesuffix(".ready")
+            manifest = Manifest.load(target, run_id) if target.exists(f"runs/{run_id}.json") else None
+            finished.append((manifest.ended.isoformat() if manifest and manifest.ended else "", run_id))
+    if not finished:
         raise CasebookError(f"no finished report for {company!r} yet: run `casebook run {company!r} --docs DIR`")
-    out.print(f"{target.root}/final/{ready[-1].removesuffix('.ready')}.md", highlight=False, soft_wrap=True)
+    latest = max(finished)[1]  # by when the run ended: run ids from idempotency keys do not sort by time
+    out.print(f"{target.root}/final/FINAL_REPORT_{latest}.md", highlight=False, soft_wrap=True)
