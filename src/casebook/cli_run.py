@@ -71,6 +71,7 @@ def _create(
     from casebook.render import load_template
     from casebook.render.run import stage_template
     from casebook.runner import create_run
+
     sub = build_submission(company, company_info, use_cases, submission)
     if template is not None:
         load_template(template)  # a bad template fails now, before anything is stored or spent
@@ -94,6 +95,7 @@ def progress_line(manifest: Manifest) -> Text:
 
 def run_in_this_process(settings: Settings, manifest: Manifest, recover_from: str | None = None) -> Manifest:
     from casebook import engine
+
     live = Live(progress_line(manifest), console=err, transient=True)
 
     async def show(m: Manifest) -> None:
@@ -144,6 +146,7 @@ def submit(
 ) -> None:
     """Queue a run for `casebook worker` processes and print its run id."""
     from casebook import engine
+
     settings = settings_for_command()
     manifest = _create(
         settings, company, docs, company_info, use_cases, model_set, budget_usd, submission, idempotency_key, template
@@ -152,7 +155,11 @@ def submit(
         if manifest.status is RunStatus.queued and not manifest.workflow_ids:
             eng.enqueue(manifest)
     if as_json:
-        print(json.dumps({"run_id": manifest.run_id, "company_slug": manifest.company_slug, "status": manifest.status.value}))
+        print(
+            json.dumps(
+                {"run_id": manifest.run_id, "company_slug": manifest.company_slug, "status": manifest.status.value}
+            )
+        )
     else:
         out.print(manifest.run_id, highlight=False)
 
@@ -162,6 +169,7 @@ def resume(run_id: RunArg, as_json: JsonOpt = False) -> None:
     """Finish an interrupted or failed run from where it stopped (a failed step is retried)."""
     from casebook import engine
     from casebook.runner import find_run, load_manifest
+
     settings = settings_for_command()
     manifest = load_manifest(find_run(settings, run_id), run_id)
     if manifest.status is RunStatus.succeeded:
@@ -216,6 +224,7 @@ def render(
     from casebook.render import Branding, load_template
     from casebook.render.run import finished_report, render_run, run_template
     from casebook.runner import find_run, load_manifest
+
     settings = settings_for_command()
     company = find_run(settings, run_id)
     sub = Submission.model_validate(load_manifest(company, run_id).submission)
