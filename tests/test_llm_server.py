@@ -75,7 +75,7 @@ async def test_429_with_retry_after_then_success(server: FakeOpenAIServer) -> No
     assert "[S1]" in answer
     assert waited >= 0.95
     assert server.calls == 2
-    assert server.completed == 1
+    assert server.wait_completed(1) == 1
 
 
 async def test_500_then_success(server: FakeOpenAIServer) -> None:
@@ -330,7 +330,7 @@ async def test_concurrent_calls_share_one_ledger() -> None:
             answers = await asyncio.gather(
                 *(client.structured("part_b", MINI, MESSAGES, UseCase) for _ in range(8))
             )
-    assert len(answers) == 8 and slow.completed == 8
+    assert len(answers) == 8 and slow.wait_completed(8) == 8
     # in flight together: all eight arrived before the first could have been answered
     assert max(arrivals) - min(arrivals) < 2.0
     assert book.totals()["by_step"]["part_b"]["calls"] == 8

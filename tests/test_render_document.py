@@ -103,8 +103,8 @@ def test_roadmap_bullets_stay_bullets_not_nested_numbered_lists() -> None:
 def test_model_text_cannot_inject_markup_or_fetch_anything() -> None:
     markdown, use_cases, submission = sample_report(2, paragraphs=1)
     markdown = markdown.replace(
-        "### Summary",
-        "### Summary\n\n<script>alert(1)</script> <img src=x onerror=alert(2)>\n\n"
+        "### Key findings",
+        "### Key findings\n\n<script>alert(1)</script> <img src=x onerror=alert(2)>\n\n"
         "![tracking pixel](https://example.com/pixel.png) [a link](https://example.com/page)\n",
         1,
     )
@@ -125,7 +125,8 @@ def test_model_text_cannot_inject_markup_or_fetch_anything() -> None:
 
 def test_citations_link_to_their_sources_only_when_the_source_exists() -> None:
     markdown, use_cases, submission = sample_report(2, paragraphs=1)
-    markdown = markdown.replace("### Summary", "### Summary\n\nIn [2024] we grew [1][99].\n", 1)
+    assert "### Key findings" in markdown
+    markdown = markdown.replace("### Key findings", "### Key findings\n\nIn [2024] we grew [1][99].\n", 1)
     html = _html(markdown, use_cases, submission)
     assert 'In [2024] we grew <a class="cite" href="#source-1">[1]</a>[99].' in html
     assert '<li id="source-1" value="1">' in html

@@ -181,6 +181,14 @@ class FakeOpenAIServer:
     def enqueue(self, *answers: Reply) -> None:
         self._script.enqueue(*answers)
 
+    def wait_completed(self, count: int, timeout: float = 5.0) -> int:
+        """Wait until `count` answers were fully sent (a client may read one before the server
+        thread has counted it); returns the count reached."""
+        deadline = time.monotonic() + timeout
+        while self.completed < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.completed
+
     def _completed(self, request: dict[str, Any], status: int) -> None:
         if status != 200:
             return
