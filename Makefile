@@ -30,7 +30,7 @@ $(VENV)/.installed-demo: $(VENV)/.installed
 	touch $@
 
 demo: setup-demo
-	CASEBOOK_LOCAL_MODEL=$(DEMO_MODEL) $(BIN)/casebook run "$(COMPANY)" --docs $(SAMPLE)/docs \
+	CASEBOOK_LOCAL_MODEL=$(DEMO_MODEL) CASEBOOK_LOCAL_THREADS_BATCH=2 $(BIN)/casebook run "$(COMPANY)" --docs $(SAMPLE)/docs \
 		--submission $(SAMPLE)/company.json --use-cases $(DEMO_USE_CASES) --model-set local
 
 test: setup

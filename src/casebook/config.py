@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     )
     local_model: str = Field("smollm2-135m", description="Embedded model used by the 'local' model set")
     local_threads: int = Field(1, ge=1, description="CPU threads for the embedded model")
+    local_threads_batch: int | None = Field(
+        None, ge=1, description="CPU threads for reading prompts (default: local_threads)"
+    )
     budget_usd: float | None = Field(None, gt=0, description="Default per-run budget in USD")
     llm_timeout_s: float = Field(120.0, gt=0, description="Per-call timeout in seconds")
     llm_max_retries: int = Field(4, ge=0, description="Retries after a transient failure")

@@ -141,7 +141,9 @@ async def open_endpoint(settings: Settings, model_set: ModelSet) -> AsyncIterato
         return
     from casebook.llm.local import LocalServer
 
-    server = LocalServer(settings.local_model, threads=settings.local_threads)
+    server = LocalServer(
+        settings.local_model, threads=settings.local_threads, threads_batch=settings.local_threads_batch
+    )
     await asyncio.to_thread(server.start)
     try:
         yield Endpoint(server.base_url, server.api_key, f"embedded:{settings.local_model}")
