@@ -56,6 +56,7 @@ from casebook.runner import create_run, execute
 from casebook.storage import Storage
 from casebook.testing import answers, wire
 from casebook.testing.openai_server import FakeOpenAIServer
+from critical_path import make_settings  # the same explicit settings as the critical-path bench
 
 TARGET_S = 3.0
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "northwind-logistics"
@@ -86,27 +87,6 @@ class ServerClock:
     def _add(self, dt: float) -> None:
         with self._lock:
             self.seconds += dt
-
-
-def make_settings(root: Path, base_url: str, report_formats: str | None = None) -> Settings:
-    """Everything explicit, so no CASEBOOK_* / OPENAI_* variable of the caller leaks in."""
-    settings = Settings(
-        storage_url=str(root / "outputs"),
-        database_url=f"sqlite:///{root / 'system.sqlite'}",
-        openai_base_url=base_url,
-        openai_api_key="sk-bench-not-a-real-key",
-        model_set="cheap",
-        model_sets_file=None,
-        prices_file=None,
-        budget_usd=None,
-        llm_max_retries=0,
-        llm_timeout_s=60,
-        log_level="WARNING",
-        log_format="console",
-    )
-    if report_formats is not None:
-        settings = settings.model_copy(update={"report_formats": report_formats})
-    return settings
 
 
 def step_seconds(manifest: Manifest) -> dict[str, float]:
