@@ -72,11 +72,11 @@ from urllib.parse import urlsplit, urlunsplit
 from dbos import DBOS
 
 from casebook.config import Settings
-from casebook.corpus import SourceFile, ingest_documents
+from casebook.documents.corpus import SourceFile, ingest_documents
 from casebook.logs import configure_logging
-from casebook.manifest import STEPS, Manifest
 from casebook.models import RunStatus, Submission
-from casebook.runner import create_run, execute
+from casebook.runs.manifest import STEPS, Manifest
+from casebook.runs.runner import create_run, execute
 from casebook.storage import Storage
 from casebook.testing.openai_server import FakeOpenAIServer
 

@@ -7,7 +7,7 @@
 A loopback `FakeOpenAIServer` (casebook.testing.openai_server) answers every Chat Completions
 call after a fixed delay with a schema-valid answer. A full run of the sample company
 (examples/northwind-logistics: its docs and company.json, 7 use cases, model set `cheap`, which
-has a style pass) goes through `casebook.runner.create_run` + `casebook.runner.execute`, i.e.
+has a style pass) goes through `casebook.runs.runner.create_run` + `casebook.runs.runner.execute`, i.e.
 the pipeline with no workflow engine; with --engine (the default) the same is measured again
 through `casebook.engine.run_here` (DBOS on a SQLite system database) as a second line.
 
@@ -55,12 +55,12 @@ from typing import Any
 import httpx
 
 from casebook.config import Settings
-from casebook.corpus import SourceFile, ingest_documents, read_folder
+from casebook.documents.corpus import SourceFile, ingest_documents, read_folder
 from casebook.llm import get_model_set
 from casebook.logs import configure_logging
-from casebook.manifest import Manifest
 from casebook.models import RunStatus, Submission
-from casebook.runner import create_run, execute
+from casebook.runs.manifest import Manifest
+from casebook.runs.runner import create_run, execute
 from casebook.storage import Storage
 from casebook.testing.openai_server import FakeOpenAIServer
 

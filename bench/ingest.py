@@ -6,7 +6,7 @@
 
 It generates, deterministically (fixed seed, reportlab `invariant=1`, fixed zip timestamps), a
 corpus of several report-like PDFs (at least --pdf-pages pages of varied business text) plus
-office files (docx, pptx, xlsx, csv, md), then measures with `casebook.corpus.ingest_documents`
+office files (docx, pptx, xlsx, csv, md), then measures with `casebook.documents.corpus.ingest_documents`
 into fresh storage, each phase in a child process so its peak RSS (ru_maxrss via wait4) is its own:
 
   pdf       the PDF set alone: pages/s and MB/s end to end (extract + chunk + index + store)
@@ -491,14 +491,14 @@ def _rss_mb() -> float:
 
 
 def _sources(folder: Path, names: list[str]) -> list[Any]:
-    from casebook.corpus import SourceFile
+    from casebook.documents.corpus import SourceFile
 
     return [SourceFile(name, (folder / name).read_bytes()) for name in names]
 
 
 def _ingest(storage_dir: Path, sources: list[Any], profile: Path | None = None) -> dict[str, Any]:
     from casebook.config import Settings
-    from casebook.corpus import ingest_documents
+    from casebook.documents.corpus import ingest_documents
     from casebook.storage import Storage
 
     settings = Settings(storage_url=str(storage_dir))
@@ -546,8 +546,8 @@ def _repeat(
 
 
 def child(phase: str, work: Path, profile: bool) -> dict[str, Any]:
-    import casebook.corpus  # imports are not part of the measurement
-    import casebook.ingest.extract  # noqa: F401
+    import casebook.documents.corpus  # imports are not part of the measurement
+    import casebook.documents.extract  # noqa: F401
 
     plan = json.loads((work / "plan.json").read_text())
     corpus = work / "corpus"
@@ -571,8 +571,8 @@ def child(phase: str, work: Path, profile: bool) -> dict[str, Any]:
 
 
 def _search(work: Path, plan: dict[str, Any]) -> dict[str, Any]:
-    from casebook.corpus import INDEX_FILE
-    from casebook.index import PassageIndex
+    from casebook.documents.corpus import INDEX_FILE
+    from casebook.documents.index import PassageIndex
     from casebook.storage import Storage
 
     sources = _sources(work / "corpus", plan["pdf"] + plan["office"]) + _sources(

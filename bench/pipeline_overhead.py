@@ -9,7 +9,7 @@
 A loopback `FakeOpenAIServer` with delay 0 answers every Chat Completions call with a
 schema-valid answer (built in this process: its cost is measured and printed apart). The sample
 company (examples/northwind-logistics, 7 use cases, model set `cheap`: 12 LLM calls) runs
-through `casebook.runner.create_run` + `casebook.runner.execute` --repeat times.
+through `casebook.runs.runner.create_run` + `casebook.runs.runner.execute` --repeat times.
 
 Ingest is excluded: the company's documents are ingested once before anything is timed (the
 cold ingest is printed on its own). Every measured run then meets unchanged files, for which the
@@ -48,11 +48,11 @@ from typing import Any
 
 import casebook.testing.openai_server as fake_module
 from casebook.config import Settings
-from casebook.corpus import ingest_documents, read_folder
+from casebook.documents.corpus import ingest_documents, read_folder
 from casebook.logs import configure_logging
-from casebook.manifest import STEPS, Manifest
 from casebook.models import RunStatus, Submission
-from casebook.runner import create_run, execute
+from casebook.runs.manifest import STEPS, Manifest
+from casebook.runs.runner import create_run, execute
 from casebook.storage import Storage
 from casebook.testing import answers, wire
 from casebook.testing.openai_server import FakeOpenAIServer

@@ -4,7 +4,7 @@
     .venv/bin/python bench/render.py --paragraphs 6 --use-cases 7 --repeat 5 --out /tmp/render-bench
     .venv/bin/python bench/render.py --template de
 
-The report is generated (casebook.render.sample: the pipeline's own assemble_report and the
+The report is generated (casebook.testing.sample_report: the pipeline's own assemble_report and the
 verify step's Sources format, dense with citations). Reported per format, each format rendered
 on its own (charts included), then all three in one render_report call, which shares the
 charts: wall seconds (fastest of --repeat; all printed, since the machine is shared and other
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     cold_cpu = time.process_time()
     from casebook.render import FORMATS, Branding, render_report
     from casebook.render.run import select_template
-    from casebook.render.sample import sample_report
+    from casebook.testing.sample_report import sample_report
 
     markdown, use_cases, submission = sample_report(args.use_cases, paragraphs=args.paragraphs)
     template = select_template(name=args.template)

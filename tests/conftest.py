@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import pytest
+import s3fs
+from moto.server import ThreadedMotoServer
 
 from casebook.config import Settings, get_settings
+from tests.moto_s3 import use_moto
 
 
 @pytest.fixture(autouse=True)
@@ -32,3 +37,25 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def sample_dir() -> Path:
     return Path(__file__).resolve().parents[1] / "examples" / "northwind-logistics"
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    """One moto S3 server on loopback for the module; each test makes its own bucket."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_bucket(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
+    """A fresh bucket; the standard AWS variables point every client at moto, and nothing else."""
+    use_moto(monkeypatch, moto_endpoint, tmp_path)
+    bucket = f"casebook-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3").create_bucket(Bucket=bucket)
+    yield bucket
+    s3fs.S3FileSystem.clear_instance_cache()

@@ -8,7 +8,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from casebook.config import Settings
-from casebook.corpus import SourceFile
+from casebook.documents.corpus import SourceFile
 
 PAGES = [
     "Northwind annual report 2025. Revenue grew 8% to 212 million euros across four depots.",

@@ -5,74 +5,27 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 import s3fs
-from moto.server import ThreadedMotoServer
 
 from casebook.errors import StorageError
-from casebook.manifest import Manifest
 from casebook.models import RunStatus, Submission
-from casebook.runner import create_run, execute, find_run
+from casebook.runs.manifest import Manifest
+from casebook.runs.runner import create_run, execute, find_run
 from casebook.storage import FOLDERS, Storage
 from casebook.testing.openai_server import FakeOpenAIServer
 from tests.factories import settings_for, sources, write_docs
+from tests.moto_s3 import keys, use_moto
 
 SUBMISSION = {
     "company_name": "Northwind Logistics",
     "company_description": "Freight",
     "use_cases_count": 2,
 }
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    """One moto S3 server on loopback for the module; each test makes its own bucket."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def s3_bucket(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
-    """A fresh bucket; the standard AWS variables point every client at moto, and nothing else."""
-    use_moto(monkeypatch, moto_endpoint, tmp_path)
-    bucket = f"casebook-{uuid.uuid4().hex[:12]}"
-    boto3.client("s3").create_bucket(Bucket=bucket)
-    yield bucket
-    s3fs.S3FileSystem.clear_instance_cache()
-
-
-def use_moto(monkeypatch: pytest.MonkeyPatch, endpoint: str, tmp_path: Path) -> None:
-    """Point the standard AWS variables at moto: static keys, no config files, no IMDS."""
-    for name, value in {
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3"):
-        monkeypatch.delenv(name, raising=False)
-    # fsspec caches filesystems by their arguments, not by the environment
-    s3fs.S3FileSystem.clear_instance_cache()
-
-
-def keys(bucket: str) -> list[str]:
-    pages = boto3.client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket)
-    return sorted(obj["Key"] for page in pages for obj in page.get("Contents", []))
 
 
 def test_every_storage_operation_on_s3(s3_bucket: str) -> None:

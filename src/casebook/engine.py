@@ -2,7 +2,7 @@
 
 Every run is one workflow, `casebook.run(company_slug, run_id)`. Each pipeline step runs as a
 DBOS step (checkpointed, retried after transient failures, with a timeout); the steps
-themselves stay plain functions in `casebook.pipeline`. The system database is a SQLite file
+themselves stay plain functions in `casebook.runs.pipeline`. The system database is a SQLite file
 beside the storage root by default, or PostgreSQL (`CASEBOOK_DATABASE_URL`) so that workers on
 many machines share one queue.
 
@@ -44,10 +44,10 @@ from dbos._error import DBOSMaxStepRetriesExceeded
 
 from casebook.config import Settings, get_settings
 from casebook.errors import ConfigError, LLMError, RunError
-from casebook.manifest import Manifest
 from casebook.models import RunStatus
-from casebook.pipeline import Listener, RunContext, StepCaller, run_step
-from casebook.runner import execute, find_run, load_manifest
+from casebook.runs.manifest import Manifest
+from casebook.runs.pipeline import Listener, RunContext, StepCaller, run_step
+from casebook.runs.runner import execute, find_run, load_manifest
 from casebook.storage import Storage
 
 APP_NAME = "casebook"

@@ -1,12 +1,18 @@
-"""The few errors casebook raises. Every message says what to do next.
+"""Every error casebook raises on purpose. Every message says what to do next.
 
     CasebookError                 base: callers catch this one
     ├── ConfigError               a setting or option has a value we cannot use
     ├── InputError                a submission, file or query the user gave is not usable
+    │   ├── Unreadable            a document we cannot turn into text (`.reason` says why)
+    │   └── CallbackRefused       a callback URL or an address it resolves to is not allowed
     ├── StorageError              the storage root cannot be read or written
+    ├── DriveError                Google Drive failed (neither the link's nor the key's fault)
     ├── LLMError                  the model endpoint failed (after retries) or answered badly
     │   └── BudgetExceeded        the next call could exceed the run's budget
-    └── RunError                  a run is unknown or in a state that forbids the action
+    └── RunError                  a run is in a state that forbids the action
+        └── RunNotFound           no run has that id
+
+The HTTP API maps these to status codes by type (`casebook.server.errors`), never by message.
 """
 
 from __future__ import annotations
@@ -24,8 +30,24 @@ class InputError(CasebookError):
     pass
 
 
+class Unreadable(InputError):
+    """A document we cannot turn into text; `.reason` says why and what to do, in one sentence."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class CallbackRefused(InputError):
+    """The URL or an address it resolves to is not allowed; nothing was sent."""
+
+
 class StorageError(CasebookError):
     pass
+
+
+class DriveError(CasebookError):
+    """Google Drive failed in a way that is neither the link's nor the credentials' fault."""
 
 
 class LLMError(CasebookError):
@@ -42,4 +64,8 @@ class BudgetExceeded(LLMError):
 
 
 class RunError(CasebookError):
+    pass
+
+
+class RunNotFound(RunError):
     pass

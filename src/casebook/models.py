@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -260,3 +261,21 @@ class RunStatus(StrEnum):
     @property
     def finished(self) -> bool:
         return self is not RunStatus.queued and self is not RunStatus.running
+
+
+DeliveryKind = Literal["folder", "drive", "s3", "callback"]
+
+
+class DeliveryOutcome(BaseModel):
+    """What happened at one destination; the caller records it in the run manifest."""
+
+    destination: (
+        str  # the destination's label: a path, a folder id, an s3 URL, a URL without its query
+    )
+    kind: DeliveryKind
+    status: Literal["done", "failed"]
+    links: list[str] = Field(default_factory=list)
+    error: str | None = None
+    attempts: int = 1
+    event: str | None = None  # callbacks: run.completed or run.failed
+    at: datetime = Field(default_factory=lambda: datetime.now(UTC))

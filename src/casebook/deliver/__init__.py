@@ -16,7 +16,6 @@ from typing import Any
 from casebook.deliver.base import (
     CallbackTarget,
     DeliveryConfig,
-    DeliveryOutcome,
     Destination,
     DriveTarget,
     FolderTarget,
@@ -25,11 +24,12 @@ from casebook.deliver.base import (
     parse_destinations,
     split_items,
 )
+from casebook.errors import CallbackRefused
+from casebook.models import DeliveryOutcome
 
-# Sending (httpx, Standard Webhooks, the Drive client) loads on first use, so that reading a
-# manifest, which records delivery outcomes, stays cheap.
+# Sending (httpx, Standard Webhooks, the Drive client) loads on first use, so that importing the
+# destinations' parser (the server does, at start-up) stays cheap.
 _LAZY = {
-    "CallbackRefused": "casebook.deliver.callback",
     "check_url": "casebook.deliver.callback",
     "COMPLETED": "casebook.deliver.dispatch",
     "FAILED": "casebook.deliver.dispatch",

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal
 
@@ -24,8 +23,6 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError, field_valid
 
 from casebook.drive import WRITE_SCOPE, DriveEndpoint, parse_drive_link
 from casebook.errors import ConfigError, InputError
-
-Kind = Literal["folder", "drive", "s3", "callback"]
 
 
 class FolderTarget(BaseModel):
@@ -97,21 +94,6 @@ Destination = Annotated[
     FolderTarget | DriveTarget | S3Target | CallbackTarget, Field(discriminator="kind")
 ]
 _ADAPTER: TypeAdapter[Destination] = TypeAdapter(Destination)
-
-
-class DeliveryOutcome(BaseModel):
-    """What happened at one destination; the caller records it in the run manifest."""
-
-    destination: (
-        str  # the destination's label: a path, a folder id, an s3 URL, a URL without its query
-    )
-    kind: Kind
-    status: Literal["done", "failed"]
-    links: list[str] = Field(default_factory=list)
-    error: str | None = None
-    attempts: int = 1
-    event: str | None = None  # callbacks: run.completed or run.failed
-    at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
 
 @dataclass(frozen=True)

@@ -30,16 +30,13 @@ from tenacity import (
     wait_random,
 )
 
-from casebook.deliver.base import CallbackTarget, DeliveryConfig, DeliveryOutcome
-from casebook.errors import InputError
+from casebook.deliver.base import CallbackTarget, DeliveryConfig
+from casebook.errors import CallbackRefused
+from casebook.models import DeliveryOutcome
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 USER_AGENT = "casebook-webhooks/1"
-
-
-class CallbackRefused(InputError):
-    """The URL or an address it resolves to is not allowed; nothing was sent."""
 
 
 class _Transient(Exception):

@@ -15,7 +15,6 @@ from typing import Any
 from casebook.deliver.base import (
     CallbackTarget,
     DeliveryConfig,
-    DeliveryOutcome,
     Destination,
     DriveTarget,
     FolderTarget,
@@ -27,6 +26,7 @@ from casebook.deliver.folder import deliver_folder
 from casebook.deliver.s3 import deliver_s3
 from casebook.errors import CasebookError, StorageError
 from casebook.logs import get_logger
+from casebook.models import DeliveryOutcome
 from casebook.storage import CompanyStorage
 
 COMPLETED, FAILED = "run.completed", "run.failed"

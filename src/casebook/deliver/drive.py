@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 
 from casebook import drive
-from casebook.deliver.base import DeliveryConfig, DeliveryOutcome, DriveTarget
+from casebook.deliver.base import DeliveryConfig, DriveTarget
 from casebook.errors import ConfigError
+from casebook.models import DeliveryOutcome
 
 
 async def deliver_drive(

@@ -12,7 +12,8 @@ import os
 import uuid
 from pathlib import Path
 
-from casebook.deliver.base import DeliveryOutcome, FolderTarget
+from casebook.deliver.base import FolderTarget
+from casebook.models import DeliveryOutcome
 from casebook.storage import safe_filename
 
 

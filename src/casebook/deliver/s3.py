@@ -11,7 +11,8 @@ from typing import Any
 
 import fsspec
 
-from casebook.deliver.base import DeliveryOutcome, S3Target
+from casebook.deliver.base import S3Target
+from casebook.models import DeliveryOutcome
 from casebook.storage import safe_filename
 
 

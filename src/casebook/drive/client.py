@@ -12,17 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from casebook.errors import CasebookError, ConfigError
+from casebook.errors import ConfigError, DriveError
 
 READ_SCOPE = "https://www.googleapis.com/auth/drive.readonly"
 WRITE_SCOPE = "https://www.googleapis.com/auth/drive.file"
 FULL_SCOPE = "https://www.googleapis.com/auth/drive"
 
 _RETRIES = 3  # the client's own retries of 429 and 5xx, with exponential backoff
-
-
-class DriveError(CasebookError):
-    """Google Drive failed in a way that is neither the link's nor the credentials' fault."""
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from casebook.drive import DriveError
-from casebook.errors import CasebookError, ConfigError, InputError, RunError, StorageError
+from casebook.errors import (
+    CasebookError,
+    ConfigError,
+    DriveError,
+    InputError,
+    RunError,
+    RunNotFound,
+    StorageError,
+)
 from casebook.logs import get_logger, mask
 
 _HTTP_CODES = {
@@ -61,9 +68,9 @@ def error_response(
 def from_casebook_error(exc: CasebookError) -> ApiError:
     """The library's errors as answers: the user's input 422, an unknown run 404, storage 503."""
     message = str(exc)
+    if isinstance(exc, RunNotFound):
+        return ApiError(404, "run_not_found", message)
     if isinstance(exc, RunError):
-        if message.startswith("no run "):
-            return ApiError(404, "run_not_found", message)
         return ApiError(409, "run_state", message)
     if isinstance(exc, InputError | ConfigError):
         return ApiError(422, "invalid_submission", message)

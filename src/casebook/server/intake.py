@@ -19,11 +19,11 @@ from typing import Any
 
 from fastapi import Request
 
-from casebook.ingest import Unreadable, detect_type
+from casebook.documents import Unreadable, detect_type
 from casebook.logs import get_logger
-from casebook.manifest import Manifest
 from casebook.models import SourceFile, Submission
-from casebook.runner import create_run, idempotent_run_id
+from casebook.runs.manifest import Manifest
+from casebook.runs.runner import create_run, idempotent_run_id
 from casebook.server.context import ServerContext, blocking
 from casebook.server.errors import ApiError
 from casebook.server.multipart import read_multipart

@@ -17,7 +17,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 
 from casebook.engine import WORKFLOW, Engine
 from casebook.errors import CasebookError
-from casebook.manifest import STEPS, Manifest
+from casebook.runs.manifest import STEPS, Manifest
 from casebook.storage import Storage
 
 _ENGINE_STATES = {

@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from casebook.errors import RunError
-from casebook.manifest import Manifest
 from casebook.models import RunStatus
-from casebook.runner import find_run, load_manifest
+from casebook.runs.manifest import Manifest
+from casebook.runs.runner import find_run, load_manifest
 from casebook.server import schemas
 from casebook.server.context import ServerContext, blocking, get_context
 from casebook.server.errors import ApiError

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from casebook.engine import Engine, RunView
-from casebook.manifest import STEPS
 from casebook.models import RunStatus
+from casebook.runs.manifest import STEPS
 from casebook.storage import Storage
 
 REPORT_TYPES = {

@@ -23,7 +23,7 @@ import uvicorn
 from standardwebhooks.webhooks import Webhook
 
 # `casebook serve` whether or not cli.py imports cli_serve yet.
-SERVE = "import casebook.cli_serve; from casebook.cli import main; main()"
+SERVE = "import casebook.cli.serve; from casebook.cli import main; main()"
 
 
 def free_port() -> int:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from casebook.documents.index import PassageIndex
 from casebook.errors import InputError
-from casebook.index import PassageIndex
 from casebook.llm import LLMClient, StepModel
 from casebook.models import ITEMS_PER_THEME, MAX_THEMES, Evidence, EvidenceAnswer, Passage, Submission
 from casebook.steps.constrain import evidence_answer_model

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from casebook.index import PassageIndex
+from casebook.documents.index import PassageIndex
 from casebook.models import Evidence
 
 # [S3], [S3, S7], [S3; S7] — and direct references such as [annual-report.pdf, p. 4]

@@ -1,0 +1,68 @@
+"""The typer app every command module registers on, and what they share: consoles, options, the
+error wrapper (a CasebookError prints one line and exits 1, never a traceback)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from casebook.config import Settings, get_settings
+from casebook.errors import CasebookError
+from casebook.logs import configure_logging, mask
+
+if TYPE_CHECKING:
+    pass
+
+app = typer.Typer(
+    help="casebook: grounded AI-readiness reports from a company's own documents.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+CompanyArg = Annotated[str, typer.Argument(help="The company's name (any spelling of case and spacing)")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout")]
+
+
+def command(func: F) -> F:
+    """Register a command whose CasebookErrors print one line and exit 1, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CasebookError as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            err.print("interrupted")
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort):
+            raise  # the command's own exit code
+        except Exception as exc:
+            if get_settings().log_level == "DEBUG":
+                raise
+            err.print(
+                f"[red]unexpected error:[/red] {type(exc).__name__}: {mask(str(exc))} — this is a bug; "
+                "rerun with CASEBOOK_LOG_LEVEL=DEBUG for the traceback and report it",
+                highlight=False,
+            )
+            raise typer.Exit(2) from None
+
+    app.command()(wrapper)
+    return func
+
+
+def settings_for_command() -> Settings:
+    settings = get_settings()
+    configure_logging(settings)
+    return settings
+
+

@@ -1,0 +1,131 @@
+"""`casebook ingest`, `search` and `storage`: a company's documents and its storage."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from casebook.cli.app import CompanyArg, JsonOpt, command, err, out, settings_for_command
+from casebook.errors import CasebookError
+from casebook.storage import Storage
+
+if TYPE_CHECKING:
+    from casebook.documents.corpus import IngestReport
+
+
+@command
+def ingest(
+    company: CompanyArg,
+    docs: Annotated[Path, typer.Option("--docs", help="Folder of the company's documents")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Store a company's documents and make them searchable (unchanged files cost nothing)."""
+    from casebook.documents.corpus import ingest_documents, read_folder
+    settings = settings_for_command()
+    sources, skipped = read_folder(docs, settings)
+    target = Storage(settings.storage_url).company(company)
+    with Progress(
+        TextColumn("[bold]ingest"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=as_json or not err.is_terminal,
+    ) as bar:
+        task = bar.add_task("", total=len(sources))
+
+        def advance(done: int, total: int, name: str) -> None:
+            bar.update(task, completed=done, total=total, description=name)
+
+        report = ingest_documents(target, sources, settings, progress=advance, pre_skipped=skipped)
+    if as_json:
+        print(json.dumps(_report_json(target.slug, report), indent=2, ensure_ascii=False))
+        return
+    _print_report(target.slug, report)
+
+
+def _report_json(slug: str, report: IngestReport) -> dict[str, Any]:
+    return {
+        "company_slug": slug,
+        "indexed": report.indexed,
+        "unchanged": report.unchanged,
+        "removed": report.removed,
+        "skipped": [s.model_dump() for s in report.skipped],
+        "documents": report.documents,
+        "chunks": report.chunks,
+        "fingerprint": report.fingerprint,
+    }
+
+
+def _print_report(slug: str, report: IngestReport) -> None:
+    out.print(
+        f"[bold]{slug}[/bold]: {len(report.indexed)} ingested, {len(report.unchanged)} unchanged, "
+        f"{len(report.skipped)} skipped, {len(report.removed)} removed — "
+        f"{report.documents} documents, {report.chunks} passages indexed"
+    )
+    for skip in report.skipped:
+        out.print(f"  skipped {skip.file}: {skip.reason}", highlight=False)
+
+
+@command
+def search(
+    company: CompanyArg,
+    query: Annotated[str, typer.Argument(help="What to look for, in plain words")],
+    k: Annotated[int, typer.Option("--k", min=1, max=100, help="How many passages")] = 5,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the passages of a company's documents that best match a query."""
+    from casebook.documents.corpus import INDEX_FILE
+    from casebook.documents.index import PassageIndex
+    settings = settings_for_command()
+    target = Storage(settings.storage_url).company(company)
+    if not target.exists(INDEX_FILE):
+        raise CasebookError(f"no documents ingested for {company!r} yet: run `casebook ingest {company!r} --docs DIR`")
+    with target.local_file(INDEX_FILE, write_back=False) as path, PassageIndex(path) as index:
+        hits = index.search(query, k=k)
+    if as_json:
+        print(json.dumps([h.model_dump() for h in hits], indent=2, ensure_ascii=False))
+        return
+    if not hits:
+        out.print("no passage matches")
+    for rank, hit in enumerate(hits, start=1):
+        where = f"{hit.file}" + (f", p. {hit.page}" if hit.page else "") + (f" [{hit.section}]" if hit.section else "")
+        out.print(f"[bold]{rank}. {where}[/bold]  (score {hit.score:.2f})", highlight=False)
+        out.print("   " + " ".join(hit.text.split())[:400], highlight=False)
+
+
+@command
+def storage(company: CompanyArg, as_json: JsonOpt = False) -> None:
+    """Files and bytes per folder of a company's storage."""
+    settings = settings_for_command()
+    target = Storage(settings.storage_url).company(company)
+    stats = target.stats()
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "company_slug": target.slug,
+                    "root": target.root,
+                    "folders": {name: {"files": s.files, "bytes": s.bytes} for name, s in stats.items()},
+                    "total_files": sum(s.files for s in stats.values()),
+                    "total_bytes": sum(s.bytes for s in stats.values()),
+                },
+                indent=2,
+            )
+        )
+        return
+    table = Table(title=f"{target.slug}  ({target.root})")
+    table.add_column("folder")
+    table.add_column("files", justify="right")
+    table.add_column("bytes", justify="right")
+    for name, s in stats.items():
+        table.add_row(name, str(s.files), f"{s.bytes:,}")
+    table.add_row("[bold]total", str(sum(s.files for s in stats.values())), f"{sum(s.bytes for s in stats.values()):,}")
+    out.print(table)

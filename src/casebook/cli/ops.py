@@ -1,0 +1,150 @@
+"""Operating durable runs: `worker`, `runs`, `status`, `cancel`, `recover`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from casebook.cli.app import JsonOpt, command, err, out, settings_for_command
+from casebook.cli.run import RunArg
+from casebook.runs.manifest import STEPS, Manifest
+
+if TYPE_CHECKING:
+    from casebook import engine
+
+
+@command
+def worker(
+    executor_id: Annotated[
+        str | None, typer.Option("--executor-id", help="Stable id of this worker (default worker-<hostname>)")
+    ] = None,
+) -> None:
+    """Take queued runs and execute them until stopped (Ctrl-C or SIGTERM)."""
+    from casebook import engine
+    settings = settings_for_command()
+    if executor_id:
+        settings = settings.model_copy(update={"executor_id": executor_id})
+    err.print(f"worker {engine.worker_executor_id(settings)} on {engine.database_url(settings).split('@')[-1]}")
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+
+    with engine.launched(settings, executor_id=engine.worker_executor_id(settings), take_queued_work=True):
+        asyncio.run(main())
+    err.print("worker stopped")
+
+
+def _summary(view: engine.RunView) -> dict[str, Any]:
+    m = view.manifest
+    progress = view.progress or {}
+    return {
+        "run_id": m.run_id,
+        "company": m.company_name,
+        "company_slug": m.company_slug,
+        "status": m.status.value,
+        "engine_status": view.engine_status,
+        "current_step": progress.get("step") or m.current_step,
+        "step_number": progress.get("step_number") or m.step_number,
+        "total_steps": len(STEPS),
+        "step_progress": progress.get("step_progress"),
+        "started": m.started.isoformat() if m.started else None,
+        "ended": m.ended.isoformat() if m.ended else None,
+        "cost_usd": m.metrics.get("cost_usd"),
+        "tokens": (m.metrics.get("tokens") or {}).get("total_tokens"),
+        "error": m.error,
+        "final_report": m.final_report,
+        "executor_id": view.executor_id,
+    }
+
+
+@command
+def runs(
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="How many, newest first")] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """List runs, newest first."""
+    from casebook import engine
+    settings = settings_for_command()
+    with engine.Engine(settings) as eng:
+        views = eng.list_runs(limit)
+    rows = [_summary(v) for v in views]
+    if as_json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = Table()
+    for column in ("run", "company", "status", "step", "started", "cost"):
+        table.add_column(column, no_wrap=column in ("run", "status", "started"))
+    for r in rows:
+        step = f"{r['step_number']}/{r['total_steps']} {r['current_step']}" if r["current_step"] else "-"
+        cost = f"${r['cost_usd']:.4f}" if r["cost_usd"] is not None else "-"
+        table.add_row(r["run_id"], r["company"], r["status"], step, (r["started"] or "-")[:19], cost)
+    out.print(table)
+
+
+@command
+def status(run_id: RunArg, as_json: JsonOpt = False) -> None:
+    """Show a run's status, current step, tokens, cost and error."""
+    from casebook import engine
+    settings = settings_for_command()
+    with engine.Engine(settings) as eng:
+        view = eng.view(run_id)
+    if as_json:
+        print(json.dumps({**_summary(view), "manifest": view.manifest.model_dump(mode="json")}, indent=2))
+        return
+    _print_status(view, _summary(view))
+
+
+def _print_status(view: engine.RunView, s: dict[str, Any]) -> None:
+    m: Manifest = view.manifest
+    out.print(f"[bold]{m.run_id}[/bold] · {m.company_name} · {s['status']}", highlight=False)
+    if s["current_step"]:
+        extra = f" ({s['step_progress']})" if s["step_progress"] else ""
+        out.print(f"step {s['step_number']}/{s['total_steps']} {s['current_step']}{extra}", highlight=False)
+    for name in STEPS:
+        st = m.steps[name]
+        model = f" · {st.model}" if st.model else ""
+        out.print(f"  {name:<12} {st.state}{model}" + (f" · {st.error}" if st.error else ""), highlight=False)
+    for d in m.deliveries:
+        out.print(
+            f"  deliver {d.destination} {d.status}"
+            + (f" · {d.links[0]}" if d.links else "")
+            + (f" · {d.error}" if d.error else ""),
+            highlight=False,
+        )
+    tokens = s["tokens"] or 0
+    out.print(f"tokens {tokens:,} · cost ${s['cost_usd'] or 0:.4f}", highlight=False)
+    if m.error:
+        out.print(f"[red]error:[/red] {m.error}", highlight=False)
+    if m.final_report:
+        out.print(f"report: {m.final_report}", highlight=False)
+
+
+@command
+def cancel(run_id: RunArg) -> None:
+    """Cancel a queued or running run; what it finished is kept."""
+    from casebook import engine
+    settings = settings_for_command()
+    with engine.Engine(settings) as eng:
+        eng.cancel(run_id)
+    out.print(f"run {run_id} cancelled", highlight=False)
+
+
+@command
+def recover(
+    executor_id: Annotated[str, typer.Argument(help="The executor id of the machine that is gone")],
+) -> None:
+    """Hand a dead worker's unfinished runs to the live workers (they resume where it stopped)."""
+    from casebook import engine
+    settings = settings_for_command()
+    with engine.Engine(settings) as eng:
+        handed = eng.hand_over(executor_id)
+    out.print(f"{len(handed)} run(s) queued for live workers" + (": " + ", ".join(handed) if handed else ""))

@@ -1,0 +1,263 @@
+"""`casebook run`, `submit`, `resume` and `report`: from a submission to a final report."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.live import Live
+from rich.text import Text
+
+from casebook.cli.app import CompanyArg, JsonOpt, command, err, out, settings_for_command
+from casebook.config import Settings
+from casebook.errors import CasebookError, InputError, RunError
+from casebook.models import RunStatus, Submission
+from casebook.runs.manifest import STEPS, Manifest
+from casebook.storage import Storage
+
+DocsOpt = Annotated[Path, typer.Option("--docs", help="Folder of the company's documents")]
+InfoOpt = Annotated[
+    str | None, typer.Option("--company-info", help="Description, or the form's '{Label}: value' lines")
+]
+UseCasesOpt = Annotated[int | None, typer.Option("--use-cases", min=1, max=20, help="How many use cases (default 7)")]
+ModelSetOpt = Annotated[str | None, typer.Option("--model-set", help="cheap, better, gpt5, local or your own")]
+BudgetOpt = Annotated[float | None, typer.Option("--budget-usd", min=0.0, help="Stop before spending more")]
+SubmissionOpt = Annotated[
+    Path | None, typer.Option("--submission", help="A JSON intake form (the original's field names work)")
+]
+TemplateOpt = Annotated[
+    Path | None, typer.Option("--template", help="Report template (TOML): sections, headings, language, tone")
+]
+KeyOpt = Annotated[
+    str | None, typer.Option("--idempotency-key", help="The same key gives the same run, never a second")
+]
+RunArg = Annotated[str, typer.Argument(help="The run id (`casebook runs` lists them)")]
+
+
+def build_submission(company: str, company_info: str | None, use_cases: int | None, extra: Path | None) -> Submission:
+    data: dict[str, Any] = {}
+    if extra is not None:
+        try:
+            data = json.loads(extra.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read --submission {extra}: {exc}") from None
+        if not isinstance(data, dict):
+            raise InputError(f"--submission {extra} must hold a JSON object")
+    data["company_name"] = company
+    if company_info:
+        data["company_info"] = company_info
+    if use_cases is not None:
+        data["use_cases_count"] = use_cases
+    return Submission.parse(data)
+
+
+def _create(
+    settings: Settings,
+    company: str,
+    docs: Path,
+    company_info: str | None,
+    use_cases: int | None,
+    model_set: str | None,
+    budget_usd: float | None,
+    submission: Path | None,
+    key: str | None,
+    template: Path | None = None,
+) -> Manifest:
+    from casebook.documents.corpus import read_folder
+    from casebook.render import load_template
+    from casebook.render.run import stage_template
+    from casebook.runs.runner import create_run
+
+    sub = build_submission(company, company_info, use_cases, submission)
+    if template is not None:
+        load_template(template)  # a bad template fails now, before anything is stored or spent
+    sources, skipped = read_folder(docs, settings)
+    for skip in skipped:
+        err.print(f"skipped {skip.file}: {skip.reason}", highlight=False)
+    manifest = create_run(settings, sub, sources, model_set=model_set, budget_usd=budget_usd, idempotency_key=key)
+    if template is not None:
+        stage_template(Storage(settings.storage_url).company_by_slug(manifest.company_slug), manifest.run_id, template)
+    return manifest
+
+
+def progress_line(manifest: Manifest) -> Text:
+    step = manifest.current_step or "-"
+    state = manifest.steps.get(step)
+    detail = f" {state.progress}" if state and state.progress else ""
+    tokens = (manifest.metrics.get("tokens") or {}).get("total_tokens", 0)
+    cost = manifest.metrics.get("cost_usd") or 0.0
+    return Text(f"step {manifest.step_number}/{len(STEPS)} {step}{detail} · {tokens:,} tokens · ${cost:.4f}")
+
+
+def run_in_this_process(settings: Settings, manifest: Manifest, recover_from: str | None = None) -> Manifest:
+    from casebook import engine
+
+    live = Live(progress_line(manifest), console=err, transient=True)
+
+    async def show(m: Manifest) -> None:
+        live.update(progress_line(m))
+
+    listener = show if err.is_terminal else None
+    display = live if err.is_terminal else contextlib.nullcontext()
+    with engine.launched(settings, executor_id=engine.cli_executor_id(), take_queued_work=False), display:
+        if recover_from:
+            return asyncio.run(engine.recover_here(settings, manifest, recover_from, listener))
+        return asyncio.run(engine.run_here(settings, manifest, listener))
+
+
+@command
+def run(
+    company: CompanyArg,
+    docs: DocsOpt,
+    company_info: InfoOpt = None,
+    use_cases: UseCasesOpt = None,
+    model_set: ModelSetOpt = None,
+    budget_usd: BudgetOpt = None,
+    submission: SubmissionOpt = None,
+    template: TemplateOpt = None,
+    idempotency_key: KeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a grounded AI-readiness report for a company from its documents, here and now."""
+    settings = settings_for_command()
+    manifest = _create(
+        settings, company, docs, company_info, use_cases, model_set, budget_usd, submission, idempotency_key, template
+    )
+    err.print(f"run {manifest.run_id} ({manifest.model_set}) for {manifest.company_slug}", highlight=False)
+    finish(run_in_this_process(settings, manifest), as_json, settings.storage_url)
+
+
+@command
+def submit(
+    company: CompanyArg,
+    docs: DocsOpt,
+    company_info: InfoOpt = None,
+    use_cases: UseCasesOpt = None,
+    model_set: ModelSetOpt = None,
+    budget_usd: BudgetOpt = None,
+    submission: SubmissionOpt = None,
+    template: TemplateOpt = None,
+    idempotency_key: KeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Queue a run for `casebook worker` processes and print its run id."""
+    from casebook import engine
+
+    settings = settings_for_command()
+    manifest = _create(
+        settings, company, docs, company_info, use_cases, model_set, budget_usd, submission, idempotency_key, template
+    )
+    with engine.Engine(settings) as eng:
+        if manifest.status is RunStatus.queued and not manifest.workflow_ids:
+            eng.enqueue(manifest)
+    if as_json:
+        print(
+            json.dumps(
+                {"run_id": manifest.run_id, "company_slug": manifest.company_slug, "status": manifest.status.value}
+            )
+        )
+    else:
+        out.print(manifest.run_id, highlight=False)
+
+
+@command
+def resume(run_id: RunArg, as_json: JsonOpt = False) -> None:
+    """Finish an interrupted or failed run from where it stopped (a failed step is retried)."""
+    from casebook import engine
+    from casebook.runs.runner import find_run, load_manifest
+
+    settings = settings_for_command()
+    manifest = load_manifest(find_run(settings, run_id), run_id)
+    if manifest.status is RunStatus.succeeded:
+        raise RunError(f"run {run_id} already succeeded: `casebook report` prints its report")
+    with engine.Engine(settings) as eng:
+        view = eng.view(run_id)
+    owner = view.executor_id or ""
+    recover = view.engine_status == "PENDING" and engine.executor_gone(owner)
+    if view.engine_status in ("PENDING", "ENQUEUED") and not recover:
+        raise RunError(
+            f"run {run_id} is {view.engine_status.lower()} on {owner or 'the queue'}: a worker will "
+            f"finish it; if that machine is gone, `casebook recover {owner or 'EXECUTOR'}` hands its "
+            "runs to live workers"
+        )
+    err.print(f"resuming run {run_id} from step {_first_open_step(manifest)}", highlight=False)
+    finish(run_in_this_process(settings, manifest, owner if recover else None), as_json, settings.storage_url)
+
+
+def _first_open_step(manifest: Manifest) -> str:
+    return next((s for s in STEPS if manifest.steps[s].state != "done"), STEPS[-1])
+
+
+def finish(manifest: Manifest, as_json: bool, storage_url: str) -> None:
+    if as_json:
+        print(manifest.model_dump_json(indent=2))
+    elif manifest.status is RunStatus.succeeded and manifest.final_report:
+        root = Storage(storage_url).company_by_slug(manifest.company_slug).root
+        m = manifest.metrics
+        err.print(
+            f"done in {m.get('pipeline_duration', 0):.1f}s · {m.get('use_cases_count')} use cases · "
+            f"citations {m.get('citations_valid')}/{m.get('citations_total')} valid · "
+            f"{(m.get('tokens') or {}).get('total_tokens', 0):,} tokens · ${m.get('cost_usd') or 0:.4f}",
+            highlight=False,
+        )
+        out.print(f"{root}/{manifest.final_report}", highlight=False, soft_wrap=True)
+    if manifest.status is not RunStatus.succeeded:
+        if not as_json:
+            err.print(f"[red]run {manifest.run_id} {manifest.status.value}:[/red] {manifest.error}", highlight=False)
+            err.print(f"`casebook resume {manifest.run_id}` continues it from where it stopped", highlight=False)
+        raise typer.Exit(3 if manifest.status is RunStatus.budget_exceeded else 1)
+
+
+@command
+def render(
+    run_id: RunArg,
+    template: Annotated[
+        Path | None, typer.Option("--template", help="Report template (TOML); default: the run's own")
+    ] = None,
+    formats: Annotated[str, typer.Option("--formats", help="Comma-separated: html,pdf,docx")] = "html,pdf,docx",
+) -> None:
+    """Render a finished run's report again as HTML, PDF and Word (e.g. with another template or logo)."""
+    from casebook.render import Branding, load_template
+    from casebook.render.run import finished_report, render_run, run_template
+    from casebook.runs.runner import find_run, load_manifest
+
+    settings = settings_for_command()
+    company = find_run(settings, run_id)
+    sub = Submission.model_validate(load_manifest(company, run_id).submission)
+    chosen = (
+        load_template(template)
+        if template
+        else run_template(company, run_id, sub.report_template, settings.report_template)
+    )
+    written = render_run(
+        company,
+        run_id,
+        markdown=finished_report(company, run_id),
+        submission=sub,
+        template=chosen,
+        branding=Branding(settings.brand_name, settings.brand_logo, settings.brand_primary, settings.brand_accent),
+        formats=[f.strip() for f in formats.split(",") if f.strip()],
+    )
+    for path in written:
+        out.print(f"{company.root}/{path}", highlight=False, soft_wrap=True)
+
+
+@command
+def report(company: CompanyArg) -> None:
+    """Print the path of the company's latest final report."""
+    settings = settings_for_command()
+    target = Storage(settings.storage_url).company(company)
+    finished = []
+    for name in target.list("final"):
+        if name.endswith(".ready"):
+            run_id = name.removeprefix("FINAL_REPORT_").removesuffix(".ready")
+            manifest = Manifest.load(target, run_id) if target.exists(f"runs/{run_id}.json") else None
+            finished.append((manifest.ended.isoformat() if manifest and manifest.ended else "", run_id))
+    if not finished:
+        raise CasebookError(f"no finished report for {company!r} yet: run `casebook run {company!r} --docs DIR`")
+    latest = max(finished)[1]  # by when the run ended: run ids from idempotency keys do not sort by time
+    out.print(f"{target.root}/final/FINAL_REPORT_{latest}.md", highlight=False, soft_wrap=True)

@@ -1,0 +1,85 @@
+"""What one run's steps share: its settings, storage, manifest, submission, model client and
+ledger, and how progress reaches a listener. Knows nothing of the CLI, HTTP or the engine."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from casebook.config import Settings
+from casebook.llm import LLMClient, ModelSet, UsageLedger
+from casebook.models import SourceFile, Submission
+from casebook.render import ReportTemplate
+from casebook.render.run import run_template
+from casebook.runs.manifest import Manifest
+from casebook.storage import CompanyStorage
+
+Listener = Callable[[Manifest], Awaitable[None]]
+StepCaller = Callable[[str], Awaitable[None]]
+
+
+@dataclass
+class RunContext:
+    settings: Settings
+    company: CompanyStorage
+    manifest: Manifest
+    submission: Submission
+    model_set: ModelSet
+    llm: LLMClient
+    ledger: UsageLedger
+    listener: Listener | None = None
+    deadline_epoch: float | None = None  # the whole run's time limit, when the engine sets one
+
+    @cached_property
+    def template(self) -> ReportTemplate:
+        """The report template: its structure for rendering, its tone for the prompts."""
+        return run_template(self.company, self.run_id, self.submission.report_template, self.settings.report_template)
+
+    @property
+    def run_id(self) -> str:
+        return self.manifest.run_id
+
+    def work(self, name: str) -> str:
+        """Path of one of the run's intermediate artifacts."""
+        return f"runs/{self.run_id}/{name}"
+
+    _last_event: tuple[Any, ...] | None = field(default=None, init=False, repr=False)
+    _last_event_at: float = field(default=0.0, init=False, repr=False)
+
+    async def publish(self) -> None:
+        """Write the manifest, then tell the listener (the engine's progress events, a live display).
+
+        Progress within a state (tokens, k of N) is told at most once a second; a change of
+        status or step state is told at once. Only a finished run's manifest is fsynced: the
+        step artifacts, not the manifest, are what a resumed run trusts.
+        """
+        manifest = self.manifest
+        manifest.metrics["tokens"] = self.ledger.totals()
+        manifest.metrics["cost_usd"] = round(self.ledger.spent_usd, 6)
+        manifest.save(self.company, sync=manifest.status.finished)
+        if self.listener is None:
+            return
+        signature = (manifest.status, manifest.current_step, *(s.state for s in manifest.steps.values()))
+        now = time.monotonic()
+        if signature == self._last_event and now - self._last_event_at < 1.0:
+            return
+        self._last_event, self._last_event_at = signature, now
+        await self.listener(manifest)
+
+
+def stage_inputs(company: CompanyStorage, run_id: str, sources: list[SourceFile]) -> None:
+    """Keep the run's documents with the run, so it can be resumed on any machine."""
+    for i, source in enumerate(sources):
+        company.write_bytes(f"runs/{run_id}/inputs/{i:04d}", source.data)
+    names = [s.name for s in sources]
+    company.write_json(f"runs/{run_id}/inputs/names.json", names)
+
+
+def staged_inputs(company: CompanyStorage, run_id: str) -> list[SourceFile]:
+    names = company.read_json(f"runs/{run_id}/inputs/names.json")
+    return [
+        SourceFile(name=name, data=company.read_bytes(f"runs/{run_id}/inputs/{i:04d}")) for i, name in enumerate(names)
+    ]

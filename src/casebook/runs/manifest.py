@@ -1,0 +1,89 @@
+"""The run manifest, `runs/<run>.json`: inputs, step states, metrics, tokens and cost.
+
+It is written atomically after every change, so `status` always reads a whole file.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from casebook.models import DeliveryOutcome, RunStatus, Skipped
+from casebook.storage import CompanyStorage
+
+STEPS = (
+    "ingest",
+    "evidence",
+    "use_cases",
+    "part_a",
+    "part_b",
+    "consolidate",
+    "verify",
+    "finalize",
+    "deliver",
+)
+StepStateName = Literal["pending", "running", "done", "failed"]
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """Sortable and readable: 20261125-142501-3f9a1c."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class StepState(BaseModel):
+    state: StepStateName = "pending"
+    started: datetime | None = None
+    ended: datetime | None = None
+    model: str | None = None
+    progress: str | None = None  # e.g. "3/7" for part_b
+    error: str | None = None
+
+
+class Manifest(BaseModel):
+    run_id: str
+    company_name: str
+    company_slug: str
+    status: RunStatus = RunStatus.queued
+    created: datetime = Field(default_factory=utcnow)
+    started: datetime | None = None
+    ended: datetime | None = None
+    submission: dict[str, Any]
+    model_set: str
+    endpoint: str | None = None  # host only, never a key
+    budget_usd: float | None = None
+    idempotency_key: str | None = None
+    inputs: dict[str, str] = Field(default_factory=dict)  # stored file name -> sha256
+    skipped: list[Skipped] = Field(default_factory=list)
+    index_fingerprint: str | None = None
+    steps: dict[str, StepState] = Field(default_factory=lambda: {s: StepState() for s in STEPS})
+    current_step: str | None = None
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    error: str | None = None
+    final_report: str | None = None
+    workflow_ids: list[str] = Field(default_factory=list)  # one per attempt; the last is current
+    deliveries: list[DeliveryOutcome] = Field(default_factory=list)
+
+    @field_validator("steps")
+    @classmethod
+    def _every_step(cls, value: dict[str, StepState]) -> dict[str, StepState]:
+        """Manifests written before a step existed get it as pending."""
+        return {s: value.get(s, StepState()) for s in STEPS} | value
+
+    @property
+    def step_number(self) -> int:
+        return STEPS.index(self.current_step) + 1 if self.current_step in STEPS else 0
+
+    def save(self, company: CompanyStorage, *, sync: bool = True) -> None:
+        company.write_text(f"runs/{self.run_id}.json", self.model_dump_json(indent=2), sync=sync)
+
+    @classmethod
+    def load(cls, company: CompanyStorage, run_id: str) -> Manifest:
+        return cls.model_validate_json(company.read_bytes(f"runs/{run_id}.json"))

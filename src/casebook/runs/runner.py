@@ -1,0 +1,218 @@
+"""Creating and running a run: the one entry point shared by the CLI, the API and the engine.
+
+`create_run` validates and persists everything a run needs (submission, documents, manifest)
+before anything is spent; `execute` opens the model endpoint and runs the pipeline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from casebook.config import Settings
+from casebook.documents.corpus import SourceFile
+from casebook.errors import ConfigError, InputError, RunNotFound
+from casebook.llm import LLMClient, ModelSet, UsageLedger, get_model_set, load_prices
+from casebook.models import RunStatus, Skipped, Submission
+from casebook.runs.manifest import Manifest, new_run_id
+from casebook.runs.pipeline import Listener, RunContext, StepCaller, execute_run, stage_inputs
+from casebook.storage import CompanyStorage, Storage
+
+LOCAL_SET = "local"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    base_url: str | None
+    api_key: str | None
+    label: str  # what the manifest records: a host, never a key
+
+
+def resolve_model_set(settings: Settings, requested: str | None) -> ModelSet:
+    """The set a run uses: as asked, else the configured default, else local when no endpoint is set."""
+    name = requested or settings.model_set or (LOCAL_SET if not _has_endpoint(settings) else "cheap")
+    model_set = get_model_set(name, settings.model_sets_file)
+    if not _is_local(model_set) and not _has_endpoint(settings):
+        raise ConfigError(
+            f"model set {name!r} needs an OpenAI-compatible endpoint: set OPENAI_API_KEY "
+            "(and OPENAI_BASE_URL for a provider other than OpenAI), or use --model-set local"
+        )
+    return model_set
+
+
+def create_run(
+    settings: Settings,
+    submission: Submission,
+    sources: list[SourceFile],
+    *,
+    model_set: str | None = None,
+    budget_usd: float | None = None,
+    idempotency_key: str | None = None,
+) -> Manifest:
+    chosen = resolve_model_set(settings, model_set or submission.model_set)
+    if not sources and not submission.google_drive_link:
+        raise InputError(
+            "no documents given: pass --docs with a folder of the company's documents, "
+            "or a Google Drive link in the submission"
+        )
+    company = Storage(settings.storage_url).company(submission.company_name)
+    if idempotency_key is not None:
+        run_id = idempotent_run_id(company.slug, idempotency_key)
+        if company.exists(f"runs/{run_id}.json"):
+            return Manifest.load(company, run_id)  # the same key gives the same run
+    else:
+        run_id = new_run_id()
+    skipped: list[Skipped] = []
+    if not sources:
+        sources, skipped = _download_from_drive(settings, submission.google_drive_link or "")
+    stage_inputs(company, run_id, sources)
+    if skipped:
+        company.write_json(f"runs/{run_id}/inputs/skipped.json", [s.model_dump() for s in skipped])
+    record = submission.model_dump(mode="json")
+    record["model_set"] = chosen.name
+    company.write_json(f"debug/submission_{run_id}.json", record)
+    manifest = Manifest(
+        run_id=run_id,
+        company_name=submission.company_name,
+        company_slug=company.slug,
+        submission=record,
+        model_set=chosen.name,
+        budget_usd=budget_usd if budget_usd is not None else settings.budget_usd,
+        idempotency_key=idempotency_key,
+    )
+    manifest.save(company)
+    return manifest
+
+
+async def execute(
+    settings: Settings,
+    company_slug: str,
+    run_id: str,
+    listener: Listener | None = None,
+    step_caller: Callable[[RunContext], StepCaller] | None = None,
+    deadline_epoch: float | None = None,
+) -> Manifest:
+    """Run (or resume) a run to its end; returns the final manifest.
+
+    `step_caller(ctx)` gives the function that runs each step: the engine's checkpoints them.
+    """
+    company = Storage(settings.storage_url).company_by_slug(company_slug)
+    manifest = load_manifest(company, run_id)
+    if manifest.status is RunStatus.succeeded:
+        return manifest
+    submission = Submission.model_validate(manifest.submission)
+    model_set = get_model_set(manifest.model_set, settings.model_sets_file)
+    ledger = UsageLedger(
+        load_prices(settings.prices_file),
+        budget_usd=manifest.budget_usd,
+        spent_usd=float(manifest.metrics.get("cost_usd") or 0.0),
+    )
+    local = _is_local(model_set)
+    if local:
+        settings = for_local_model(settings)
+    async with open_endpoint(settings, model_set) as endpoint:
+        manifest.endpoint = endpoint.label
+        llm = LLMClient(
+            base_url=endpoint.base_url,
+            api_key=endpoint.api_key,
+            ledger=ledger,
+            timeout_s=settings.llm_timeout_s,
+            max_retries=settings.llm_max_retries,
+            requests_per_minute=settings.llm_requests_per_minute,
+            schema_lengths=local,
+        )
+        async with llm:
+            ctx = RunContext(settings, company, manifest, submission, model_set, llm, ledger, listener, deadline_epoch)
+            return await execute_run(ctx, step_caller(ctx) if step_caller else None)
+
+
+@contextlib.asynccontextmanager
+async def open_endpoint(settings: Settings, model_set: ModelSet) -> AsyncIterator[Endpoint]:
+    if not _is_local(model_set):
+        if not _has_endpoint(settings):
+            raise ConfigError("no endpoint: set OPENAI_API_KEY / OPENAI_BASE_URL or use --model-set local")
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        host = urlsplit(settings.openai_base_url or "https://api.openai.com/v1").netloc
+        yield Endpoint(settings.openai_base_url, key, host)
+        return
+    from casebook.llm.local import LocalServer
+
+    server = LocalServer(
+        settings.local_model, threads=settings.local_threads, threads_batch=settings.local_threads_batch
+    )
+    await asyncio.to_thread(server.start)
+    try:
+        yield Endpoint(server.base_url, server.api_key, f"embedded:{settings.local_model}")
+    finally:
+        await asyncio.to_thread(server.close)
+
+
+def _download_from_drive(settings: Settings, link: str) -> tuple[list[SourceFile], list[Skipped]]:
+    from casebook.drive import download_folder, parse_drive_link
+
+    parse_drive_link(link)
+    if settings.drive_credentials_file is None:
+        raise ConfigError("a Google Drive link needs CASEBOOK_DRIVE_CREDENTIALS_FILE (a service-account key)")
+    mb = 1024 * 1024
+    sources, skipped = download_folder(
+        link,
+        settings.drive_credentials_file,
+        max_files=settings.drive_max_files,
+        max_total_bytes=int(settings.drive_max_total_mb * mb),
+        max_file_bytes=int(settings.max_file_mb * mb),
+    )
+    if not sources:
+        reasons = "; ".join(f"{s.file}: {s.reason}" for s in skipped) or "it is empty"
+        raise InputError(f"the Drive link holds no usable documents ({reasons})")
+    return sources, skipped
+
+
+def idempotent_run_id(company_slug: str, key: str) -> str:
+    """The run id an idempotency key always maps to (keys are scoped to a company)."""
+    if not key.strip() or len(key) > 255:
+        raise InputError("idempotency key must be 1-255 characters")
+    return "key-" + hashlib.sha256(f"{company_slug}\0{key}".encode()).hexdigest()[:20]
+
+
+def for_local_model(settings: Settings) -> Settings:
+    """A small CPU model answers one request at a time and reads prompts slowly: shorter
+    prompts, one call at a time, and time enough for the queue."""
+    return settings.model_copy(
+        update={
+            "part_b_concurrency": 1,
+            "llm_timeout_s": max(settings.llm_timeout_s, 900.0),
+            "evidence_passages": min(settings.evidence_passages, 10),
+            "evidence_themes": min(settings.evidence_themes, 3),
+            "evidence_facts": min(settings.evidence_facts, 3),
+            "passage_chars": min(settings.passage_chars, 500),
+            "part_b_passages": min(settings.part_b_passages, 4),
+        }
+    )
+
+
+def load_manifest(company: CompanyStorage, run_id: str) -> Manifest:
+    if not company.exists(f"runs/{run_id}.json"):
+        raise RunNotFound(f"no run {run_id!r} for {company.slug}: `casebook runs` lists the runs")
+    return Manifest.load(company, run_id)
+
+
+def find_run(settings: Settings, run_id: str) -> CompanyStorage:
+    """The company a run belongs to, looked up in storage."""
+    storage = Storage(settings.storage_url)
+    for slug in storage.companies():
+        company = storage.company_by_slug(slug)
+        if company.exists(f"runs/{run_id}.json"):
+            return company
+    raise RunNotFound(f"no run {run_id!r} in {settings.storage_url}: `casebook runs` lists the runs")
+
+
+def _has_endpoint(settings: Settings) -> bool:
+    return settings.openai_api_key is not None or settings.openai_base_url is not None
+
+
+def _is_local(model_set: ModelSet) -> bool:
+    return model_set.name == LOCAL_SET or model_set.models() == {"local"}

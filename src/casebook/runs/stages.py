@@ -1,0 +1,298 @@
+"""The steps of a run as the pipeline calls them: load inputs from storage, call the step
+function (casebook.steps), store the result. A step whose artifact exists does nothing, so a
+resumed run pays for nothing twice."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from casebook.deliver import (
+    DeliveryConfig,
+    collect_final_files,
+    deliver_run,
+    destinations_for,
+    merge_outcomes,
+    pending,
+)
+from casebook.documents.corpus import INDEX_FILE, ingest_documents
+from casebook.documents.index import PassageIndex
+from casebook.errors import BudgetExceeded, CasebookError
+from casebook.models import Evidence, Skipped, UseCase
+from casebook.render import Branding
+from casebook.render.run import render_run
+from casebook.runs.context import RunContext, staged_inputs
+from casebook.steps import (
+    assemble_part_b,
+    assemble_report,
+    consolidate,
+    extract_evidence,
+    gather_passages,
+    generate_use_cases,
+    style_pass,
+    verify_citations,
+    write_part_a,
+    write_use_case_section,
+)
+
+StepFunc = Callable[[RunContext], Awaitable[None]]
+LLM_STEPS = frozenset({"evidence", "use_cases", "part_a", "part_b", "consolidate"})
+
+
+async def step_ingest(ctx: RunContext) -> None:
+    sources = staged_inputs(ctx.company, ctx.run_id)
+    earlier: list[Skipped] = []  # files a Drive download could not use
+    if ctx.company.exists(ctx.work("inputs/skipped.json")):
+        earlier = [Skipped.model_validate(s) for s in ctx.company.read_json(ctx.work("inputs/skipped.json"))]
+    report = await asyncio.to_thread(ingest_documents, ctx.company, sources, ctx.settings, pre_skipped=earlier)
+    ctx.manifest.inputs = report.files
+    ctx.manifest.skipped = report.skipped
+    ctx.manifest.index_fingerprint = report.fingerprint
+    ctx.manifest.metrics["upload_size"] = round(report.bytes_total / 1024, 1)  # KB, as the original
+    ctx.company.write_json(
+        f"vector_ids/index_{ctx.run_id}.json",
+        {
+            "run_id": ctx.run_id,
+            "index": f"{ctx.company.slug}/{INDEX_FILE}",
+            "engine": "sqlite-fts5-bm25",
+            "fingerprint": report.fingerprint,
+            "documents": report.documents,
+            "chunks": report.chunks,
+        },
+    )
+    if report.documents == 0:
+        reasons = "; ".join(f"{s.file}: {s.reason}" for s in report.skipped) or "no files were given"
+        raise CasebookError(
+            f"no usable documents ({reasons}): give PDF, Word, Excel, PowerPoint, CSV, text or HTML files"
+        )
+
+
+async def step_evidence(ctx: RunContext) -> None:
+    if ctx.company.exists(ctx.work("evidence.json")):
+        return
+    with ctx.company.local_file(INDEX_FILE, write_back=False) as path, PassageIndex(path) as index:
+        passages = gather_passages(
+            index, ctx.submission, limit=ctx.settings.evidence_passages, chars=ctx.settings.passage_chars
+        )
+    evidence = await extract_evidence(
+        ctx.llm,
+        ctx.model_set.for_step("evidence"),
+        ctx.submission,
+        passages,
+        ctx.template.tone,
+        themes=ctx.settings.evidence_themes,
+        facts=ctx.settings.evidence_facts,
+    )
+    ctx.company.write_text(ctx.work("evidence.json"), evidence.model_dump_json(indent=2))
+
+
+def load_evidence(ctx: RunContext) -> Evidence:
+    return Evidence.model_validate_json(ctx.company.read_bytes(ctx.work("evidence.json")))
+
+
+def load_use_cases(ctx: RunContext) -> list[UseCase]:
+    return [UseCase.model_validate(u) for u in ctx.company.read_json(ctx.work("use_cases.json"))]
+
+
+async def step_use_cases(ctx: RunContext) -> None:
+    if ctx.company.exists(ctx.work("use_cases.json")):
+        return
+    use_cases = await generate_use_cases(
+        ctx.llm, ctx.model_set.for_step("use_cases"), ctx.submission, load_evidence(ctx), ctx.template.tone
+    )
+    ctx.company.write_json(ctx.work("use_cases.json"), [u.model_dump() for u in use_cases])
+    ctx.manifest.metrics["use_cases_count"] = len(use_cases)
+
+
+async def step_part_a(ctx: RunContext) -> None:
+    target = f"part_a/report_draft_{ctx.run_id}.md"
+    if ctx.company.exists(target):
+        return
+    text = await write_part_a(
+        ctx.llm,
+        ctx.model_set.for_step("part_a"),
+        ctx.submission,
+        load_evidence(ctx),
+        load_use_cases(ctx),
+        ctx.template.tone,
+    )
+    ctx.company.write_text(target, text + "\n")
+    ctx.manifest.metrics["part_a_length"] = len(text)
+
+
+async def step_part_b(ctx: RunContext) -> None:
+    target = f"part_b/report_enhanced_{ctx.run_id}.md"
+    if ctx.company.exists(target):
+        return
+    evidence, use_cases = load_evidence(ctx), load_use_cases(ctx)
+    model = ctx.model_set.for_step("part_b")
+    limit = asyncio.Semaphore(ctx.settings.part_b_concurrency)
+    state = ctx.manifest.steps["part_b"]
+    done = sum(ctx.company.exists(ctx.work(f"part_b/{i:02d}.md")) for i in range(1, len(use_cases) + 1))
+
+    async def one(number: int, use_case: UseCase) -> None:
+        nonlocal done
+        path = ctx.work(f"part_b/{number:02d}.md")
+        if ctx.company.exists(path):
+            return
+        async with limit:
+            text = await write_use_case_section(
+                ctx.llm,
+                model,
+                ctx.submission,
+                use_case,
+                number,
+                evidence,
+                ctx.template.tone,
+                ctx.settings.part_b_passages,
+            )
+        ctx.company.write_text(path, text)
+        done += 1
+        state.progress = f"{done}/{len(use_cases)}"
+        await ctx.publish()
+
+    state.progress = f"{done}/{len(use_cases)}"
+    results = await asyncio.gather(*(one(i, uc) for i, uc in enumerate(use_cases, start=1)), return_exceptions=True)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    if errors:  # the sections that finished are kept; a resume writes only the rest
+        raise next((e for e in errors if isinstance(e, BudgetExceeded)), errors[0])
+    sections = [ctx.company.read_text(ctx.work(f"part_b/{i:02d}.md")) for i in range(1, len(use_cases) + 1)]
+    ctx.company.write_text(target, assemble_part_b(sections))
+
+
+async def step_consolidate(ctx: RunContext) -> None:
+    if ctx.company.exists(ctx.work("report.md")):
+        return
+    part_a = ctx.company.read_text(f"part_a/report_draft_{ctx.run_id}.md")
+    part_b = ctx.company.read_text(f"part_b/report_enhanced_{ctx.run_id}.md")
+    use_cases = load_use_cases(ctx)
+    if ctx.company.exists(ctx.work("summary.md")):
+        summary = ctx.company.read_text(ctx.work("summary.md"))
+    else:
+        summary = await consolidate(
+            ctx.llm, ctx.model_set.for_step("consolidate"), ctx.submission, part_a, use_cases, ctx.template.tone
+        )
+        ctx.company.write_text(ctx.work("summary.md"), summary)
+    if ctx.model_set.has_step("style"):
+        if ctx.company.exists(ctx.work("summary.styled.md")):
+            summary = ctx.company.read_text(ctx.work("summary.styled.md"))
+        else:
+            summary = await style_pass(ctx.llm, ctx.model_set.for_step("style"), summary, ctx.template.tone)
+            ctx.company.write_text(ctx.work("summary.styled.md"), summary)
+    report = assemble_report(
+        submission=ctx.submission,
+        run_id=ctx.run_id,
+        created=ctx.manifest.created,
+        summary=summary,
+        part_a=part_a,
+        part_b=part_b,
+        use_cases=use_cases,
+    )
+    ctx.company.write_text(ctx.work("report.md"), report)
+
+
+async def step_verify(ctx: RunContext) -> None:
+    draft = ctx.company.read_text(ctx.work("report.md"))
+    with ctx.company.local_file(INDEX_FILE, write_back=False) as path, PassageIndex(path) as index:
+        verified = verify_citations(draft, load_evidence(ctx), index)
+    ctx.company.write_text(ctx.work("report.verified.md"), verified.markdown)
+    ctx.manifest.metrics["citations_total"] = verified.citations_total
+    ctx.manifest.metrics["citations_valid"] = verified.citations_valid
+    ctx.manifest.metrics["citations_removed"] = verified.removed
+
+
+async def step_finalize(ctx: RunContext) -> None:
+    """The Markdown first, then HTML, PDF and Word, each written atomically; the .ready marker last.
+
+    Safe to repeat: a resumed finalize writes the same files again.
+    """
+    text = ctx.company.read_text(ctx.work("report.verified.md"))
+    name = f"final/FINAL_REPORT_{ctx.run_id}"
+    ctx.company.write_text(f"{name}.md", text)
+    files = [f"{name}.md"]
+    formats = [f.strip() for f in ctx.settings.report_formats.split(",") if f.strip()]
+    if formats:
+        s = ctx.settings
+        started = time.monotonic()
+        files += await asyncio.to_thread(
+            render_run,
+            ctx.company,
+            ctx.run_id,
+            markdown=text,
+            submission=ctx.submission,
+            template=ctx.template,
+            formats=formats,
+            branding=Branding(s.brand_name, s.brand_logo, s.brand_primary, s.brand_accent),
+        )
+        ctx.manifest.metrics["render_duration"] = round(time.monotonic() - started, 3)
+    ctx.company.write_text(f"{name}.ready", json.dumps({"run_id": ctx.run_id, "files": files}))
+    ctx.manifest.final_report = f"{name}.md"
+    ctx.manifest.metrics["final_report_size"] = len(text)
+
+
+async def step_deliver(ctx: RunContext) -> None:
+    """Send the final files to every destination not yet done; each outcome goes in the manifest."""
+    todo = pending(destinations_for(ctx.settings, ctx.submission.deliver), ctx.manifest.deliveries)
+    if not todo:
+        return
+    outcomes = await deliver_run(
+        todo,
+        collect_final_files(ctx.company, ctx.run_id),
+        run_id=ctx.run_id,
+        company_slug=ctx.company.slug,
+        company_name=ctx.submission.company_name,
+        status="succeeded",
+        config=DeliveryConfig.from_settings(ctx.settings),
+        report_links=[f"{ctx.settings.storage_url.rstrip('/')}/{ctx.company.slug}/{ctx.manifest.final_report}"],
+    )
+    ctx.manifest.deliveries = merge_outcomes(ctx.manifest.deliveries, outcomes)
+    failed = [o for o in outcomes if o.status == "failed"]
+    if failed:  # recorded above; a resume retries only these
+        raise CasebookError("delivery failed: " + "; ".join(f"{o.destination}: {o.error}" for o in failed))
+
+
+async def notify_failure(ctx: RunContext, log: Any) -> None:
+    """Tell callback destinations that the run ended without a report (`run.failed`)."""
+    try:
+        hooks = [d for d in destinations_for(ctx.settings, ctx.submission.deliver) if d.kind == "callback"]
+        if hooks:
+            outcomes = await deliver_run(
+                hooks,
+                {},
+                run_id=ctx.run_id,
+                company_slug=ctx.company.slug,
+                company_name=ctx.submission.company_name,
+                status=ctx.manifest.status.value,
+                error=ctx.manifest.error,
+                config=DeliveryConfig.from_settings(ctx.settings),
+            )
+            ctx.manifest.deliveries = merge_outcomes(ctx.manifest.deliveries, outcomes)
+    except CasebookError as exc:
+        log.error("could not send run.failed", reason=str(exc))
+
+
+STEP_FUNCS: dict[str, StepFunc] = {
+    "ingest": step_ingest,
+    "evidence": step_evidence,
+    "use_cases": step_use_cases,
+    "part_a": step_part_a,
+    "part_b": step_part_b,
+    "consolidate": step_consolidate,
+    "verify": step_verify,
+    "finalize": step_finalize,
+    "deliver": step_deliver,
+}
+# Steps in order; the steps of one group run concurrently (Part A does not wait for Part B).
+PLAN: tuple[tuple[str, ...], ...] = (
+    ("ingest",),
+    ("evidence",),
+    ("use_cases",),
+    ("part_a", "part_b"),
+    ("consolidate",),
+    ("verify",),
+    ("finalize",),
+    ("deliver",),
+)

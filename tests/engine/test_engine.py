@@ -1,0 +1,153 @@
+"""The engine in this process: step retries, timeouts, cancellation, budget, idempotency."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from casebook import engine
+from casebook.config import Settings
+from casebook.models import RunStatus, Submission
+from casebook.runs.manifest import Manifest
+from casebook.runs.runner import create_run, load_manifest
+from casebook.storage import Storage
+from casebook.testing.answers import schema_answer
+from casebook.testing.openai_server import FakeOpenAIServer, FakeResponse
+from tests.factories import settings_for, sources, write_docs
+from tests.prompt_steps import call_key
+
+SUBMISSION = {"company_name": "Northwind Logistics", "use_cases_count": 2}
+
+
+def slow_use_cases(seconds: float) -> Any:
+    def handler(request: dict[str, Any]) -> Any:
+        if call_key(request) == "use_cases":
+            return FakeResponse(content=schema_answer(request), delay_s=seconds)
+        return schema_answer(request)
+
+    return handler
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    return write_docs(tmp_path / "docs")
+
+
+@pytest.fixture
+def launched_engine(tmp_path: Path) -> Iterator[Any]:
+    """Launch DBOS for a settings object, once per test, on a fresh SQLite database."""
+    holder: dict[str, Any] = {}
+
+    def launch(settings: Settings) -> None:
+        holder["ctx"] = engine.launched(settings, executor_id="test-executor", take_queued_work=False)
+        holder["ctx"].__enter__()
+
+    yield launch
+    if "ctx" in holder:
+        holder["ctx"].__exit__(None, None, None)
+
+
+def start(settings: Settings, docs: Path, **kw: Any) -> Manifest:
+    return create_run(settings, Submission.parse(SUBMISSION), sources(docs), **kw)
+
+
+def test_a_transient_failure_is_retried_by_the_engine(tmp_path: Path, docs: Path, launched_engine: Any) -> None:
+    failures = {"use_cases": 1}
+
+    def handler(request: dict[str, Any]) -> Any:
+        if call_key(request) == "use_cases" and failures["use_cases"]:
+            failures["use_cases"] -= 1
+            return FakeResponse(status=503)
+        return schema_answer(request)
+
+    with FakeOpenAIServer(handler) as server:
+        settings = settings_for(tmp_path, server.base_url, step_retry_interval_s=0.1)
+        launched_engine(settings)
+        final = asyncio.run(engine.run_here(settings, start(settings, docs)))
+        keys = [call_key(r) for r in server.requests]
+    assert final.status is RunStatus.succeeded, final.error
+    assert keys.count("use_cases") == 2 and keys.count("evidence") == 1
+
+
+def test_a_permanent_failure_is_not_retried(tmp_path: Path, docs: Path, launched_engine: Any) -> None:
+    with FakeOpenAIServer(
+        lambda r: FakeResponse(status=401) if call_key(r) == "use_cases" else schema_answer(r)
+    ) as server:
+        settings = settings_for(tmp_path, server.base_url, step_retry_interval_s=0.1)
+        launched_engine(settings)
+        final = asyncio.run(engine.run_here(settings, start(settings, docs)))
+        keys = [call_key(r) for r in server.requests]
+    assert final.status is RunStatus.failed and "OPENAI_API_KEY" in (final.error or "")
+    assert keys.count("use_cases") == 1
+
+
+def test_whole_run_timeout(tmp_path: Path, docs: Path, launched_engine: Any) -> None:
+    slow = slow_use_cases(3)
+    with FakeOpenAIServer(slow) as server:
+        settings = settings_for(tmp_path, server.base_url, run_timeout_s=1.5)
+        launched_engine(settings)
+        t0 = time.monotonic()
+        final = asyncio.run(engine.run_here(settings, start(settings, docs)))
+    assert time.monotonic() - t0 < 3
+    assert final.status is RunStatus.failed and "timed out" in (final.error or "")
+
+
+def test_cancel_stops_a_running_run_and_keeps_its_work(tmp_path: Path, docs: Path, launched_engine: Any) -> None:
+    slow = slow_use_cases(5)
+    with FakeOpenAIServer(slow) as server:
+        settings = settings_for(tmp_path, server.base_url)
+        launched_engine(settings)
+        manifest = start(settings, docs)
+        company = Storage(settings.storage_url).company_by_slug(manifest.company_slug)
+
+        def cancel_when_in_use_cases() -> None:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                if load_manifest(company, manifest.run_id).current_step == "use_cases":
+                    with engine.Engine(settings) as eng:
+                        eng.cancel(manifest.run_id)
+                    return
+                time.sleep(0.05)
+
+        canceller = threading.Thread(target=cancel_when_in_use_cases)
+        canceller.start()
+        t0 = time.monotonic()
+        final = asyncio.run(engine.run_here(settings, manifest))
+        canceller.join()
+    assert time.monotonic() - t0 < 4  # the in-flight step was preempted, not waited for
+    assert final.status is RunStatus.cancelled
+    assert company.exists(f"runs/{manifest.run_id}/evidence.json")
+    assert not company.list("final")
+
+
+def test_budget_exceeded_is_a_final_state(tmp_path: Path, docs: Path, launched_engine: Any) -> None:
+    with FakeOpenAIServer() as server:
+        settings = settings_for(tmp_path, server.base_url)
+        launched_engine(settings)
+        final = asyncio.run(engine.run_here(settings, start(settings, docs, budget_usd=0.003)))
+        with engine.Engine(settings) as eng:
+            view = eng.view(final.run_id)
+    assert final.status is RunStatus.budget_exceeded
+    assert view.engine_status == "SUCCESS" and view.progress and view.progress["status"] == "budget_exceeded"
+
+
+def test_same_idempotency_key_same_run(tmp_path: Path, docs: Path, launched_engine: Any) -> None:
+    with FakeOpenAIServer() as server:
+        settings = settings_for(tmp_path, server.base_url)
+        launched_engine(settings)
+        first = start(settings, docs, idempotency_key="form-123")
+        done = asyncio.run(engine.run_here(settings, first))
+        again = start(settings, docs, idempotency_key="form-123")
+        calls = server.calls
+        rerun = asyncio.run(engine.run_here(settings, again))
+        other = start(settings, docs, idempotency_key="form-124")
+    assert again.run_id == first.run_id and other.run_id != first.run_id
+    assert done.status is RunStatus.succeeded and rerun.status is RunStatus.succeeded
+    assert server.calls == calls  # the second submission paid for nothing
+    assert rerun.workflow_ids == [first.run_id]

@@ -1,0 +1,199 @@
+"""Whole runs against a real loopback server that speaks the Chat Completions protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from casebook.models import RunStatus, Submission
+from casebook.runs.manifest import STEPS
+from casebook.runs.runner import create_run, execute
+from casebook.storage import Storage
+from casebook.testing.answers import schema_answer
+from casebook.testing.openai_server import FakeOpenAIServer, FakeResponse
+from tests.factories import settings_for, sources, write_docs
+
+SUBMISSION = {
+    "company_name": "Northwind Logistics",
+    "company_info": "{Company description}: Freight and warehousing\n"
+    "{Overall Readiness score}: 58\n{Agent-readiness category}: Adopter\n"
+    "{Report Expectations}: A phased roadmap",
+    "use_cases_count": 4,
+}
+
+
+def step_of(request: dict[str, Any]) -> str:
+    system = request["messages"][0]["content"]
+    for step, marker in [
+        ("evidence", "Extract the notable facts"),
+        ("use_cases", "propose exactly"),
+        ("part_a", "writing Part A"),
+        ("part_b", "one use-case section"),
+        ("consolidate", "consolidating"),
+        ("style", "You are an editor"),
+    ]:
+        if marker in system:
+            return step
+    raise AssertionError(f"unknown step: {system[:80]}")
+
+
+def run_once(tmp_path: Path, server: FakeOpenAIServer, **kw: Any) -> tuple[Any, Any]:
+    settings = settings_for(tmp_path, server.base_url, **kw.pop("settings", {}))
+    docs = write_docs(tmp_path / "docs")
+    manifest = create_run(settings, Submission.parse(SUBMISSION), sources(docs), **kw)
+    final = asyncio.run(execute(settings, manifest.company_slug, manifest.run_id))
+    return settings, final
+
+
+def test_full_run_writes_every_artifact_and_a_grounded_report(tmp_path: Path) -> None:
+    with FakeOpenAIServer() as server:
+        settings, manifest = run_once(tmp_path, server, settings={"report_formats": "html,pdf,docx"})
+    assert manifest.status is RunStatus.succeeded, manifest.error
+    company = Storage(settings.storage_url).company_by_slug(manifest.company_slug)
+    run = manifest.run_id
+    for path in [
+        f"final/FINAL_REPORT_{run}.md",
+        f"final/FINAL_REPORT_{run}.ready",
+        f"final/FINAL_REPORT_{run}.html",
+        f"final/FINAL_REPORT_{run}.pdf",
+        f"final/FINAL_REPORT_{run}.docx",
+        f"part_a/report_draft_{run}.md",
+        f"part_b/report_enhanced_{run}.md",
+        f"debug/submission_{run}.json",
+        f"vector_ids/index_{run}.json",
+        f"runs/{run}.json",
+    ]:
+        assert company.exists(path), path
+    report = company.read_text(f"final/FINAL_REPORT_{run}.md")
+    assert len(re.findall(r"^### \d+\. ", report, re.M)) == 4  # one Part B section per use case
+    assert "| 4 |" in report and "58/100" in report and "Adopter" in report
+    assert re.search(r"\[S\d+\]", report) is None  # every id became a numbered source
+    assert "## Sources" in report and "annual-report.pdf, p. " in report
+    m = manifest.metrics
+    for key in [
+        "upload_size",
+        "use_cases_count",
+        "part_a_length",
+        "final_report_size",
+        "pipeline_duration",
+        "tokens",
+        "cost_usd",
+        "citations_total",
+        "citations_valid",
+    ]:
+        assert key in m, key
+    assert m["use_cases_count"] == 4
+    assert m["citations_total"] == m["citations_valid"] > 0
+    assert m["tokens"]["total_tokens"] > 0 and m["cost_usd"] > 0
+    assert all(manifest.steps[s].state == "done" for s in STEPS)
+    # evidence, use_cases, part_a, 4 x part_b, consolidate, style
+    assert sorted(step_of(r) for r in server.requests).count("part_b") == 4
+    assert len(server.requests) == 9
+    record = json.loads(company.read_text(f"runs/{run}.json"))
+    assert "sk-test-SECRET123456" not in json.dumps(record)
+    # the default delivery copied the final files to the delivery folder
+    assert [d.status for d in manifest.deliveries] == ["done"]
+    delivered = sorted(p.name for p in Path(settings.deliver_folder).rglob("FINAL_REPORT_*"))
+    assert f"FINAL_REPORT_{run}.pdf" in delivered and f"FINAL_REPORT_{run}.md" in delivered
+
+
+def test_part_a_and_every_part_b_call_are_in_flight_together(tmp_path: Path) -> None:
+    arrivals: dict[str, list[float]] = {}
+
+    def slow(request: dict[str, Any]) -> Any:
+        arrivals.setdefault(step_of(request), []).append(time.monotonic())
+        return FakeResponse(content=schema_answer(request), delay_s=1.5)
+
+    with FakeOpenAIServer(slow) as server:
+        _, manifest = run_once(tmp_path, server)
+    assert manifest.status is RunStatus.succeeded
+    together = arrivals["part_a"] + arrivals["part_b"]
+    assert len(together) == 5
+    # all five were asked before the first could have been answered: they overlapped
+    assert max(together) - min(together) < 1.5
+    assert min(arrivals["consolidate"]) > max(together)  # consolidate waited for them all
+
+
+def test_a_failed_step_resumes_without_paying_twice(tmp_path: Path) -> None:
+    broken = {"on": True}
+
+    def handler(request: dict[str, Any]) -> Any:
+        text = request["messages"][-1]["content"]
+        if broken["on"] and step_of(request) == "part_b" and "Use case 2:" in text:
+            return FakeResponse(status=500)
+        return schema_answer(request)
+
+    with FakeOpenAIServer(handler) as server:
+        settings, failed = run_once(tmp_path, server)
+        assert failed.status is RunStatus.failed
+        assert failed.steps["part_b"].state == "failed" and failed.steps["part_a"].state == "done"
+        assert "part_b" in (failed.error or "") and "500" in (failed.error or "")
+        first = [step_of(r) for r in server.requests]
+        assert first.count("part_b") == 4  # the three others finished and were kept
+
+        broken["on"] = False
+        resumed = asyncio.run(execute(settings, failed.company_slug, failed.run_id))
+        second = [step_of(r) for r in server.requests][len(first) :]
+    assert resumed.status is RunStatus.succeeded
+    assert second == ["part_b", "consolidate", "style"]  # only the failed section, then on
+    assert resumed.metrics["cost_usd"] > failed.metrics["cost_usd"]
+
+
+def test_budget_stops_the_run_cleanly_and_keeps_its_work(tmp_path: Path) -> None:
+    with FakeOpenAIServer() as server:
+        settings, manifest = run_once(tmp_path, server, budget_usd=0.004)
+    assert manifest.status is RunStatus.budget_exceeded
+    assert "budget" in (manifest.error or "").lower()
+    assert manifest.metrics["cost_usd"] <= 0.004
+    assert manifest.steps["evidence"].state == "done"
+    company = Storage(settings.storage_url).company_by_slug(manifest.company_slug)
+    assert company.exists(f"runs/{manifest.run_id}/evidence.json")
+    assert not company.list("final")
+
+
+def test_unreachable_endpoint_fails_with_a_reason(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, "http://127.0.0.1:9/v1")
+    docs = write_docs(tmp_path / "docs")
+    manifest = create_run(settings, Submission.parse(SUBMISSION), sources(docs))
+    final = asyncio.run(execute(settings, manifest.company_slug, manifest.run_id))
+    assert final.status is RunStatus.failed
+    assert "127.0.0.1:9" in (final.error or "") and "sk-test" not in (final.error or "")
+
+
+def test_rejected_key_is_named_but_never_shown(tmp_path: Path) -> None:
+    with FakeOpenAIServer(lambda r: FakeResponse(status=401)) as server:
+        _, manifest = run_once(tmp_path, server)
+    assert manifest.status is RunStatus.failed
+    assert "OPENAI_API_KEY" in (manifest.error or "")
+    assert "SECRET123456" not in (manifest.error or "")
+
+
+def test_unknown_model_set_is_refused_before_anything_is_stored(tmp_path: Path) -> None:
+    from casebook.errors import ConfigError
+
+    with FakeOpenAIServer() as server, pytest.raises(ConfigError, match="cheap"):
+        run_once(tmp_path, server, model_set="nope")
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_a_template_sets_the_language_of_every_prompt_and_the_headings(tmp_path: Path) -> None:
+    with FakeOpenAIServer() as server:
+        settings = settings_for(tmp_path, server.base_url, report_formats="html")
+        docs = write_docs(tmp_path / "docs")
+        sub = Submission.parse({**SUBMISSION, "report_template": "de"})
+        manifest = create_run(settings, sub, sources(docs))
+        final = asyncio.run(execute(settings, manifest.company_slug, manifest.run_id))
+        systems = [r["messages"][0]["content"] for r in server.requests]
+    assert final.status is RunStatus.succeeded
+    assert all("Deutsch" in s for s in systems)  # every step writes in the template's language
+    company = Storage(settings.storage_url).company_by_slug(final.company_slug)
+    html = company.read_text(f"final/FINAL_REPORT_{final.run_id}.html")
+    assert "Teil B: Anwendungsfälle im Detail" in html and "Part B: Use cases in depth" not in html
+    ready = json.loads(company.read_text(f"final/FINAL_REPORT_{final.run_id}.ready"))
+    assert ready["files"] == [f"final/FINAL_REPORT_{final.run_id}.md", f"final/FINAL_REPORT_{final.run_id}.html"]
