@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# Debian packages the tests need beyond a fresh machine: pdftoppm (PDF pages as images),
-# Chromium (the HTML report in a real browser), HarfBuzz's subsetter (WeasyPrint fonts).
-# Installs only what is missing; needs root (as on the development and CI machines).
+# Debian packages the tests need beyond a fresh machine (listed in the README):
+#   postgresql            initdb / pg_ctl: the tests start their own throwaway cluster
+#   poppler-utils         pdftoppm: PDF pages as images
+#   chromium              the HTML report and the web app in a real browser
+#   libharfbuzz-subset0, libpango-1.0-0, libpangoft2-1.0-0, fontconfig   WeasyPrint
+# Installs only what is missing, and only then needs root. Changes no configuration.
 set -euo pipefail
 need=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || need+=(postgresql)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
 command -v chromium >/dev/null || need+=(chromium)
 ldconfig -p | grep -q 'libharfbuzz-subset.so.0' || need+=(libharfbuzz-subset0)
 ldconfig -p | grep -q 'libpango-1.0.so.0' || need+=(libpango-1.0-0 libpangoft2-1.0-0 fontconfig)
 if ((${#need[@]})); then
+  if [ "$(id -u)" != 0 ]; then
+    echo "system-deps: missing Debian packages; install them with: sudo apt-get install ${need[*]}" >&2
+    exit 1
+  fi
   echo "system-deps: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

@@ -12,6 +12,7 @@ import s3fs
 from moto.server import ThreadedMotoServer
 
 from casebook.config import Settings, get_settings
+from tests import postgres
 from tests.moto_s3 import use_moto
 
 
@@ -59,3 +60,17 @@ def s3_bucket(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     boto3.client("s3").create_bucket(Bucket=bucket)
     yield bucket
     s3fs.S3FileSystem.clear_instance_cache()
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[str]:
+    """An admin URL of a PostgreSQL server for the tests (see tests/postgres.py): started once."""
+    with postgres.admin_url() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_database(pg_admin: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test."""
+    with postgres.fresh_database(pg_admin) as url:
+        yield url

@@ -1,19 +1,15 @@
-"""Two `casebook worker` processes on one PostgreSQL queue (scripts/services.sh starts PostgreSQL)."""
+"""Two `casebook worker` processes on one PostgreSQL queue (the tests' own cluster: tests/postgres.py)."""
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-import psycopg
-import pytest
 from dbos import DBOSClient
 
 from casebook.config import Settings
@@ -23,18 +19,7 @@ from casebook.runs.runner import create_run
 from casebook.testing.openai_server import FakeOpenAIServer
 from tests.factories import sources, write_docs
 
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 RUNS = 6
-
-
-@pytest.fixture
-def database() -> Iterator[str]:
-    name = f"casebook_test_{secrets.token_hex(4)}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def casebook(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
@@ -43,7 +28,8 @@ def casebook(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     )
 
 
-def test_two_workers_share_one_queue_within_the_global_limit(tmp_path: Path, database: str) -> None:
+def test_two_workers_share_one_queue_within_the_global_limit(tmp_path: Path, pg_database: str) -> None:
+    database = pg_database
     storage = tmp_path / "outputs"
     docs = write_docs(tmp_path / "docs")
     with FakeOpenAIServer(delay_s=0.15) as server:
