@@ -1,23 +1,17 @@
-"""Which step a fake model request belongs to."""
+"""Which step a fake model request belongs to: from the client's X-Casebook-Step/-Item headers,
+as the fakes record them, never from prompt wording."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
+
+from casebook.testing import item_of, step_of
 
 
 def call_key(request: dict[str, Any]) -> str:
-    system = request["messages"][0]["content"]
-    user = request["messages"][-1]["content"]
-    if "one use-case section" in system:
-        return "part_b:" + re.search(r"Use case (\d+):", user).group(1)  # type: ignore[union-attr]
-    for step, marker in [
-        ("evidence", "Extract the notable"),
-        ("use_cases", "propose exactly"),
-        ("part_a", "writing Part A"),
-        ("consolidate", "consolidating"),
-        ("style", "editor"),
-    ]:
-        if marker in system:
-            return step
-    return "other"
+    """`evidence`, `use_cases`, `part_a`, `part_b:3` (the use case), `consolidate`, `style`."""
+    step = step_of(request)
+    if not step:
+        raise AssertionError("a request without the X-Casebook-Step header")
+    item = item_of(request)
+    return f"{step}:{item}" if item is not None else step

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import time
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from casebook.models import RunStatus, Submission
 from casebook.runs.manifest import STEPS
 from casebook.runs.runner import create_run, execute
 from casebook.storage import Storage
+from casebook.testing import item_of, step_of
 from casebook.testing.answers import schema_answer
 from casebook.testing.openai_server import FakeOpenAIServer, FakeResponse
 from tests.factories import settings_for, sources, write_docs
@@ -26,21 +27,6 @@ SUBMISSION = {
     "{Report Expectations}: A phased roadmap",
     "use_cases_count": 4,
 }
-
-
-def step_of(request: dict[str, Any]) -> str:
-    system = request["messages"][0]["content"]
-    for step, marker in [
-        ("evidence", "Extract the notable facts"),
-        ("use_cases", "propose exactly"),
-        ("part_a", "writing Part A"),
-        ("part_b", "one use-case section"),
-        ("consolidate", "consolidating"),
-        ("style", "You are an editor"),
-    ]:
-        if marker in system:
-            return step
-    raise AssertionError(f"unknown step: {system[:80]}")
 
 
 def run_once(tmp_path: Path, server: FakeOpenAIServer, **kw: Any) -> tuple[Any, Any]:
@@ -104,28 +90,33 @@ def test_full_run_writes_every_artifact_and_a_grounded_report(tmp_path: Path) ->
 
 
 def test_part_a_and_every_part_b_call_are_in_flight_together(tmp_path: Path) -> None:
-    arrivals: dict[str, list[float]] = {}
+    # Part A and the four Part B calls each wait at a barrier for all five: were they not in
+    # flight together, the barrier would break and the run fail.
+    together = threading.Barrier(5, timeout=120)
+    order: list[str] = []
 
-    def slow(request: dict[str, Any]) -> Any:
-        arrivals.setdefault(step_of(request), []).append(time.monotonic())
-        return FakeResponse(content=schema_answer(request), delay_s=1.5)
+    def gated(request: dict[str, Any]) -> Any:
+        step = step_of(request)
+        if step in ("part_a", "part_b"):
+            together.wait()
+            order.append(f"released {step}")
+        else:
+            order.append(step)
+        return schema_answer(request)
 
-    with FakeOpenAIServer(slow) as server:
+    with FakeOpenAIServer(gated) as server:
         _, manifest = run_once(tmp_path, server)
-    assert manifest.status is RunStatus.succeeded
-    together = arrivals["part_a"] + arrivals["part_b"]
-    assert len(together) == 5
-    # all five were asked before the first could have been answered: they overlapped
-    assert max(together) - min(together) < 1.5
-    assert min(arrivals["consolidate"]) > max(together)  # consolidate waited for them all
+    assert manifest.status is RunStatus.succeeded, manifest.error
+    assert order.count("released part_a") == 1 and order.count("released part_b") == 4
+    last_release = max(i for i, event in enumerate(order) if event.startswith("released"))
+    assert order.index("consolidate") > last_release  # consolidate waited for them all
 
 
 def test_a_failed_step_resumes_without_paying_twice(tmp_path: Path) -> None:
     broken = {"on": True}
 
     def handler(request: dict[str, Any]) -> Any:
-        text = request["messages"][-1]["content"]
-        if broken["on"] and step_of(request) == "part_b" and "Use case 2:" in text:
+        if broken["on"] and step_of(request) == "part_b" and item_of(request) == 2:
             return FakeResponse(status=500)
         return schema_answer(request)
 

@@ -101,8 +101,17 @@ class LLMClient:
 
     # ------------------------------------------------------------------------ public calls
 
-    async def chat(self, step: str, model: StepModel, messages: list[dict[str, Any]], *, stream: bool = False) -> str:
-        answer = await self._call(step, model, messages, stream=stream)
+    async def chat(
+        self,
+        step: str,
+        model: StepModel,
+        messages: list[dict[str, Any]],
+        *,
+        stream: bool = False,
+        item: int | None = None,
+    ) -> str:
+        """Plain text. `item` numbers the calls of one step (the use case of a Part B section)."""
+        answer = await self._call(step, model, messages, stream=stream, item=item)
         return answer.text
 
     async def structured(
@@ -221,8 +230,9 @@ class LLMClient:
         *,
         stream: bool = False,
         response_format: dict[str, Any] | None = None,
+        item: int | None = None,
     ) -> Answer:
-        request = build_request(model, messages, response_format)
+        request = build_request(model, messages, response_format, step=step, item=item)
         reservation = self._ledger.reserve(step, model.model, message_chars(messages), model.max_tokens)
         limiter = _limiter_for(self.endpoint, self._requests_per_minute)
         if limiter is not None:

@@ -15,6 +15,10 @@ from casebook.llm.failures import UnusableAnswer
 from casebook.llm.modelsets import StepModel
 
 _REASONING_PREFIXES = ("gpt-5", "o1", "o3", "o4")
+# Which step (and which item of it, e.g. the use case of a Part B call) a request belongs to:
+# for logs and proxies in between, and for the fakes, so tests never match on prompt wording.
+STEP_HEADER = "X-Casebook-Step"
+ITEM_HEADER = "X-Casebook-Item"
 Counts = tuple[int, int] | None  # (prompt_tokens, completion_tokens), None if not reported
 
 
@@ -47,8 +51,16 @@ def build_request(
     model: StepModel,
     messages: list[dict[str, Any]],
     response_format: dict[str, Any] | None,
+    *,
+    step: str | None = None,
+    item: int | None = None,
 ) -> dict[str, Any]:
     request: dict[str, Any] = {"model": model.model, "messages": messages}
+    if step is not None:
+        headers = {STEP_HEADER: step}
+        if item is not None:
+            headers[ITEM_HEADER] = str(item)
+        request["extra_headers"] = headers
     if is_reasoning_model(model.model):
         request["max_completion_tokens"] = model.max_tokens
     else:

@@ -30,7 +30,7 @@ async def write_use_case_section(
         f"{render_submission(submission)}\n\n{render_use_case(use_case, number)}\n\n"
         f"Passages:\n\n{render_passages(cited + related)}"
     )
-    text = await llm.chat("part_b", model, messages(system_prompt("part_b"), user, tone))
+    text = await llm.chat("part_b", model, messages(system_prompt("part_b"), user, tone), item=number)
     body = nest_headings(_drop_leading_heading(text.strip()), 4)
     return f"### {number}. {use_case.title}\n\n{body}"
 

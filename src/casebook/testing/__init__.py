@@ -10,9 +10,9 @@ from typing import Any
 
 from casebook.testing.answers import schema_answer, source_ids
 from casebook.testing.fake_llm import FakeLLM
-from casebook.testing.wire import FakeResponse
+from casebook.testing.wire import FakeResponse, item_of, step_of
 
-__all__ = ["FakeLLM", "FakeOpenAIServer", "FakeResponse", "schema_answer", "source_ids"]
+__all__ = ["FakeLLM", "FakeOpenAIServer", "FakeResponse", "item_of", "schema_answer", "source_ids", "step_of"]
 
 
 def __getattr__(name: str) -> Any:

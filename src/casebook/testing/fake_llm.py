@@ -28,6 +28,7 @@ from casebook.testing.wire import (
     error_body,
     models_payload,
     render,
+    tag_request,
 )
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class FakeLLM:
         if request.method != "POST" or not path.endswith("/chat/completions"):
             return httpx.Response(404, json=error_body(404, f"no route {request.method} {path}"))
         try:
-            body = json.loads(await request.aread())
+            body = tag_request(json.loads(await request.aread()), request.headers)
         except json.JSONDecodeError:
             return httpx.Response(400, json=error_body(400, "request body is not JSON"))
         try:

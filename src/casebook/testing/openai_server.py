@@ -10,7 +10,8 @@ As a process (prints its base_url as the first line of stdout):
     python -m casebook.testing.openai_server --port 0 --delay 0.5 --counter-file calls.jsonl
 
 With a counter file, every completed call (HTTP 200 fully sent) appends one JSON line
-{"step_hint": <first 80 chars of the last user message>, "sha": <sha256 of the messages>}.
+{"step": <X-Casebook-Step>, "item": <X-Casebook-Item or null>, "step_hint": <first 80 chars of the last user message>,
+ "sha": <sha256 of the messages>}.
 """
 
 from __future__ import annotations
@@ -37,12 +38,13 @@ from casebook.testing.wire import (
     error_body,
     models_payload,
     render,
+    tag_request,
 )
 
 __all__ = ["FakeOpenAIServer", "FakeResponse", "call_record"]
 
 
-def call_record(request: dict[str, Any]) -> dict[str, str]:
+def call_record(request: dict[str, Any]) -> dict[str, Any]:
     """The counter-file line for a request."""
     messages = request.get("messages") or []
     last_user = next(
@@ -58,7 +60,8 @@ def call_record(request: dict[str, Any]) -> dict[str, str]:
     digest = hashlib.sha256(
         json.dumps(messages, sort_keys=True, ensure_ascii=False).encode()
     ).hexdigest()
-    return {"step_hint": last_user[:80], "sha": digest}
+    tags = request.get("_casebook") or {}
+    return {"step": tags.get("step") or "", "item": tags.get("item"), "step_hint": last_user[:80], "sha": digest}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -101,7 +104,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(404, error_body(404, f"no route POST {self.path}"))
             return
         try:
-            request = json.loads(raw)
+            request = tag_request(json.loads(raw), self.headers)
         except json.JSONDecodeError:
             self._send_json(400, error_body(400, "request body is not JSON"))
             return

@@ -54,6 +54,31 @@ class FakeResponse:
 
 
 Reply = str | dict[str, Any] | FakeResponse
+TAGS = "_casebook"  # the X-Casebook-* headers, as the fakes record them beside the body
+
+
+def tag_request(body: dict[str, Any], headers: Any) -> dict[str, Any]:
+    """The parsed body with the client's X-Casebook-Step / -Item headers under `_casebook`.
+
+    Only the fakes add it (the body on the wire never holds it), so handlers and tests can tell
+    which step a request belongs to without matching prompt wording: see `step_of`.
+    """
+    step = headers.get("X-Casebook-Step")
+    item = headers.get("X-Casebook-Item")
+    if isinstance(body, dict) and step:
+        body[TAGS] = {"step": step, "item": int(item) if item and item.isdigit() else None}
+    return body
+
+
+def step_of(request: dict[str, Any]) -> str:
+    """The step a recorded request belongs to ("evidence", "part_b" …), or "" if untagged."""
+    return str((request.get(TAGS) or {}).get("step") or "")
+
+
+def item_of(request: dict[str, Any]) -> int | None:
+    """The item of a step's request (Part B: the use case number), if the client gave one."""
+    value = (request.get(TAGS) or {}).get("item")
+    return int(value) if value is not None else None
 Handler = Callable[[dict[str, Any]], Reply]
 
 
