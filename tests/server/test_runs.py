@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -104,13 +103,23 @@ def test_events_stream_progress_until_the_run_ends(api: Api) -> None:
     manifest = create_run(api.settings, Submission.parse({"company_name": "Stream Co"}),
                           [SourceFile("a.md", MD)])  # created, not queued: only its manifest moves
 
+    # The manifest moves one state at a time, each only once the stream has shown the one before:
+    # every state must reach the client, whatever the machine's speed.
+    seen = {state: threading.Event() for state in ("queued", "evidence", "part_b")}
+    failures: list[str] = []
+
     def progress() -> None:
-        time.sleep(0.8)
-        edit_manifest(api, manifest.company_slug, manifest.run_id, status=RunStatus.running, current_step="evidence")
-        time.sleep(0.8)
-        edit_manifest(api, manifest.company_slug, manifest.run_id, current_step="part_b")
-        time.sleep(0.8)
-        finish_with_report(api, manifest.company_slug, manifest.run_id)
+        for wait_for, change in [
+            ("queued", {"status": RunStatus.running, "current_step": "evidence"}),
+            ("evidence", {"current_step": "part_b"}),
+            ("part_b", None),
+        ]:
+            if not seen[wait_for].wait(timeout=60):
+                failures.append(f"the stream never showed {wait_for}")
+            if change is None:
+                finish_with_report(api, manifest.company_slug, manifest.run_id)
+            else:
+                edit_manifest(api, manifest.company_slug, manifest.run_id, **change)
 
     events: list[tuple[str, dict[str, Any]]] = []
     mover = threading.Thread(target=progress)
@@ -122,8 +131,12 @@ def test_events_stream_progress_until_the_run_ends(api: Api) -> None:
             if line.startswith("event: "):
                 name = line.removeprefix("event: ")
             elif line.startswith("data: "):
-                events.append((name, json.loads(line.removeprefix("data: "))))
+                event = json.loads(line.removeprefix("data: "))
+                events.append((name, event))
+                if name == "progress":
+                    seen[event["current_step"] or event["status"]].set()
     mover.join()
+    assert not failures, failures
     kinds = [k for k, _ in events]
     assert kinds[0] == "progress" and kinds[-1] == "end" and kinds.count("end") == 1
     steps = [e["current_step"] for k, e in events if k == "progress"]
