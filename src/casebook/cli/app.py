@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from casebook.config import Settings, get_settings
 from casebook.errors import CasebookError
@@ -23,8 +24,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+# Text from documents, file names and errors is printed as it is: no emoji codes (":x:"), no
+# highlighting; markup only in the literal parts of a line, every interpolated value escaped.
+out = Console(soft_wrap=True, emoji=False, highlight=False)
+err = Console(stderr=True, soft_wrap=True, emoji=False, highlight=False)
 F = TypeVar("F", bound=Callable[..., Any])
 
 CompanyArg = Annotated[str, typer.Argument(help="The company's name (any spelling of case and spacing)")]
@@ -39,7 +42,7 @@ def command(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except CasebookError as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+            err.print(f"[red]error:[/red] {escape(str(exc))}")
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             err.print("interrupted")
@@ -50,7 +53,7 @@ def command(func: F) -> F:
             if get_settings().log_level == "DEBUG":
                 raise
             err.print(
-                f"[red]unexpected error:[/red] {type(exc).__name__}: {mask(str(exc))} — this is a bug; "
+                f"[red]unexpected error:[/red] {type(exc).__name__}: {escape(mask(str(exc)))} — this is a bug; "
                 "rerun with CASEBOOK_LOG_LEVEL=DEBUG for the traceback and report it",
                 highlight=False,
             )

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from casebook.cli.app import CompanyArg, JsonOpt, command, err, out, settings_for_command
 from casebook.errors import CasebookError
@@ -16,6 +18,7 @@ from casebook.storage import Storage
 
 if TYPE_CHECKING:
     from casebook.documents.corpus import IngestReport
+    from casebook.models import SearchHit
 
 
 @command
@@ -42,7 +45,7 @@ def ingest(
         task = bar.add_task("", total=len(sources))
 
         def advance(done: int, total: int, name: str) -> None:
-            bar.update(task, completed=done, total=total, description=name)
+            bar.update(task, completed=done, total=total, description=escape(name))
 
         report = ingest_documents(target, sources, settings, progress=advance, pre_skipped=skipped)
     if as_json:
@@ -66,12 +69,12 @@ def _report_json(slug: str, report: IngestReport) -> dict[str, Any]:
 
 def _print_report(slug: str, report: IngestReport) -> None:
     out.print(
-        f"[bold]{slug}[/bold]: {len(report.indexed)} ingested, {len(report.unchanged)} unchanged, "
+        f"[bold]{escape(slug)}[/bold]: {len(report.indexed)} ingested, {len(report.unchanged)} unchanged, "
         f"{len(report.skipped)} skipped, {len(report.removed)} removed — "
         f"{report.documents} documents, {report.chunks} passages indexed"
     )
     for skip in report.skipped:
-        out.print(f"  skipped {skip.file}: {skip.reason}", highlight=False)
+        out.print(f"  skipped {skip.file}: {skip.reason}", markup=False)
 
 
 @command
@@ -96,9 +99,15 @@ def search(
     if not hits:
         out.print("no passage matches")
     for rank, hit in enumerate(hits, start=1):
-        where = f"{hit.file}" + (f", p. {hit.page}" if hit.page else "") + (f" [{hit.section}]" if hit.section else "")
-        out.print(f"[bold]{rank}. {where}[/bold]  (score {hit.score:.2f})", highlight=False)
-        out.print("   " + " ".join(hit.text.split())[:400], highlight=False)
+        out.print(_hit_lines(rank, hit))
+
+
+def _hit_lines(rank: int, hit: SearchHit) -> Text:
+    """A hit as plain Text: the passage and its file name are shown literally, never as markup."""
+    where = hit.file + (f", p. {hit.page}" if hit.page else "") + (f" [{hit.section}]" if hit.section else "")
+    return Text.assemble(
+        (f"{rank}. {where}", "bold"), f"  (score {hit.score:.2f})\n", "   " + " ".join(hit.text.split())[:400]
+    )
 
 
 @command
@@ -121,7 +130,7 @@ def storage(company: CompanyArg, as_json: JsonOpt = False) -> None:
             )
         )
         return
-    table = Table(title=f"{target.slug}  ({target.root})")
+    table = Table(title=Text(f"{target.slug}  ({target.root})"))
     table.add_column("folder")
     table.add_column("files", justify="right")
     table.add_column("bytes", justify="right")

@@ -8,7 +8,9 @@ import signal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from casebook.cli.app import JsonOpt, command, err, out, settings_for_command
 from casebook.cli.run import RunArg
@@ -86,7 +88,7 @@ def runs(
     for r in rows:
         step = f"{r['step_number']}/{r['total_steps']} {r['current_step']}" if r["current_step"] else "-"
         cost = f"${r['cost_usd']:.4f}" if r["cost_usd"] is not None else "-"
-        table.add_row(r["run_id"], r["company"], r["status"], step, (r["started"] or "-")[:19], cost)
+        table.add_row(r["run_id"], Text(r["company"] or ""), r["status"], step, (r["started"] or "-")[:19], cost)
     out.print(table)
 
 
@@ -105,27 +107,27 @@ def status(run_id: RunArg, as_json: JsonOpt = False) -> None:
 
 def _print_status(view: engine.RunView, s: dict[str, Any]) -> None:
     m: Manifest = view.manifest
-    out.print(f"[bold]{m.run_id}[/bold] · {m.company_name} · {s['status']}", highlight=False)
+    out.print(f"[bold]{m.run_id}[/bold] · {escape(m.company_name)} · {s['status']}")
     if s["current_step"]:
         extra = f" ({s['step_progress']})" if s["step_progress"] else ""
         out.print(f"step {s['step_number']}/{s['total_steps']} {s['current_step']}{extra}", highlight=False)
     for name in STEPS:
         st = m.steps[name]
         model = f" · {st.model}" if st.model else ""
-        out.print(f"  {name:<12} {st.state}{model}" + (f" · {st.error}" if st.error else ""), highlight=False)
+        out.print(f"  {name:<12} {st.state}{model}" + (f" · {st.error}" if st.error else ""), markup=False)
     for d in m.deliveries:
         out.print(
             f"  deliver {d.destination} {d.status}"
             + (f" · {d.links[0]}" if d.links else "")
             + (f" · {d.error}" if d.error else ""),
-            highlight=False,
+            markup=False,
         )
     tokens = s["tokens"] or 0
     out.print(f"tokens {tokens:,} · cost ${s['cost_usd'] or 0:.4f}", highlight=False)
     if m.error:
-        out.print(f"[red]error:[/red] {m.error}", highlight=False)
+        out.print(f"[red]error:[/red] {escape(m.error)}")
     if m.final_report:
-        out.print(f"report: {m.final_report}", highlight=False)
+        out.print(f"report: {m.final_report}", markup=False)
 
 
 @command

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.live import Live
+from rich.markup import escape
 from rich.text import Text
 
 from casebook.cli.app import CompanyArg, JsonOpt, command, err, out, settings_for_command
@@ -77,7 +78,7 @@ def _create(
         load_template(template)  # a bad template fails now, before anything is stored or spent
     sources, skipped = read_folder(docs, settings)
     for skip in skipped:
-        err.print(f"skipped {skip.file}: {skip.reason}", highlight=False)
+        err.print(f"skipped {skip.file}: {skip.reason}", markup=False)
     manifest = create_run(settings, sub, sources, model_set=model_set, budget_usd=budget_usd, idempotency_key=key)
     if template is not None:
         stage_template(Storage(settings.storage_url).company_by_slug(manifest.company_slug), manifest.run_id, template)
@@ -204,10 +205,10 @@ def finish(manifest: Manifest, as_json: bool, storage_url: str) -> None:
             f"{(m.get('tokens') or {}).get('total_tokens', 0):,} tokens · ${m.get('cost_usd') or 0:.4f}",
             highlight=False,
         )
-        out.print(f"{root}/{manifest.final_report}", highlight=False, soft_wrap=True)
+        out.print(f"{root}/{manifest.final_report}", markup=False, soft_wrap=True)
     if manifest.status is not RunStatus.succeeded:
         if not as_json:
-            err.print(f"[red]run {manifest.run_id} {manifest.status.value}:[/red] {manifest.error}", highlight=False)
+            err.print(f"[red]run {manifest.run_id} {manifest.status.value}:[/red] {escape(str(manifest.error))}")
             err.print(f"`casebook resume {manifest.run_id}` continues it from where it stopped", highlight=False)
         raise typer.Exit(3 if manifest.status is RunStatus.budget_exceeded else 1)
 
@@ -243,7 +244,7 @@ def render(
         formats=[f.strip() for f in formats.split(",") if f.strip()],
     )
     for path in written:
-        out.print(f"{company.root}/{path}", highlight=False, soft_wrap=True)
+        out.print(f"{company.root}/{path}", markup=False, soft_wrap=True)
 
 
 @command
@@ -260,4 +261,4 @@ def report(company: CompanyArg) -> None:
     if not finished:
         raise CasebookError(f"no finished report for {company!r} yet: run `casebook run {company!r} --docs DIR`")
     latest = max(finished)[1]  # by when the run ended: run ids from idempotency keys do not sort by time
-    out.print(f"{target.root}/final/FINAL_REPORT_{latest}.md", highlight=False, soft_wrap=True)
+    out.print(f"{target.root}/final/FINAL_REPORT_{latest}.md", markup=False, soft_wrap=True)
