@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     budget_usd: float | None = Field(None, gt=0, description="Default per-run budget in USD")
     llm_timeout_s: float = Field(120.0, gt=0, description="Per-call timeout in seconds")
     llm_max_retries: int = Field(4, ge=0, description="Retries after a transient failure")
+    llm_length_retries: int = Field(
+        2,
+        ge=0,
+        le=10,
+        description="How often an answer cut at max_tokens is continued (text) or asked again with "
+        "twice the limit (JSON) before its step fails",
+    )
     # durable runs
     executor_id: str | None = Field(
         None, description="This worker's stable id; runs it held are recovered when it restarts"

@@ -261,15 +261,3 @@ async def test_refusal_is_a_clear_error() -> None:
     async with fake.llm_client(ledger()) as client:
         with pytest.raises(LLMError, match="refused to answer: I can't help"):
             await client.chat("part_b", MINI, MESSAGES)
-
-
-async def test_an_answer_cut_at_max_tokens_is_asked_again_for_less() -> None:
-    fake = FakeLLM()
-    truncated = '{"company": "Acme", "kind": "internal", "claims": [{"text": "The warehouse'
-    fake.enqueue(FakeResponse(content=truncated, finish_reason="length"))
-    async with fake.llm_client(ledger()) as client:
-        answer = await client.structured("evidence", MINI, MESSAGES, Evidence)
-    assert answer.company and len(fake.requests) == 2
-    retry = fake.requests[1]["messages"]
-    assert truncated not in json.dumps(retry)  # the cut answer is not sent back
-    assert "cut off at the limit of 500 tokens" in retry[-1]["content"]

@@ -188,3 +188,40 @@ def test_a_template_sets_the_language_of_every_prompt_and_the_headings(tmp_path:
     assert "Teil B: Anwendungsfälle im Detail" in html and "Part B: Use cases in depth" not in html
     ready = json.loads(company.read_text(f"final/FINAL_REPORT_{final.run_id}.ready"))
     assert ready["files"] == [f"final/FINAL_REPORT_{final.run_id}.md", f"final/FINAL_REPORT_{final.run_id}.html"]
+
+
+def test_a_cut_answer_is_continued_into_the_report(tmp_path: Path) -> None:
+    cut = {"once": True}
+
+    def handler(request: dict[str, Any]) -> Any:
+        if step_of(request) == "part_a" and cut["once"]:
+            cut["once"] = False
+            cut_text = "## Context\n\nNorthwind runs four sites (Tilburg, Venlo,"
+            return FakeResponse(content=cut_text, finish_reason="length")
+        if request["messages"][-1]["content"].startswith("Your answer above was cut off"):
+            return "Venlo, Duisburg and Rotterdam)."
+        return schema_answer(request)
+
+    with FakeOpenAIServer(handler) as server:
+        settings, manifest = run_once(tmp_path, server)
+    assert manifest.status is RunStatus.succeeded, manifest.error
+    company = Storage(settings.storage_url).company_by_slug(manifest.company_slug)
+    draft = company.read_text(f"part_a/report_draft_{manifest.run_id}.md")
+    assert "four sites (Tilburg, Venlo, Duisburg and Rotterdam)." in draft
+
+
+def test_an_answer_that_stays_cut_never_reaches_a_succeeded_report(tmp_path: Path) -> None:
+    def handler(request: dict[str, Any]) -> Any:
+        if step_of(request) == "part_b":
+            return FakeResponse(content="The section goes on and on", finish_reason="length")
+        return schema_answer(request)
+
+    with FakeOpenAIServer(handler) as server:
+        settings, manifest = run_once(tmp_path, server, settings={"llm_length_retries": 1})
+    assert manifest.status is RunStatus.failed
+    assert manifest.steps["part_b"].state == "failed"
+    error = manifest.error or ""
+    assert "step part_b" in error and "max_tokens" in error and "CASEBOOK_LLM_LENGTH_RETRIES" in error
+    company = Storage(settings.storage_url).company_by_slug(manifest.company_slug)
+    assert not company.list("final") and manifest.final_report is None
+    assert not company.exists(f"runs/{manifest.run_id}/part_b/01.md")  # no cut section was stored

@@ -5,11 +5,17 @@ Transient failures (408/409/429/5xx, timeouts, refused connections) are retried 
 SDK itself, with exponential backoff and jitter, honouring Retry-After. Every call books
 its worst-case cost on the run's `UsageLedger` first, so a budget stop happens before
 the request is sent.
+
+An answer cut at max_tokens (finish_reason `length`) is never returned as if it were whole:
+a text answer is continued from where it stopped, a JSON answer is asked again with twice
+the limit (a JSON text cannot be continued blindly), each at most `length_retries` times;
+then the step fails with an LLMError that names the setting to raise.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from typing import Any, TypeVar, cast
@@ -20,6 +26,7 @@ import pydantic
 from aiolimiter import AsyncLimiter
 
 from casebook.errors import LLMError
+from casebook.llm.continuation import continue_messages, cut_error, join_continuation
 from casebook.llm.failures import describe_error, is_schema_rejection, is_transient
 from casebook.llm.modelsets import StepModel
 from casebook.llm.requests import (
@@ -66,6 +73,7 @@ class LLMClient:
         http_client: httpx.AsyncClient | None = None,
         requests_per_minute: int | None = None,
         schema_lengths: bool = False,
+        length_retries: int = 2,
     ) -> None:
         register_secret(api_key)
         self._api_key = api_key or ""
@@ -85,6 +93,7 @@ class LLMClient:
         self.json_mode = "json_schema"  # becomes "json_object" once the endpoint refuses schemas
         self._requests_per_minute = requests_per_minute
         self._schema_lengths = schema_lengths  # send minLength/maxLength (llama.cpp enforces them)
+        self._length_retries = length_retries  # continuations of a cut answer (or larger JSON limits)
 
     @property
     def ledger(self) -> UsageLedger:
@@ -110,9 +119,27 @@ class LLMClient:
         stream: bool = False,
         item: int | None = None,
     ) -> str:
-        """Plain text. `item` numbers the calls of one step (the use case of a Part B section)."""
+        """Plain text, whole: an answer cut at max_tokens is continued from where it stopped.
+
+        `item` numbers the calls of one step (the use case of a Part B section).
+        """
         answer = await self._call(step, model, messages, stream=stream, item=item)
-        return answer.text
+        text = answer.text
+        rounds = 0
+        while answer.finish_reason == "length":
+            if rounds >= self._length_retries:
+                raise cut_error(step, model, model.max_tokens, rounds, continued=True)
+            rounds += 1
+            get_logger().warning(
+                f"step {step}: the answer was cut at max_tokens={model.max_tokens}; asking the model to "
+                f"continue it ({rounds}/{self._length_retries})",
+                llm_step=step,
+                model=model.model,
+            )
+            asked = continue_messages(messages, text)
+            answer = await self._call(step, model, asked, stream=stream, item=item, allow_empty=True)
+            text = join_continuation(text, answer.text)
+        return text
 
     async def structured(
         self,
@@ -124,7 +151,7 @@ class LLMClient:
         """An answer validated against `schema`, with one repair attempt if it is not."""
         json_schema = strict_json_schema(schema, keep_lengths=self._schema_lengths)
         asked = self._with_schema(messages, schema, json_schema)
-        answer = await self._call_json(step, model, asked, schema, json_schema)
+        answer = await self._whole_json(step, model, asked, schema, json_schema)
         try:
             return self._validate(answer.text, schema)
         except (json.JSONDecodeError, pydantic.ValidationError) as exc:
@@ -135,33 +162,19 @@ class LLMClient:
             llm_step=step,
             model=model.model,
         )
-        if answer.finish_reason == "length":
-            # A cut answer cannot be mended within the same limit: ask again, for less.
-            repair = [
-                *asked,
-                {
-                    "role": "user",
-                    "content": (
-                        f"Your previous answer was cut off at the limit of {model.max_tokens} tokens. "
-                        "Answer again with complete JSON that fits well within it: fewer items, "
-                        "shorter sentences, no prose, no code fences."
-                    ),
-                },
-            ]
-        else:
-            repair = [
-                *asked,
-                {"role": "assistant", "content": answer.text},
-                {
-                    "role": "user",
-                    "content": (
-                        "Your answer did not match the required JSON schema: "
-                        f"{reason}\nReply with the corrected JSON object only: no prose, no code "
-                        "fences."
-                    ),
-                },
-            ]
-        answer = await self._call_json(step, model, repair, schema, json_schema)
+        repair = [
+            *asked,
+            {"role": "assistant", "content": answer.text},
+            {
+                "role": "user",
+                "content": (
+                    "Your answer did not match the required JSON schema: "
+                    f"{reason}\nReply with the corrected JSON object only: no prose, no code "
+                    "fences."
+                ),
+            },
+        ]
+        answer = await self._whole_json(step, model, repair, schema, json_schema)
         try:
             return self._validate(answer.text, schema)
         except (json.JSONDecodeError, pydantic.ValidationError) as exc:
@@ -195,6 +208,32 @@ class LLMClient:
         else:
             out.insert(0, {"role": "system", "content": note})
         return out
+
+    async def _whole_json(
+        self,
+        step: str,
+        model: StepModel,
+        messages: list[dict[str, Any]],
+        schema: type[pydantic.BaseModel],
+        json_schema: dict[str, Any],
+    ) -> Answer:
+        """A JSON answer that was not cut: one cut at max_tokens is asked again with twice the limit."""
+        limit = model
+        for rounds in range(self._length_retries + 1):
+            answer = await self._call_json(step, limit, messages, schema, json_schema)
+            if answer.finish_reason != "length":
+                return answer
+            if rounds == self._length_retries:
+                break
+            larger = dataclasses.replace(limit, max_tokens=limit.max_tokens * 2)
+            get_logger().warning(
+                f"step {step}: the JSON answer was cut at max_tokens={limit.max_tokens}; asking again "
+                f"with max_tokens={larger.max_tokens} ({rounds + 1}/{self._length_retries})",
+                llm_step=step,
+                model=model.model,
+            )
+            limit = larger
+        raise cut_error(step, model, limit.max_tokens, self._length_retries, continued=False)
 
     async def _call_json(
         self,
@@ -231,6 +270,7 @@ class LLMClient:
         stream: bool = False,
         response_format: dict[str, Any] | None = None,
         item: int | None = None,
+        allow_empty: bool = False,
     ) -> Answer:
         request = build_request(model, messages, response_format, step=step, item=item)
         reservation = self._ledger.reserve(step, model.model, message_chars(messages), model.max_tokens)
@@ -293,16 +333,9 @@ class LLMClient:
             cost_usd=cost,
             seconds=round(seconds, 3),
         )
-        if answer.finish_reason == "length":
-            get_logger().warning(
-                f"step {step}: the answer was cut at max_tokens={model.max_tokens}; raise it in "
-                "the model set if the text is incomplete",
-                llm_step=step,
-                model=model.model,
-            )
-        if not answer.text.strip():
+        if not answer.text.strip() and not (allow_empty and answer.finish_reason != "length"):
             hint = (
-                f"; it stopped at max_tokens={model.max_tokens}: raise max_tokens in the model set"
+                f"; it stopped at max_tokens={model.max_tokens}: raise max_tokens for {step!r} in the model set"
                 if answer.finish_reason == "length"
                 else ""
             )

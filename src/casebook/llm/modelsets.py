@@ -31,6 +31,7 @@ class StepModel:
     model: str
     max_tokens: int
     temperature: float
+    set_name: str = field(default="", compare=False)  # where it came from, for error messages
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,7 @@ def _resolve(name: str, entries: Mapping[str, Any], source: str) -> ModelSet:
             model=values["model"].strip(),
             max_tokens=int(values["max_tokens"]),
             temperature=float(values["temperature"]),
+            set_name=name,
         )
     return ModelSet(
         name=name,

@@ -122,6 +122,7 @@ async def execute(
             ledger=ledger,
             timeout_s=settings.llm_timeout_s,
             max_retries=settings.llm_max_retries,
+            length_retries=settings.llm_length_retries,
             requests_per_minute=settings.llm_requests_per_minute,
             schema_lengths=local,
         )
