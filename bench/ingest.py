@@ -571,8 +571,7 @@ def child(phase: str, work: Path, profile: bool) -> dict[str, Any]:
 
 
 def _search(work: Path, plan: dict[str, Any]) -> dict[str, Any]:
-    from casebook.documents.corpus import INDEX_FILE
-    from casebook.documents.index import PassageIndex
+    from casebook.documents.corpus import open_current
     from casebook.storage import Storage
 
     sources = _sources(work / "corpus", plan["pdf"] + plan["office"]) + _sources(
@@ -581,7 +580,8 @@ def _search(work: Path, plan: dict[str, Any]) -> dict[str, Any]:
     grow = _ingest(work / "storage-all", sources)  # the PDF + office set is already there
     company = Storage(str(work / "storage-all")).company(COMPANY)
     out: dict[str, Any] = {"grow": grow}
-    with company.local_file(INDEX_FILE) as path, PassageIndex(path) as index:
+    with open_current(company) as index:
+        assert index is not None
         out["chunks"] = index.counts()["chunks"]
         qs = plan["queries"]
         for q in qs:  # warm the page cache and SQLite's

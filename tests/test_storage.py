@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from casebook.errors import InputError, StorageError
-from casebook.storage import FOLDERS, Storage, company_slug, safe_filename
+from casebook.storage import FOLDERS, Storage, company_slug, document_name, safe_filename
 
 
 def test_slug_is_readable_and_stable() -> None:
@@ -109,3 +109,21 @@ def test_unknown_storage_scheme_is_a_clear_error() -> None:
 def test_company_by_slug_rejects_traversal(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         Storage(str(tmp_path)).company_by_slug("../etc")
+
+
+@pytest.mark.parametrize(
+    ("given_name", "expected"),
+    [
+        ("sub1/notes.txt", "sub1/notes.txt"),
+        ("sub1\\deeper\\notes.txt", "sub1/deeper/notes.txt"),
+        ("../../etc/passwd", "etc/passwd"),
+        ("a/./b//c.md", "a/b/c.md"),
+        (os.fsdecode(b"caf\xe9/r\xe9sum\xe9.txt"), "caf\ufffd/r\ufffdsum\ufffd.txt"),
+        ("lone \ud800 surrogate.txt", "lone \ufffd surrogate.txt"),
+        ("Cafe\u0301.md", "Café.md"),
+        ("", "document"),
+    ],
+)
+def test_document_name_is_a_safe_relative_path(given_name: str, expected: str) -> None:
+    assert document_name(given_name) == expected
+    document_name(given_name).encode("utf-8")  # always valid UTF-8

@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     )
     chunk_chars: int = Field(1200, ge=200, description="Target passage size in characters")
     chunk_overlap: int = Field(150, ge=0, description="Characters shared by consecutive passages")
+    keep_days: float | None = Field(
+        None,
+        gt=0,
+        description="After each ingest, remove document versions that only runs ended more than this many days "
+        "ago (and no current or unfinished run) need; unset: versions stay until `casebook gc`",
+    )
 
     # logging
     log_format: Literal["auto", "json", "console"] = "auto"

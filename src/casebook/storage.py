@@ -31,6 +31,7 @@ _OBJECT_STORES = ("s3", "s3a")
 FOLDERS = ("debug", "data", "vector_ids", "index", "part_a", "part_b", "final", "runs")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,70}$")
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+_LONE_SURROGATE = re.compile("[\ud800-\udc7f\udd00-\udfff]")  # not one of surrogateescape's \udc80-\udcff
 
 
 def _normalise_name(name: str) -> str:
@@ -62,6 +63,26 @@ def safe_filename(name: str) -> str:
         keep = ext if dot and len(ext) <= 10 else ""
         base = stem.encode()[:170].decode(errors="ignore") + (f".{keep}" if keep else "")
     return base or "document"
+
+
+def decoded_name(name: str) -> str:
+    """A name as valid Unicode: bytes a file system could not decode (held as surrogate escapes,
+    as os.fsdecode gives them) and any other lone surrogate become U+FFFD, so no undecodable name
+    reaches JSON or SQLite."""
+    escaped = _LONE_SURROGATE.sub("\ufffd", name).encode("utf-8", "surrogateescape")
+    return escaped.decode("utf-8", "replace")
+
+
+def document_name(name: str) -> str:
+    """A document's identity: its path relative to the documents folder (`sub1/notes.txt`).
+
+    Valid Unicode (NFC), `/` between folders, each part made safe like safe_filename; `.`,
+    `..` and empty parts are dropped, so a name never climbs out of its folder. Documents are
+    stored by content (`data/<sha256>`), so this name is shown, never used as a storage path.
+    """
+    text = unicodedata.normalize("NFC", decoded_name(name)).replace("\\", "/")
+    parts = [safe_filename(p) for p in text.split("/") if p.strip() not in ("", ".", "..")]
+    return "/".join(parts) or "document"
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,7 @@ from typer.testing import CliRunner
 
 from casebook.cli import app
 from casebook.config import Settings, get_settings
-from casebook.documents.corpus import INDEX_FILE, IngestReport, ingest_documents, read_folder
-from casebook.documents.index import PassageIndex
+from casebook.documents.corpus import IngestReport, ingest_documents, open_current, read_folder
 from casebook.models import SearchHit
 from casebook.storage import CompanyStorage, Storage
 
@@ -70,7 +69,8 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Sample:
 
 @pytest.fixture(scope="module")
 def results(sample: Sample) -> Iterator[dict[Fact, list[SearchHit]]]:
-    with sample.company.local_file(INDEX_FILE) as path, PassageIndex(path) as index:
+    with open_current(sample.company) as index:
+        assert index is not None
         yield {fact: index.search(fact.text, k=K) for fact in FACTS}
 
 

@@ -1,3 +1,4 @@
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -5,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from casebook.documents.index import PassageIndex, fts_query
+from casebook.documents.store import DocumentStore
 from casebook.models import Chunk
 
 
@@ -21,32 +23,37 @@ def chunk(n: int, text: str, file: str = "report.pdf", page: int | None = 1, sha
     )
 
 
+A, B = "a" * 64, "b" * 64
+
+
 @pytest.fixture
-def index(tmp_path: Path) -> PassageIndex:
-    idx = PassageIndex(tmp_path / "index" / "passages.sqlite")
-    idx.replace_document(
-        "report.pdf",
-        "a" * 64,
-        "pdf",
-        100,
-        3,
-        [
-            chunk(0, "The on-time delivery rate was 91.4% in 2025 across all depots."),
-            chunk(1, "Invoice matching is manual and takes nine full-time employees.", page=2),
-            chunk(2, "Warehouse picking errors fell after the scanner roll-out.", page=3),
-        ],
-    )
-    idx.replace_document(
-        "notes.docx",
-        "b" * 64,
-        "docx",
-        50,
-        1,
-        [
-            chunk(0, "The COO wants route planning to leave spreadsheets.", file="notes.docx", page=None, sha="b" * 64),
-        ],
-    )
-    return idx
+def store(tmp_path: Path) -> Iterator[DocumentStore]:
+    with DocumentStore(tmp_path / "index" / "passages.sqlite") as store:
+        store.add_version(
+            A,
+            "pdf",
+            100,
+            3,
+            [
+                chunk(0, "The on-time delivery rate was 91.4% in 2025 across all depots."),
+                chunk(1, "Invoice matching is manual and takes nine full-time employees.", page=2),
+                chunk(2, "Warehouse picking errors fell after the scanner roll-out.", page=3),
+            ],
+        )
+        store.add_version(
+            B,
+            "docx",
+            50,
+            1,
+            [chunk(0, "The COO wants route planning to leave spreadsheets.", file="notes.docx", page=None, sha=B)],
+        )
+        store.record_set("run-1", "run", {"report.pdf": A, "notes.docx": B}, current=True)
+        yield store
+
+
+@pytest.fixture
+def index(store: DocumentStore) -> PassageIndex:
+    return store.view("run-1")
 
 
 def test_natural_language_query_finds_the_passage_with_provenance(index: PassageIndex) -> None:
@@ -100,25 +107,40 @@ def test_stop_word_only_query_still_searches(index: PassageIndex) -> None:
 @settings(max_examples=200, deadline=None)
 def test_any_text_is_a_valid_query(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
     path = tmp_path_factory.mktemp("idx") / "p.sqlite"
-    with PassageIndex(path) as idx:
-        idx.replace_document("a.txt", "c" * 64, "txt", 1, 1, [chunk(0, "alpha beta gamma", file="a.txt")])
-        idx.search(text)
+    with DocumentStore(path) as store:
+        store.add_version("c" * 64, "txt", 1, 1, [chunk(0, "alpha beta gamma", file="a.txt", sha="c" * 64)])
+        store.record_set("s", "ingest", {"a.txt": "c" * 64}, current=True)
+        store.view("s").search(text)
 
 
-def test_replace_and_remove_keep_fts_in_sync(index: PassageIndex) -> None:
-    index.replace_document("report.pdf", "d" * 64, "pdf", 10, 1, [chunk(0, "entirely new content", sha="d" * 64)])
-    assert index.search("invoice matching") == []
-    assert index.search("entirely new")[0].file == "report.pdf"
-    before = index.fingerprint()
-    index.remove_document("notes.docx")
-    assert index.search("route planning") == []
-    assert index.fingerprint() != before
-    assert index.counts() == {"documents": 1, "chunks": 1}
+def test_each_set_sees_only_its_own_versions(store: DocumentStore, index: PassageIndex) -> None:
+    D = "d" * 64
+    store.add_version(D, "pdf", 10, 1, [chunk(0, "entirely new content about invoice matching", sha=D)])
+    store.record_set("run-2", "run", {"report.pdf": D}, current=True)
+    newer = store.view("run-2")
+    assert [h.chunk_id for h in newer.search("invoice matching")] == [f"{D[:12]}-0000"]
+    assert newer.search("route planning") == []
+    assert newer.chunk(f"{A[:12]}-0001") is None and newer.chunk(f"{D[:12]}-0000") is not None
+    # the earlier set is untouched: same names, same passages, same text
+    assert index.search("entirely new") == []
+    assert index.chunk(f"{A[:12]}-0001").text == "Invoice matching is manual and takes nine full-time employees."
+    assert index.fingerprint() != newer.fingerprint()
+    assert index.counts() == {"documents": 2, "chunks": 4} and newer.counts() == {"documents": 1, "chunks": 1}
 
 
-def test_skipped_documents_are_remembered_with_reason(index: PassageIndex) -> None:
-    index.mark_skipped("scan.pdf", "e" * 64, 99, "no text layer")
-    doc = index.documents()["scan.pdf"]
+def test_same_content_under_two_names_is_stored_once(store: DocumentStore) -> None:
+    assert store.add_version(A, "pdf", 100, 3, [chunk(0, "other text")]) == 0  # known: no work
+    store.record_set("twins", "run", {"a/report.pdf": A, "b/copy.pdf": A}, current=False)
+    view = store.view("twins")
+    assert view.counts() == {"documents": 1, "chunks": 3}
+    assert {h.file for h in view.search("invoice matching")} == {"a/report.pdf"}
+    assert view.has_passage("b/copy.pdf", 2) and view.has_passage("a/report.pdf", 2)
+
+
+def test_skipped_documents_are_remembered_with_reason(store: DocumentStore) -> None:
+    store.add_skipped("e" * 64, 99, "no text layer")
+    store.record_set("s", "run", {"scan.pdf": "e" * 64}, current=False)
+    doc = store.view("s").documents()["scan.pdf"]
     assert (doc.status, doc.reason, doc.chunks) == ("skipped", "no text layer", 0)
 
 
@@ -127,3 +149,8 @@ def test_has_passage_checks_file_and_page(index: PassageIndex) -> None:
     assert not index.has_passage("report.pdf", 9)
     assert index.has_passage("notes.docx", None)
     assert not index.has_passage("missing.pdf", None)
+
+
+def test_a_set_cannot_name_a_version_the_store_lacks(store: DocumentStore) -> None:
+    assert store.record_set("s", "run", {"x.pdf": "f" * 64, "report.pdf": A}, current=True) == ["f" * 64]
+    assert store.set_files("s") == {} and store.current_set() == "run-1"

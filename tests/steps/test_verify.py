@@ -1,43 +1,45 @@
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from casebook.documents.index import PassageIndex
+from casebook.documents.store import DocumentStore
 from casebook.models import Chunk, Evidence, EvidenceItem, Passage, Theme
 from casebook.steps.verify import verify_citations
 
 
 @pytest.fixture
-def index(tmp_path: Path) -> PassageIndex:
-    idx = PassageIndex(tmp_path / "p.sqlite")
-    idx.replace_document(
-        "report.pdf",
-        "a" * 64,
-        "pdf",
-        1,
-        3,
-        [
-            Chunk(
-                chunk_id="aaaaaaaaaaaa-0000",
-                file="report.pdf",
-                doc_sha256="a" * 64,
-                page=2,
-                start=0,
-                end=30,
-                text="Invoice matching takes nine FTE.",
-            ),
-            Chunk(
-                chunk_id="aaaaaaaaaaaa-0001",
-                file="report.pdf",
-                doc_sha256="a" * 64,
-                page=3,
-                start=0,
-                end=30,
-                text="On-time delivery was 91.4%.",
-            ),
-        ],
-    )
-    return idx
+def index(tmp_path: Path) -> Iterator[PassageIndex]:
+    with DocumentStore(tmp_path / "p.sqlite") as store:
+        store.add_version(
+            "a" * 64,
+            "pdf",
+            1,
+            3,
+            [
+                Chunk(
+                    chunk_id="aaaaaaaaaaaa-0000",
+                    file="report.pdf",
+                    doc_sha256="a" * 64,
+                    page=2,
+                    start=0,
+                    end=30,
+                    text="Invoice matching takes nine FTE.",
+                ),
+                Chunk(
+                    chunk_id="aaaaaaaaaaaa-0001",
+                    file="report.pdf",
+                    doc_sha256="a" * 64,
+                    page=3,
+                    start=0,
+                    end=30,
+                    text="On-time delivery was 91.4%.",
+                ),
+            ],
+        )
+        store.record_set("run-1", "run", {"report.pdf": "a" * 64}, current=True)
+        yield store.view("run-1")
 
 
 def evidence() -> Evidence:

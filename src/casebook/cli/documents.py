@@ -1,4 +1,4 @@
-"""`casebook ingest`, `search` and `storage`: a company's documents and its storage."""
+"""`casebook ingest`, `search`, `gc` and `storage`: a company's documents and its storage."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from casebook.storage import Storage
 if TYPE_CHECKING:
     from casebook.documents.corpus import IngestReport
     from casebook.models import SearchHit
+    from casebook.runs.retention import GcReport
 
 
 @command
@@ -48,10 +49,20 @@ def ingest(
             bar.update(task, completed=done, total=total, description=escape(name))
 
         report = ingest_documents(target, sources, settings, progress=advance, pre_skipped=skipped)
+    collected = None
+    if settings.keep_days is not None:
+        from casebook.runs.retention import collect_documents
+
+        collected = collect_documents(target, keep_days=settings.keep_days)
     if as_json:
-        print(json.dumps(_report_json(target.slug, report), indent=2, ensure_ascii=False))
+        data = _report_json(target.slug, report)
+        if collected is not None:
+            data["gc"] = collected.as_json()
+        print(json.dumps(data, indent=2, ensure_ascii=False))
         return
     _print_report(target.slug, report)
+    if collected is not None and collected.removed:
+        _print_gc(collected)
 
 
 def _report_json(slug: str, report: IngestReport) -> dict[str, Any]:
@@ -60,10 +71,13 @@ def _report_json(slug: str, report: IngestReport) -> dict[str, Any]:
         "indexed": report.indexed,
         "unchanged": report.unchanged,
         "removed": report.removed,
+        "duplicates": report.duplicates,
         "skipped": [s.model_dump() for s in report.skipped],
         "documents": report.documents,
         "chunks": report.chunks,
         "fingerprint": report.fingerprint,
+        "set_id": report.set_id,
+        "files": report.files,
     }
 
 
@@ -75,6 +89,8 @@ def _print_report(slug: str, report: IngestReport) -> None:
     )
     for skip in report.skipped:
         out.print(f"  skipped {skip.file}: {skip.reason}", markup=False)
+    for name, same in report.duplicates.items():
+        out.print(f"  {name}: same content as {same} (indexed once)", markup=False)
 
 
 @command
@@ -85,13 +101,14 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Show the passages of a company's documents that best match a query."""
-    from casebook.documents.corpus import INDEX_FILE
-    from casebook.documents.index import PassageIndex
+    from casebook.documents.corpus import open_current
     settings = settings_for_command()
     target = Storage(settings.storage_url).company(company)
-    if not target.exists(INDEX_FILE):
-        raise CasebookError(f"no documents ingested for {company!r} yet: run `casebook ingest {company!r} --docs DIR`")
-    with target.local_file(INDEX_FILE, write_back=False) as path, PassageIndex(path) as index:
+    with open_current(target) as index:  # what the latest ingest made current
+        if index is None:
+            raise CasebookError(
+                f"no documents ingested for {company!r} yet: run `casebook ingest {company!r} --docs DIR`"
+            )
         hits = index.search(query, k=k)
     if as_json:
         print(json.dumps([h.model_dump() for h in hits], indent=2, ensure_ascii=False))
@@ -108,6 +125,43 @@ def _hit_lines(rank: int, hit: SearchHit) -> Text:
     return Text.assemble(
         (f"{rank}. {where}", "bold"), f"  (score {hit.score:.2f})\n", "   " + " ".join(hit.text.split())[:400]
     )
+
+
+@command
+def gc(
+    company: CompanyArg,
+    keep_days: Annotated[
+        float | None,
+        typer.Option(
+            "--keep-days",
+            min=0,
+            help="Also let go of the documents of runs that ended more than this many days ago "
+            "(default CASEBOOK_KEEP_DAYS; unset: every run keeps its documents)",
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Remove document versions (passages, stored files) that no run and no current set needs."""
+    from casebook.runs.retention import collect_documents
+    settings = settings_for_command()
+    target = Storage(settings.storage_url).company(company)
+    report = collect_documents(target, keep_days=keep_days if keep_days is not None else settings.keep_days)
+    if as_json:
+        print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        return
+    _print_gc(report)
+
+
+def _print_gc(report: GcReport) -> None:
+    size = sum(v.bytes for v in report.removed)
+    out.print(
+        f"{report.company_slug}: removed {len(report.removed)} document version(s), "
+        f"{size:,} bytes; {report.kept_versions} kept",
+        markup=False,
+    )
+    for v in report.removed:
+        names = ", ".join(v.names) or "(no name)"
+        out.print(f"  removed {v.sha256[:12]} {names} · {v.bytes:,} bytes · {v.passages} passages", markup=False)
 
 
 @command

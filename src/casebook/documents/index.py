@@ -1,58 +1,25 @@
-"""The retrieval index: one SQLite database per company, FTS5 with BM25 ranking.
+"""Retrieval within one document set: FTS5 with BM25 ranking over the passages of the versions a
+set names (a run's own documents, or the company's current set), and nothing else.
 
-It holds every document's content hash and status (indexed or skipped, with the reason),
-its passages with provenance, and an FTS5 table over the passage text. Re-ingesting a file
-whose hash is unchanged does no work.
+A `PassageIndex` is always a view of one set (`DocumentStore.view(set_id)`): there is no way
+to search or look up a passage without saying whose documents it is among. A passage's `file`
+is the name the set gives its version (the first, by name, when two names hold the same bytes).
+BM25's term statistics are those of the whole store, so scores (not membership) can shift a
+little as other sets come and go.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from casebook.models import Chunk, SearchHit
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS documents (
-    file TEXT PRIMARY KEY,
-    sha256 TEXT NOT NULL,
-    kind TEXT,
-    bytes INTEGER NOT NULL DEFAULT 0,
-    pages INTEGER NOT NULL DEFAULT 0,
-    chunks INTEGER NOT NULL DEFAULT 0,
-    status TEXT NOT NULL CHECK (status IN ('indexed', 'skipped')),
-    reason TEXT,
-    indexed_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS chunks (
-    rowid INTEGER PRIMARY KEY,
-    chunk_id TEXT NOT NULL UNIQUE,
-    file TEXT NOT NULL REFERENCES documents(file) ON DELETE CASCADE,
-    doc_sha256 TEXT NOT NULL,
-    page INTEGER,
-    section TEXT,
-    start INTEGER NOT NULL,
-    "end" INTEGER NOT NULL,
-    text TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunks_by_file_page ON chunks(file, page);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    text, content='chunks', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2'
-);
-CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
-    INSERT INTO chunks_fts(rowid, text) VALUES (new.rowid, new.text);
-END;
-CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
-    INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
-END;
-"""
+FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
 
 # Words too common to help BM25; dropped from natural-language queries.
 _STOP_TEXT = """a about above after again against all am an and any are as at be because been before
@@ -82,6 +49,8 @@ def fts_query(text: str) -> str | None:
 
 @dataclass(frozen=True)
 class DocumentRecord:
+    """A name of the set, the version it holds and what became of that version at ingest."""
+
     file: str
     sha256: str
     kind: str | None
@@ -92,74 +61,54 @@ class DocumentRecord:
     reason: str | None
 
 
-class PassageIndex:
-    """A company's passages in one SQLite file. Use as a context manager."""
+# The set's versions, each under its first name.
+_SCOPE = "SELECT sha256, min(name) AS name FROM set_files WHERE set_id = :set GROUP BY sha256"
+_CHUNK_COLUMNS = 'p.chunk_id, s.name, p.sha256, p.page, p.section, p.start, p."end", p.text'
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(SCHEMA)
+
+class PassageIndex:
+    """The passages of one document set. Opened by DocumentStore.view; closed with the store."""
+
+    def __init__(self, db: sqlite3.Connection, set_id: str) -> None:
+        self.db = db
+        self.set_id = set_id
 
     def __enter__(self) -> PassageIndex:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        pass
 
-    def close(self) -> None:
-        self.db.close()
+    # -- the set --------------------------------------------------------------------------
 
-    # -- documents ------------------------------------------------------------------------
+    def files(self) -> dict[str, str]:
+        """Name -> sha256 of every document of the set, readable or not."""
+        rows = self.db.execute("SELECT name, sha256 FROM set_files WHERE set_id = ? ORDER BY name", (self.set_id,))
+        return dict(rows.fetchall())
 
     def documents(self) -> dict[str, DocumentRecord]:
-        rows = self.db.execute("SELECT file, sha256, kind, bytes, pages, chunks, status, reason FROM documents")
+        rows = self.db.execute(
+            "SELECT f.name, f.sha256, v.kind, v.bytes, v.pages, v.chunks, v.status, v.reason"
+            " FROM set_files f JOIN versions v ON v.sha256 = f.sha256 WHERE f.set_id = ? ORDER BY f.name",
+            (self.set_id,),
+        )
         return {row[0]: DocumentRecord(*row) for row in rows}
 
-    def replace_document(
-        self, file: str, sha256: str, kind: str, size: int, pages: int, chunks: Iterable[Chunk]
-    ) -> int:
-        """Store a document's passages, replacing any earlier version; returns the count."""
-        rows = [(c.chunk_id, file, c.doc_sha256, c.page, c.section, c.start, c.end, c.text) for c in chunks]
-        with self._transaction():
-            self.db.execute("DELETE FROM documents WHERE file = ?", (file,))
-            self.db.execute(
-                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, 'indexed', NULL, ?)",
-                (file, sha256, kind, size, pages, len(rows), _now()),
-            )
-            self.db.executemany(
-                'INSERT INTO chunks (chunk_id, file, doc_sha256, page, section, start, "end", text)'
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-        return len(rows)
-
-    def mark_skipped(self, file: str, sha256: str, size: int, reason: str) -> None:
-        with self._transaction():
-            self.db.execute("DELETE FROM documents WHERE file = ?", (file,))
-            self.db.execute(
-                "INSERT INTO documents VALUES (?, ?, NULL, ?, 0, 0, 'skipped', ?, ?)",
-                (file, sha256, size, reason, _now()),
-            )
-
-    def remove_document(self, file: str) -> None:
-        with self._transaction():
-            self.db.execute("DELETE FROM documents WHERE file = ?", (file,))
-
     def fingerprint(self) -> str:
-        """Identifies the indexed content: changes exactly when a document is added, changed or removed."""
+        """Identifies the set: changes exactly when a document is added, changed, renamed or removed."""
         digest = hashlib.sha256()
-        for file, sha in self.db.execute("SELECT file, sha256 FROM documents ORDER BY file"):
+        for file, sha in self.files().items():
             digest.update(f"{file}\0{sha}\n".encode())
         return digest.hexdigest()[:16]
 
     def counts(self) -> dict[str, int]:
-        docs = self.db.execute("SELECT count(*) FROM documents WHERE status = 'indexed'").fetchone()
-        chunks = self.db.execute("SELECT count(*) FROM chunks").fetchone()
-        return {"documents": docs[0], "chunks": chunks[0]}
+        """Readable documents (distinct versions) and their passages."""
+        row = self.db.execute(
+            f"SELECT count(*), coalesce(sum(v.chunks), 0) FROM ({_SCOPE}) s JOIN versions v ON v.sha256 = s.sha256"  # noqa: S608 (constant SQL; values are bound)
+            " WHERE v.status = 'indexed'",
+            {"set": self.set_id},
+        ).fetchone()
+        return {"documents": row[0], "chunks": row[1]}
 
     # -- passages -------------------------------------------------------------------------
 
@@ -167,14 +116,19 @@ class PassageIndex:
         match = fts_query(query)
         if match is None or k <= 0:
             return []
-        # Rank inside the FTS table first and join only the top k: joining before the sort would
-        # read the text of every matching passage (thousands, for common words) to keep k of them.
+        # Rank inside the FTS table, keep the set's passages, and read the text of the top k only:
+        # reading it before the sort would load every matching passage (thousands, for common words).
         rows = self.db.execute(
-            'SELECT c.chunk_id, c.file, c.page, c.section, c.start, c."end", c.text, top.rank'
-            " FROM (SELECT rowid, bm25(chunks_fts) AS rank FROM chunks_fts"
-            "       WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?) AS top"
-            " JOIN chunks c ON c.rowid = top.rowid ORDER BY top.rank, c.rowid",
-            (match, k),
+            'SELECT p.chunk_id, s.name, p.page, p.section, p.start, p."end", p.text, top.rank'  # noqa: S608
+            "  FROM (SELECT passages_fts.rowid AS rowid, bm25(passages_fts) AS rank"
+            "        FROM passages_fts JOIN passages q ON q.rowid = passages_fts.rowid"
+            "        WHERE passages_fts MATCH :match"
+            "          AND q.sha256 IN (SELECT sha256 FROM set_files WHERE set_id = :set)"
+            "        ORDER BY rank LIMIT :k) AS top"
+            "  JOIN passages p ON p.rowid = top.rowid"
+            f" JOIN ({_SCOPE}) s ON s.sha256 = p.sha256"
+            " ORDER BY top.rank, p.rowid",
+            {"match": match, "set": self.set_id, "k": k},
         )
         return [
             SearchHit(
@@ -191,36 +145,28 @@ class PassageIndex:
         ]
 
     def chunk(self, chunk_id: str) -> Chunk | None:
-        row = self.db.execute(f"{_CHUNK_COLUMNS} WHERE chunk_id = ?", (chunk_id,)).fetchone()
+        """The whole passage with this id, if it belongs to the set."""
+        row = self.db.execute(
+            f"SELECT {_CHUNK_COLUMNS} FROM passages p JOIN ({_SCOPE}) s ON s.sha256 = p.sha256"  # noqa: S608 (constant SQL; values are bound)
+            " WHERE p.chunk_id = :id",
+            {"set": self.set_id, "id": chunk_id},
+        ).fetchone()
         return None if row is None else _chunk(row)
 
     def has_passage(self, file: str, page: int | None) -> bool:
-        """True if the file is indexed and, when a page is given, has text on that page."""
-        if page is None:
-            row = self.db.execute("SELECT 1 FROM chunks WHERE file = ? LIMIT 1", (file,)).fetchone()
-        else:
-            row = self.db.execute("SELECT 1 FROM chunks WHERE file = ? AND page = ? LIMIT 1", (file, page)).fetchone()
-        return row is not None
+        """True if the set names this file and, when a page is given, it has text on that page."""
+        return next(self.iter_chunks(file, page=page), None) is not None
 
-    def iter_chunks(self, file: str | None = None) -> Iterator[Chunk]:
-        sql, args = _CHUNK_COLUMNS, cast(tuple[str, ...], ())
+    def iter_chunks(self, file: str | None = None, *, page: int | None = None) -> Iterator[Chunk]:
+        """The set's passages in document order; of one file (any of its names), and one page."""
+        sql = f"SELECT {_CHUNK_COLUMNS} FROM passages p JOIN ({_SCOPE}) s ON s.sha256 = p.sha256"  # noqa: S608 (constant SQL; values are bound)
+        args: dict[str, Any] = {"set": self.set_id, "file": file, "page": page}
         if file is not None:
-            sql, args = f"{sql} WHERE file = ?", (file,)
-        for row in self.db.execute(f"{sql} ORDER BY rowid", args):
+            sql += " WHERE p.sha256 = (SELECT sha256 FROM set_files WHERE set_id = :set AND name = :file)"
+            if page is not None:
+                sql += " AND p.page = :page"
+        for row in self.db.execute(f"{sql} ORDER BY s.name, p.position", args):
             yield _chunk(row)
-
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
-
-
-_CHUNK_COLUMNS = 'SELECT chunk_id, file, doc_sha256, page, section, start, "end", text FROM chunks'
 
 
 def _chunk(row: tuple[Any, ...]) -> Chunk:
@@ -228,7 +174,3 @@ def _chunk(row: tuple[Any, ...]) -> Chunk:
         chunk_id=row[0], file=row[1], doc_sha256=row[2], page=row[3], section=row[4],
         start=row[5], end=row[6], text=row[7],
     )
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -3,13 +3,16 @@ ledger, and how progress reaches a listener. Knows nothing of the CLI, HTTP or t
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from casebook.config import Settings
+from casebook.documents.corpus import open_set
+from casebook.documents.index import PassageIndex
 from casebook.llm import LLMClient, ModelSet, UsageLedger
 from casebook.models import SourceFile, Submission
 from casebook.render import ReportTemplate
@@ -41,6 +44,19 @@ class RunContext:
     @property
     def run_id(self) -> str:
         return self.manifest.run_id
+
+    @contextlib.contextmanager
+    def documents(self) -> Iterator[PassageIndex]:
+        """The run's own documents: the versions its ingest recorded (`manifest.inputs`), and
+        nothing else. Every search and passage lookup of a run goes through this."""
+        with open_set(
+            self.company,
+            self.run_id,
+            self.manifest.inputs,
+            self.settings,
+            staged=lambda: staged_inputs(self.company, self.run_id),
+        ) as index:
+            yield index
 
     def work(self, name: str) -> str:
         """Path of one of the run's intermediate artifacts."""

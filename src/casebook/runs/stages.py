@@ -19,12 +19,12 @@ from casebook.deliver import (
     pending,
 )
 from casebook.documents.corpus import INDEX_FILE, ingest_documents
-from casebook.documents.index import PassageIndex
 from casebook.errors import BudgetExceeded, CasebookError
 from casebook.models import Evidence, Skipped, UseCase
 from casebook.render import Branding
 from casebook.render.run import render_run
 from casebook.runs.context import RunContext, staged_inputs
+from casebook.runs.retention import collect_documents
 from casebook.steps import (
     assemble_part_b,
     assemble_report,
@@ -47,7 +47,9 @@ async def step_ingest(ctx: RunContext) -> None:
     earlier: list[Skipped] = []  # files a Drive download could not use
     if ctx.company.exists(ctx.work("inputs/skipped.json")):
         earlier = [Skipped.model_validate(s) for s in ctx.company.read_json(ctx.work("inputs/skipped.json"))]
-    report = await asyncio.to_thread(ingest_documents, ctx.company, sources, ctx.settings, pre_skipped=earlier)
+    report = await asyncio.to_thread(
+        ingest_documents, ctx.company, sources, ctx.settings, set_id=ctx.run_id, kind="run", pre_skipped=earlier
+    )
     ctx.manifest.inputs = report.files
     ctx.manifest.skipped = report.skipped
     ctx.manifest.index_fingerprint = report.fingerprint
@@ -58,11 +60,15 @@ async def step_ingest(ctx: RunContext) -> None:
             "run_id": ctx.run_id,
             "index": f"{ctx.company.slug}/{INDEX_FILE}",
             "engine": "sqlite-fts5-bm25",
+            "set_id": report.set_id,
             "fingerprint": report.fingerprint,
             "documents": report.documents,
             "chunks": report.chunks,
+            "files": report.files,
         },
     )
+    if ctx.settings.keep_days is not None:
+        await asyncio.to_thread(collect_documents, ctx.company, keep_days=ctx.settings.keep_days)
     if report.documents == 0:
         reasons = "; ".join(f"{s.file}: {s.reason}" for s in report.skipped) or "no files were given"
         raise CasebookError(
@@ -73,7 +79,7 @@ async def step_ingest(ctx: RunContext) -> None:
 async def step_evidence(ctx: RunContext) -> None:
     if ctx.company.exists(ctx.work("evidence.json")):
         return
-    with ctx.company.local_file(INDEX_FILE, write_back=False) as path, PassageIndex(path) as index:
+    with ctx.documents() as index:
         passages = gather_passages(
             index, ctx.submission, limit=ctx.settings.evidence_passages, chars=ctx.settings.passage_chars
         )
@@ -196,7 +202,7 @@ async def step_consolidate(ctx: RunContext) -> None:
 
 async def step_verify(ctx: RunContext) -> None:
     draft = ctx.company.read_text(ctx.work("report.md"))
-    with ctx.company.local_file(INDEX_FILE, write_back=False) as path, PassageIndex(path) as index:
+    with ctx.documents() as index:
         verified = verify_citations(draft, load_evidence(ctx), index)
     ctx.company.write_text(ctx.work("report.verified.md"), verified.markdown)
     ctx.manifest.metrics["citations_total"] = verified.citations_total
