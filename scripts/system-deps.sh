@@ -4,6 +4,7 @@
 #   poppler-utils         pdftoppm: PDF pages as images
 #   chromium              the HTML report and the web app in a real browser
 #   libharfbuzz-subset0, libpango-1.0-0, libpangoft2-1.0-0, fontconfig   WeasyPrint
+#   tesseract-ocr, tesseract-ocr-eng   OCR of images and scanned PDF pages (with the `ocr` extra)
 # Installs only what is missing, and only then needs root. Changes no configuration.
 set -euo pipefail
 need=()
@@ -12,6 +13,8 @@ command -v pdftoppm >/dev/null || need+=(poppler-utils)
 command -v chromium >/dev/null || need+=(chromium)
 ldconfig -p | grep -q 'libharfbuzz-subset.so.0' || need+=(libharfbuzz-subset0)
 ldconfig -p | grep -q 'libpango-1.0.so.0' || need+=(libpango-1.0-0 libpangoft2-1.0-0 fontconfig)
+command -v tesseract >/dev/null || need+=(tesseract-ocr)
+ls /usr/share/tesseract-ocr/*/tessdata/eng.traineddata >/dev/null 2>&1 || need+=(tesseract-ocr-eng)
 if ((${#need[@]})); then
   if [ "$(id -u)" != 0 ]; then
     echo "system-deps: missing Debian packages; install them with: sudo apt-get install ${need[*]}" >&2

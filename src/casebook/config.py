@@ -26,8 +26,17 @@ class Settings(BaseSettings):
     max_pages: int = Field(2000, gt=0, description="Most pages (or slides, or sheets) read from one document")
     max_unzipped_mb: float = Field(300.0, gt=0, description="Most bytes an office file (a zip) may expand to, in MB")
     max_zip_ratio: float = Field(
-        200.0, gt=1, description="Largest expansion ratio allowed for an office file's members"
+        200.0, gt=1, description="Largest expansion ratio (all members together) of an office file expanding past 64 MB"
     )
+    ocr: bool = Field(
+        True, description="Read images and scanned PDF pages with OCR when Tesseract is installed (on/off)"
+    )
+    ocr_languages: str = Field(
+        "eng", pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$", description="Tesseract languages, e.g. eng or eng+deu"
+    )
+    ocr_dpi: int = Field(300, ge=100, le=600, description="Resolution scanned PDF pages are rendered at for OCR")
+    ocr_max_pages: int = Field(100, ge=1, description="Most pages (or images) OCR'd in one document")
+    ocr_timeout_s: float = Field(60.0, gt=0, description="Longest OCR of one page or image, in seconds")
     chunk_chars: int = Field(1200, ge=200, description="Target passage size in characters")
     chunk_overlap: int = Field(150, ge=0, description="Characters shared by consecutive passages")
     keep_days: float | None = Field(

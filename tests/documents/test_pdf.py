@@ -92,17 +92,16 @@ def test_password_protected_pdf() -> None:
     assert "password-protected PDF" in reason("locked.pdf", data)
 
 
-def test_image_only_pdf() -> None:
-    assert reason("scan.pdf", image_only_pdf()) == (
-        "no text layer: scanned/image-only PDF; OCR it first"
+def test_drawing_only_pdf() -> None:
+    assert reason("chart.pdf", image_only_pdf(), Settings(ocr=False)) == (
+        "PDF without a text layer (drawings only): OCR is off (CASEBOOK_OCR=off or --no-ocr): turn it on to read it"
     )
 
 
-def test_png_named_pdf() -> None:
+def test_png_named_pdf_is_read_as_an_image() -> None:
     png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
-    text = reason("scan.pdf", png)
-    assert "not a PDF file despite its name" in text
-    assert "PNG image" in text
+    assert detect_type("scan.pdf", png) == "image"
+    assert "image" in reason("scan.pdf", png, Settings(ocr=False))
 
 
 def test_too_many_pages() -> None:

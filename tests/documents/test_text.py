@@ -70,7 +70,8 @@ def test_csv_becomes_json_records() -> None:
     data = b'name,amount,note\nAcme,1200.50,"big, loyal"\nBeta,3,\n\nGamma,,x,extra\n'
     assert detect_type("sales.csv", data) == "csv"
     lines = only_text("sales.csv", data).splitlines()
-    assert [json.loads(line) for line in lines] == [
+    assert lines[0] == "name | amount | note"  # the header row, as a reader sees it
+    assert [json.loads(line) for line in lines[1:]] == [
         {"name": "Acme", "amount": "1200.50", "note": "big, loyal"},
         {"name": "Beta", "amount": "3"},
         {"name": "Gamma", "note": "x", "column_4": "extra"},
@@ -80,7 +81,8 @@ def test_csv_becomes_json_records() -> None:
 def test_csv_delimiter_is_sniffed() -> None:
     data = "Stadt;Umsatz\nZürich;1.200\nBern;950\n".encode("cp1252")
     lines = only_text("umsatz.csv", data).splitlines()
-    assert json.loads(lines[0]) == {"Stadt": "Zürich", "Umsatz": "1.200"}
+    assert lines[0] == "Stadt | Umsatz"
+    assert json.loads(lines[1]) == {"Stadt": "Zürich", "Umsatz": "1.200"}
 
 
 def test_csv_found_by_content_but_extension_breaks_the_tie() -> None:
@@ -93,7 +95,7 @@ def test_csv_found_by_content_but_extension_breaks_the_tie() -> None:
 def test_table_row_cap() -> None:
     rows = [["k", "v"]] + [[str(i), str(i * 2)] for i in range(10)]
     lines = render_records(rows, blank_key=str, max_rows=3).splitlines()
-    assert len(lines) == 4
+    assert len(lines) == 5 and lines[0] == "k | v"
     assert lines[-1] == "[rows after the first 3 were not read]"
 
 
@@ -110,6 +112,19 @@ def test_json_lines() -> None:
     data = b'{"a": 1}\n{"a": 2}\n'
     assert detect_type("rows.jsonl", data) == "json"
     assert only_text("rows.jsonl", data) == '{"a": 1}\n{"a": 2}'
+
+
+def test_concatenated_json_is_read_value_by_value() -> None:
+    pretty = b'{\n  "depot": "Leeds",\n  "trucks": 41\n}\n{\n  "depot": "York",\n  "trucks": 17\n}\n'
+    packed = b'{"depot": "Leeds", "trucks": 41}{"depot": "York", "trucks": 17} [1, 2]'
+    for name in ("export.json", "export.txt", "export"):
+        assert detect_type(name, pretty) == "json"
+        assert only_text(name, pretty) == '{"depot": "Leeds", "trucks": 41}\n{"depot": "York", "trucks": 17}'
+    assert only_text("packed.json", packed).splitlines() == [
+        '{"depot": "Leeds", "trucks": 41}', '{"depot": "York", "trucks": 17}', "[1, 2]"
+    ]
+    lines_with_a_pretty_one = b'{"a": 1}\n{\n "b": 2\n}\n'
+    assert only_text("mixed.jsonl", lines_with_a_pretty_one) == '{"a": 1}\n{"b": 2}'
 
 
 def test_invalid_json_named_json() -> None:

@@ -32,6 +32,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 CompanyArg = Annotated[str, typer.Argument(help="The company's name (any spelling of case and spacing)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout")]
+NoOcrOpt = Annotated[
+    bool, typer.Option("--no-ocr", help="Leave images and scanned PDF pages unread (as CASEBOOK_OCR=off)")
+]
 
 
 def command(func: F) -> F:
@@ -63,9 +66,9 @@ def command(func: F) -> F:
     return func
 
 
-def settings_for_command() -> Settings:
+def settings_for_command(*, no_ocr: bool = False) -> Settings:
     settings = get_settings()
     configure_logging(settings)
-    return settings
+    return settings.model_copy(update={"ocr": False}) if no_ocr else settings
 
 

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from casebook.cli.app import CompanyArg, JsonOpt, command, err, out, settings_for_command
+from casebook.cli.app import CompanyArg, JsonOpt, NoOcrOpt, command, err, out, settings_for_command
 from casebook.errors import CasebookError
 from casebook.storage import Storage
 
@@ -26,11 +26,12 @@ if TYPE_CHECKING:
 def ingest(
     company: CompanyArg,
     docs: Annotated[Path, typer.Option("--docs", help="Folder of the company's documents")],
+    no_ocr: NoOcrOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Store a company's documents and make them searchable (unchanged files cost nothing)."""
     from casebook.documents.corpus import ingest_documents, read_folder
-    settings = settings_for_command()
+    settings = settings_for_command(no_ocr=no_ocr)
     sources, skipped = read_folder(docs, settings)
     target = Storage(settings.storage_url).company(company)
     with Progress(

@@ -13,7 +13,7 @@ from rich.live import Live
 from rich.markup import escape
 from rich.text import Text
 
-from casebook.cli.app import CompanyArg, JsonOpt, command, err, out, settings_for_command
+from casebook.cli.app import CompanyArg, JsonOpt, NoOcrOpt, command, err, out, settings_for_command
 from casebook.config import Settings
 from casebook.errors import CasebookError, InputError, RunError
 from casebook.models import RunStatus, Submission
@@ -121,10 +121,11 @@ def run(
     submission: SubmissionOpt = None,
     template: TemplateOpt = None,
     idempotency_key: KeyOpt = None,
+    no_ocr: NoOcrOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Write a grounded AI-readiness report for a company from its documents, here and now."""
-    settings = settings_for_command()
+    settings = settings_for_command(no_ocr=no_ocr)
     manifest = _create(
         settings, company, docs, company_info, use_cases, model_set, budget_usd, submission, idempotency_key, template
     )

@@ -1,8 +1,8 @@
 """Ingest: a document's bytes become pages of text, then passages that say where they came from.
 
     detect_type(name, data)              -> "pdf", "docx", "pptx", "xlsx", "csv", "json",
-                                            "txt", "md" or "html"
-    extract_pages(name, data, settings)  -> [PageText(page, section, text), ...]
+                                            "txt", "md", "html" or "image" (read by OCR)
+    extract_pages(name, data, settings)  -> [PageText(page, section, text, ocr), ...]
     chunk_pages(pages, file=, doc_sha256=, size=, overlap=) -> [Chunk, ...]
 
 Anything we cannot read raises Unreadable (an InputError) whose `.reason` says why.

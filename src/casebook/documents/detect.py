@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import zipfile
 
 from casebook.documents.formats.decode import decode_text
+from casebook.documents.formats.textual import json_values
 from casebook.documents.pages import KIND_NAMES, Unreadable
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _EXTENSIONS = {
-    "pdf": "pdf", "docx": "docx", "docm": "docx", "dotx": "docx",
-    "pptx": "pptx", "pptm": "pptx", "ppsx": "pptx",
-    "xlsx": "xlsx", "xlsm": "xlsx",
+    "pdf": "pdf", "docx": "docx", "docm": "docx", "dotx": "docx", "dotm": "docx",
+    "pptx": "pptx", "pptm": "pptx", "ppsx": "pptx", "ppsm": "pptx", "potx": "pptx", "potm": "pptx",
+    "xlsx": "xlsx", "xlsm": "xlsx", "xltx": "xlsx", "xltm": "xlsx",
     "csv": "csv", "tsv": "csv",
     "json": "json", "jsonl": "json", "ndjson": "json",
     "txt": "txt", "text": "txt", "log": "txt",
     "md": "md", "markdown": "md",
     "html": "html", "htm": "html", "xhtml": "html",
-    "doc": "legacy", "xls": "legacy", "ppt": "legacy",
+    "png": "image", "jpg": "image", "jpeg": "image", "tif": "image", "tiff": "image", "bmp": "image",
+    "webp": "image",
+    "doc": "legacy", "dot": "legacy", "xls": "legacy", "xlt": "legacy", "ppt": "legacy", "pps": "legacy",
+    "pot": "legacy",
 }
 _TEXT_KINDS = {"csv", "json", "txt", "md", "html"}
 _OOXML_FOLDERS = (("word/", "docx"), ("ppt/", "pptx"), ("xl/", "xlsx"))
@@ -31,7 +34,7 @@ _HTML_START = re.compile(
 )
 _HTML_PARTS = re.compile(r"<(?:head|body)[\s>]", re.I)
 _ANY_TAG = re.compile(r"<[a-z!/][^>]*>", re.I)
-_OCR = "no text to read; OCR it first, or upload a PDF with a text layer"
+_OCR = "save it as PNG, JPEG or TIFF to have it read by OCR"
 _ARCHIVE = "unzip or extract it and upload the documents inside"
 
 
@@ -39,12 +42,7 @@ def _binary_kind(data: bytes) -> tuple[str, str] | None:
     """(what it is, advice) for binary formats we recognise but cannot read."""
     head = data[:16]
     table = [
-        (head.startswith(b"\x89PNG\r\n\x1a\n"), "a PNG image", _OCR),
-        (head.startswith(b"\xff\xd8\xff"), "a JPEG image", _OCR),
         (head.startswith((b"GIF87a", b"GIF89a")), "a GIF image", _OCR),
-        (head.startswith((b"II*\x00", b"MM\x00*")), "a TIFF image", _OCR),
-        (head.startswith(b"BM") and data[6:10] == b"\x00" * 4, "a BMP image", _OCR),
-        (head.startswith(b"RIFF") and data[8:12] == b"WEBP", "a WebP image", _OCR),
         (data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1"), "a HEIC image", _OCR),
         (head.startswith(b"\x1f\x8b"), "a gzip archive", _ARCHIVE),
         (head.startswith(b"7z\xbc\xaf\x27\x1c"), "a 7-Zip archive", _ARCHIVE),
@@ -53,6 +51,15 @@ def _binary_kind(data: bytes) -> tuple[str, str] | None:
         (head.startswith(b"{\\rtf"), "an RTF document", "save it as .docx or .pdf"),
     ]
     return next(((what, advice) for hit, what, advice in table if hit), None)
+
+
+def _is_image(data: bytes) -> bool:
+    """PNG, JPEG, TIFF, BMP or WebP: read by OCR."""
+    return (
+        data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*"))
+        or (data.startswith(b"BM") and data[6:10] == b"\x00" * 4)
+        or (data.startswith(b"RIFF") and data[8:12] == b"WEBP")
+    )
 
 
 def _extension(name: str) -> str | None:
@@ -65,7 +72,8 @@ def _despite(claimed: str | None, actual: str | None) -> str:
     if claimed is None or claimed == actual:
         return ""
     label = "legacy Office" if claimed == "legacy" else KIND_NAMES[claimed]
-    return f"not a {label} file despite its name: "
+    article = "an" if label[0] in "AEIOUaeiou" or label == "HTML" else "a"
+    return f"not {article} {label} file despite its name: "
 
 
 def _ole(data: bytes, claimed: str | None) -> Unreadable:
@@ -117,19 +125,13 @@ def _looks_csv(text: str) -> bool:
 
 
 def _looks_json(text: str) -> bool:
-    stripped = text.strip()
-    if not stripped.startswith(("{", "[")):
+    """One JSON document, JSON Lines, or JSON values concatenated."""
+    if not text.lstrip().startswith(("{", "[")):
         return False
     try:
-        json.loads(stripped)
+        json_values(text)
     except (ValueError, RecursionError):
-        lines = [line for line in stripped.splitlines() if line.strip()][:50]
-        try:
-            return len(lines) > 1 and all(
-                line.lstrip().startswith("{") and json.loads(line) is not None for line in lines
-            )
-        except (ValueError, RecursionError):
-            return False
+        return False
     return True
 
 
@@ -157,6 +159,8 @@ def sniff(name: str, data: bytes) -> tuple[str, str | None]:
         raise _ole(data, claimed)
     if data.startswith(_ZIP):
         return _zip_kind(data, claimed), None
+    if _is_image(data):
+        return "image", None
     recognised = _binary_kind(data)
     if recognised is not None:
         what, advice = recognised
@@ -170,5 +174,5 @@ def sniff(name: str, data: bytes) -> tuple[str, str | None]:
 
 
 def detect_type(name: str, data: bytes) -> str:
-    """One of pdf, docx, pptx, xlsx, csv, json, txt, md, html; Unreadable for anything else."""
+    """One of pdf, docx, pptx, xlsx, csv, json, txt, md, html, image; Unreadable for anything else."""
     return sniff(name, data)[0]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from casebook.config import Settings
 from casebook.documents.detect import sniff
 from casebook.documents.formats.htmltext import extract_html
-from casebook.documents.formats.office import extract_docx, extract_pptx
+from casebook.documents.formats.images import extract_image
 from casebook.documents.formats.pdf import extract_pdf
+from casebook.documents.formats.slides import extract_pptx
 from casebook.documents.formats.textual import extract_csv, extract_json, extract_plain
+from casebook.documents.formats.word import extract_docx
 from casebook.documents.formats.xlsx import extract_xlsx
 from casebook.documents.guards import check_size
 from casebook.documents.pages import KIND_NAMES, PageText, Unreadable
@@ -24,6 +26,8 @@ def _extract(
         return extract_pptx(data, settings)
     if kind == "xlsx":
         return extract_xlsx(data, settings)
+    if kind == "image":
+        return extract_image(data, settings)
     assert text is not None  # sniff decodes every text kind
     if kind == "csv":
         return extract_csv(text, name=name)

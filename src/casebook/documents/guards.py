@@ -1,8 +1,11 @@
 """Limits checked before a parser touches the bytes: file size, page counts, and zip bombs.
 
 Office files (.docx, .pptx, .xlsx) are zip archives. Before python-docx, python-pptx or
-openpyxl opens one, its central directory is inspected: too many members, too many bytes
-once expanded, or a member that expands far more than documents do, all refuse the file.
+openpyxl opens one, its central directory is inspected: too many members, or too many bytes
+once expanded, refuse the file; so does a file that expands both far (past RATIO_FLOOR_BYTES)
+and steeply (more than CASEBOOK_MAX_ZIP_RATIO times its compressed size, all members
+together). A steep ratio alone is no sign of a bomb: a real deck holds blank images and
+repetitive XML that compress a thousandfold, and what they expand to is small.
 The declared sizes can be trusted as upper bounds because Python's zipfile, which all three
 libraries read through, stops each member at its declared size.
 """
@@ -18,8 +21,8 @@ from casebook.documents.pages import Unreadable
 MB = 1024 * 1024
 MAX_ZIP_MEMBERS = 10_000
 """Most members an office file may hold (real documents have tens to a few thousand)."""
-RATIO_GRACE_BYTES = 100 * 1024
-"""Members under this size once expanded are not ratio-checked: small XML compresses very well."""
+RATIO_FLOOR_BYTES = 64 * MB
+"""An office file expanding to less than this is not ratio-checked: whatever its ratio, it is small."""
 
 
 def check_size(data: bytes, settings: Settings) -> None:
@@ -60,17 +63,13 @@ def check_zip(data: bytes, settings: Settings, what: str) -> None:
             f"{settings.max_unzipped_mb:g} MB limit (CASEBOOK_MAX_UNZIPPED_MB): "
             "refusing a possible zip bomb"
         )
-    for member in members:
-        if member.flag_bits & 0x1:
-            raise Unreadable(
-                f"password-protected {what} file: remove the password and upload again"
-            )
-        if member.file_size <= RATIO_GRACE_BYTES:
-            continue
-        ratio = member.file_size / member.compress_size if member.compress_size else float("inf")
-        if ratio > settings.max_zip_ratio:
-            raise Unreadable(
-                f"{what} file part {member.filename!r} expands {ratio:.0f} times, over the "
-                f"{settings.max_zip_ratio:g}x limit (CASEBOOK_MAX_ZIP_RATIO): "
-                "refusing a possible zip bomb"
-            )
+    if any(member.flag_bits & 0x1 for member in members):
+        raise Unreadable(f"password-protected {what} file: remove the password and upload again")
+    compressed = sum(member.compress_size for member in members)
+    ratio = total / compressed if compressed else float("inf")
+    if total > RATIO_FLOOR_BYTES and ratio > settings.max_zip_ratio:
+        raise Unreadable(
+            f"{what} file would expand {ratio:.0f} times to {total / MB:.0f} MB, over the "
+            f"{settings.max_zip_ratio:g}x limit (CASEBOOK_MAX_ZIP_RATIO) for files expanding past "
+            f"{RATIO_FLOOR_BYTES // MB} MB: refusing a possible zip bomb"
+        )

@@ -22,6 +22,7 @@ KIND_NAMES = {
     "txt": "text",
     "md": "Markdown",
     "html": "HTML",
+    "image": "image",
 }
 
 
@@ -32,6 +33,8 @@ class PageText:
     page: int | None
     section: str | None
     text: str
+    ocr: bool = False
+    """The text was read from an image of the page by OCR, not from its text layer."""
 
 
 _LINE_BREAKS = re.compile(r"\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")

@@ -1,7 +1,9 @@
 """Table rows (CSV, spreadsheet sheets) rendered as one JSON record per line: header → keys.
 
-A record keeps only the cells that hold something, so sparse rows stay short, and each line
-still names its columns, which keeps a passage readable once cut out of the table.
+The header row comes first as a plain line (so a heading above a column with no values is still
+read), then one record per row. A record keeps only the cells that hold something, so sparse
+rows stay short, and each line still names its columns, which keeps a passage readable once cut
+out of the table.
 """
 
 from __future__ import annotations
@@ -72,16 +74,15 @@ def render_records(
     find_header: bool = False,
     max_rows: int = MAX_TABLE_ROWS,
 ) -> str:
-    """Rows above the header as plain lines, then one JSON object per data row."""
+    """Rows above the header and the header as plain lines, then one JSON object per data row."""
     filled = (row for row in ([cell_value(v) for v in raw] for raw in rows) if _filled(row))
     head = list(itertools.islice(filled, _HEADER_SCAN if find_header else 1))
     if not head:
         return ""
     start = _header_index(head) if find_header else 0
-    lines = [" | ".join(str(v) for v in row if v != "") for row in head[:start]]
+    lines = [" | ".join(str(v) for v in row if v != "") for row in head[: start + 1]]
     keys = _keys(head[start], blank_key)
-    records = 0
-    for row in itertools.chain(head[start + 1 :], filled):
+    for records, row in enumerate(itertools.chain(head[start + 1 :], filled)):
         if records >= max_rows:
             lines.append(f"[rows after the first {max_rows} were not read]")
             break
@@ -89,7 +90,4 @@ def render_records(
             keys.append(_unique(blank_key(len(keys)), keys))
         record = {k: v for k, v in zip(keys, row, strict=False) if v != ""}
         lines.append(json.dumps(record, ensure_ascii=False))
-        records += 1
-    if records == 0:
-        lines.append(" | ".join(keys))
     return "\n".join(lines)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from typing import Any
 
 from casebook.documents.formats.records import render_records
 from casebook.documents.pages import PageText, Unreadable, clean_text
@@ -43,21 +45,37 @@ def extract_csv(text: str, *, name: str = "") -> list[PageText]:
     return _page(rendered)
 
 
+_DECODER = json.JSONDecoder()
+_BLANK = re.compile(r"\s*")
+
+
+def _after_blank(text: str, position: int) -> int:
+    match = _BLANK.match(text, position)
+    return match.end() if match else position
+
+
+def json_values(text: str) -> list[Any]:
+    """Every JSON value in `text`: one document, JSON Lines, or values simply concatenated
+    (`{...}{...}` or pretty-printed one after another). json.JSONDecodeError where any is broken."""
+    values = []
+    position = _after_blank(text, 0)
+    while position < len(text):
+        value, position = _DECODER.raw_decode(text, position)
+        values.append(value)
+        position = _after_blank(text, position)
+    if not values:
+        raise json.JSONDecodeError("Expecting value", text, 0)
+    return values
+
+
 def extract_json(text: str) -> list[PageText]:
-    """JSON pretty-printed; JSON Lines (one value per line) each value on its own line."""
+    """JSON pretty-printed; a stream of values (JSON Lines, concatenated JSON) one value a line."""
     try:
-        value = json.loads(text)
+        values = json_values(text)
     except json.JSONDecodeError as exc:
-        lines = [line for line in text.splitlines() if line.strip()]
-        try:
-            values = [json.loads(line) for line in lines] if len(lines) > 1 else None
-        except json.JSONDecodeError:
-            values = None
-        if values is None:
-            raise Unreadable(
-                f"invalid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-            ) from None
-        return _page("\n".join(json.dumps(v, ensure_ascii=False) for v in values))
+        raise Unreadable(f"invalid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     except RecursionError:
         raise Unreadable("invalid JSON: nested too deeply to read") from None
-    return _page(json.dumps(value, indent=2, ensure_ascii=False))
+    if len(values) == 1:
+        return _page(json.dumps(values[0], indent=2, ensure_ascii=False))
+    return _page("\n".join(json.dumps(v, ensure_ascii=False) for v in values))

@@ -1,4 +1,5 @@
-"""Excel (.xlsx) sheets with openpyxl, read-only and with cached values instead of formulas."""
+"""Excel (.xlsx, .xlsm, .xltx, .xltm; Strict too) sheets with openpyxl, read-only, cached values
+instead of formulas, every row whatever the sheet's declared dimension says."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from casebook.config import Settings
 from casebook.documents.formats.records import MAX_TABLE_ROWS, render_records
+from casebook.documents.formats.strict import transitional
 from casebook.documents.guards import check_count, check_zip
 from casebook.documents.pages import PageText, clean_text
 
@@ -47,12 +49,15 @@ def extract_xlsx(data: bytes, settings: Settings) -> list[PageText]:
     stay plain lines); at most MAX_TABLE_ROWS data rows per sheet.
     """
     check_zip(data, settings, "Excel")
-    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    workbook = openpyxl.load_workbook(io.BytesIO(transitional(data)), read_only=True, data_only=True)
     try:
         sheets = workbook.worksheets
         check_count(len(sheets), "sheets", settings)
         pages = []
         for number, sheet in enumerate(sheets, start=1):
+            # the declared dimension (<dimension ref="A1:C1"/>) is often wrong in files other
+            # programs wrote: read up to the last row and column that hold something instead
+            sheet.reset_dimensions()
             rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
             text = render_records(
                 _trimmed(itertools.islice(rows, MAX_SCANNED_ROWS)),

@@ -1,0 +1,100 @@
+"""OCR with Tesseract (Debian's `tesseract-ocr` and its language packs) through pytesseract.
+
+Offline: pytesseract runs the installed `tesseract` binary on an image; nothing is downloaded.
+On by default when the engine is installed (CASEBOOK_OCR=on|off, `--no-ocr`); when it is not,
+`Ocr.missing` says how to install it, and images and scanned pages are skipped with that reason.
+Bounded: at most CASEBOOK_OCR_MAX_PAGES pages a document, pages rendered at CASEBOOK_OCR_DPI,
+each image at most MAX_PIXELS, and every page given CASEBOOK_OCR_TIMEOUT_S seconds.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+from typing import TYPE_CHECKING
+
+from casebook.config import Settings
+from casebook.documents.pages import clean_text
+from casebook.logs import get_logger
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+MAX_PIXELS = 40_000_000
+"""Largest image handed to Tesseract (an A4 page at 300 dpi is 8.7 million); larger ones are scaled down."""
+INSTALL = (
+    "install the OCR engine: `apt-get install tesseract-ocr tesseract-ocr-eng` "
+    "and `pip install 'casebook[ocr]'` (`make setup` does both)"
+)
+
+
+def _engine_missing(languages: str) -> str | None:
+    """Why Tesseract cannot read `languages` (e.g. "eng+deu") here, or None when it can."""
+    try:
+        import pytesseract
+    except ImportError:
+        return f"OCR engine not installed (pytesseract missing): {INSTALL}"
+    return _tesseract_missing(pytesseract.pytesseract.tesseract_cmd, languages)
+
+
+@functools.lru_cache(maxsize=8)
+def _tesseract_missing(command: str, languages: str) -> str | None:
+    import pytesseract
+
+    if shutil.which(command) is None:
+        return f"OCR engine not installed (no `tesseract` program): {INSTALL}"
+    try:
+        installed = set(pytesseract.get_languages(config=""))
+    except (OSError, RuntimeError, pytesseract.TesseractError) as exc:
+        return f"OCR engine does not run ({type(exc).__name__}): {INSTALL}"
+    wanted = [lang for lang in languages.split("+") if lang]
+    absent = [lang for lang in wanted if lang not in installed]
+    if absent:
+        packages = " ".join(f"tesseract-ocr-{lang.lower().replace('_', '-')}" for lang in absent)
+        return f"OCR language data missing for {'+'.join(absent)}: `apt-get install {packages}`"
+    return None
+
+
+class OcrTimeout(Exception):
+    """Tesseract took longer than its time on one image."""
+
+
+class Ocr:
+    """Text from images, as the settings allow; `missing` is why it cannot, or None."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.enabled = settings.ocr
+        self.languages = settings.ocr_languages
+        self.dpi = settings.ocr_dpi
+        self.max_pages = settings.ocr_max_pages
+        self.timeout_s = settings.ocr_timeout_s
+
+    @property
+    def missing(self) -> str | None:
+        if not self.enabled:
+            return "OCR is off (CASEBOOK_OCR=off or --no-ocr): turn it on to read it"
+        return _engine_missing(self.languages)
+
+    def read(self, image: Image) -> str:
+        """The text Tesseract finds in `image` (cleaned); OcrTimeout when it runs out of time."""
+        import pytesseract
+
+        pixels = image.width * image.height
+        if pixels > MAX_PIXELS:
+            factor = (MAX_PIXELS / pixels) ** 0.5
+            image = image.resize((max(1, int(image.width * factor)), max(1, int(image.height * factor))))
+        if image.mode not in ("L", "RGB"):
+            image = image.convert("RGB")
+        try:
+            text = pytesseract.image_to_string(image, lang=self.languages, timeout=self.timeout_s)
+        except RuntimeError as exc:  # pytesseract's "Tesseract process timeout"
+            if "timeout" in str(exc).lower():
+                raise OcrTimeout(f"OCR took over {self.timeout_s:g}s (CASEBOOK_OCR_TIMEOUT_S)") from None
+            raise
+        return clean_text(text)
+
+
+def log_unread(what: str, pages: list[int], reason: str) -> None:
+    """Pages of a document that was read, though these pages were not: said in the log."""
+    if pages:
+        get_logger().warning("pages not read", document=what, pages=pages, reason=reason)

@@ -1,0 +1,57 @@
+"""`casebook ingest` reads scans with OCR unless told not to (`--no-ocr`, CASEBOOK_OCR=off)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from casebook.cli import app
+from casebook.config import get_settings
+from tests.documents.test_ocr import INVOICE, encoded, scan
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "invoice-scan.png").write_bytes(encoded(scan(INVOICE), "PNG"))
+    (folder / "notes.txt").write_text("Plain notes about the Leeds depot.\n", encoding="utf-8")
+    return folder
+
+
+def ingest(*args: str) -> dict[str, Any]:
+    result = runner.invoke(app, ["ingest", *args, "--json"])
+    assert result.exit_code == 0, result.stderr
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
+
+
+def test_no_ocr_skips_the_scan_with_the_reason(docs: Path) -> None:
+    report = ingest("Acme", "--docs", str(docs), "--no-ocr")
+    assert report["indexed"] == ["notes.txt"]
+    assert report["skipped"] == [{
+        "file": "invoice-scan.png",
+        "reason": "an image, read only by OCR: OCR is off (CASEBOOK_OCR=off or --no-ocr): turn it on to read it",
+    }]
+
+
+def test_ocr_off_by_setting(docs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CASEBOOK_OCR", "off")
+    get_settings.cache_clear()
+    report = ingest("Acme", "--docs", str(docs))
+    assert report["indexed"] == ["notes.txt"]
+
+
+def test_ocr_text_is_searchable(docs: Path) -> None:
+    report = ingest("Acme", "--docs", str(docs))
+    assert sorted(report["indexed"]) == ["invoice-scan.png", "notes.txt"]
+    result = runner.invoke(app, ["search", "Acme", "Northwind invoice 4471", "--json"])
+    assert result.exit_code == 0, result.stderr
+    hits = json.loads(result.stdout)
+    assert hits[0]["file"] == "invoice-scan.png" and "4471" in hits[0]["text"]
