@@ -170,6 +170,7 @@ class Chunk(BaseModel):
     start: int = Field(description="Character offset of the passage in its page's text")
     end: int
     text: str
+    ocr: bool = Field(False, description="Read by OCR from an image of the page (a scan or a photo)")
 
 
 class Skipped(BaseModel):
@@ -186,6 +187,7 @@ class SearchHit(BaseModel):
     end: int
     text: str
     score: float
+    ocr: bool = False
 
 
 # -- what the generation steps produce ---------------------------------------------------

@@ -54,4 +54,18 @@ def test_ocr_text_is_searchable(docs: Path) -> None:
     result = runner.invoke(app, ["search", "Acme", "Northwind invoice 4471", "--json"])
     assert result.exit_code == 0, result.stderr
     hits = json.loads(result.stdout)
-    assert hits[0]["file"] == "invoice-scan.png" and "4471" in hits[0]["text"]
+    assert hits[0]["file"] == "invoice-scan.png" and "4471" in hits[0]["text"] and hits[0]["ocr"] is True
+    result = runner.invoke(app, ["search", "Acme", "Leeds depot"])
+    assert result.exit_code == 0, result.stderr
+    places = {line.split(". ", 1)[1].split("  (score")[0] for line in result.stdout.splitlines() if "(score" in line}
+    assert places == {"invoice-scan.png (OCR)", "notes.txt"}
+
+
+def test_a_scan_skipped_for_want_of_ocr_is_read_once_ocr_can_run(docs: Path) -> None:
+    first = ingest("Acme", "--docs", str(docs), "--no-ocr")
+    assert [s["file"] for s in first["skipped"]] == ["invoice-scan.png"]
+    again = ingest("Acme", "--docs", str(docs), "--no-ocr")  # still no OCR: nothing is read again
+    assert again["indexed"] == [] and [s["file"] for s in again["skipped"]] == ["invoice-scan.png"]
+    now = ingest("Acme", "--docs", str(docs))
+    assert now["indexed"] == ["invoice-scan.png"] and now["skipped"] == []
+    assert now["documents"] == 2

@@ -245,3 +245,18 @@ def test_cli_gc_prints_what_it_removed(company: CompanyStorage, settings: Settin
     assert data["removed_bytes"] == len(BETA) and data["kept_versions"] == 2
     again = CliRunner().invoke(app, ["gc", "Renames Ltd"], env=env)
     assert again.exit_code == 0 and "removed 0 document version(s)" in again.stdout
+
+
+def test_a_store_of_schema_2_gains_the_ocr_column(company: CompanyStorage, settings: Settings) -> None:
+    ingest(company, settings, {"alpha.md": ALPHA})
+    path = company.local_path(INDEX_FILE)
+    with sqlite3.connect(path) as db:  # as schema 2 left it: passages without `ocr`
+        db.execute("ALTER TABLE passages DROP COLUMN ocr")
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+    with open_current(company) as index:
+        assert index is not None
+        hit = index.search("invoice matching")[0]
+        assert hit.file == "alpha.md" and hit.ocr is False
+    with sqlite3.connect(path) as db:
+        assert "ocr" in {row[1] for row in db.execute("PRAGMA table_info(passages)")}
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("3",)

@@ -122,7 +122,10 @@ def search(
 
 def _hit_lines(rank: int, hit: SearchHit) -> Text:
     """A hit as plain Text: the passage and its file name are shown literally, never as markup."""
-    where = hit.file + (f", p. {hit.page}" if hit.page else "") + (f" [{hit.section}]" if hit.section else "")
+    where = (
+        hit.file + (f", p. {hit.page}" if hit.page else "") + (f" [{hit.section}]" if hit.section else "")
+        + (" (OCR)" if hit.ocr else "")
+    )
     return Text.assemble(
         (f"{rank}. {where}", "bold"), f"  (score {hit.score:.2f})\n", "   " + " ".join(hit.text.split())[:400]
     )

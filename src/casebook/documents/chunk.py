@@ -86,6 +86,7 @@ def chunk_pages(
                     start=start,
                     end=end,
                     text=page.text[start:end],
+                    ocr=page.ocr,
                 )
             )
     return chunks

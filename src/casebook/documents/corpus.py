@@ -28,7 +28,7 @@ from pathlib import Path
 
 from casebook.config import Settings
 from casebook.documents import Unreadable, chunk_pages
-from casebook.documents.extract import extract_document
+from casebook.documents.extract import extract_document, worth_rereading
 from casebook.documents.index import PassageIndex
 from casebook.documents.store import DocumentStore
 from casebook.errors import StorageError
@@ -118,7 +118,7 @@ def ingest_documents(
             if name in report.duplicates:
                 continue
             version = store.version(sha)
-            if version is None:
+            if version is None or (version.status == "skipped" and worth_rereading(version.reason, settings)):
                 if _add_version(company, store, name, sha, source.data, settings, report):
                     report.indexed.append(name)
             else:

@@ -6,6 +6,7 @@ from casebook.config import Settings
 from casebook.documents.detect import sniff
 from casebook.documents.formats.htmltext import extract_html
 from casebook.documents.formats.images import extract_image
+from casebook.documents.formats.ocr import Ocr, for_want_of_ocr
 from casebook.documents.formats.pdf import extract_pdf
 from casebook.documents.formats.slides import extract_pptx
 from casebook.documents.formats.textual import extract_csv, extract_json, extract_plain
@@ -36,6 +37,12 @@ def _extract(
     if kind == "html":
         return extract_html(text)
     return extract_plain(text)
+
+
+def worth_rereading(reason: str | None, settings: Settings) -> bool:
+    """Whether a file skipped for `reason` may be read now: it went unread for want of OCR, which
+    can run now (the engine was installed, or OCR turned back on)."""
+    return reason is not None and for_want_of_ocr(reason) and Ocr(settings).missing is None
 
 
 def extract_pages(name: str, data: bytes, settings: Settings) -> list[PageText]:

@@ -63,7 +63,7 @@ class DocumentRecord:
 
 # The set's versions, each under its first name.
 _SCOPE = "SELECT sha256, min(name) AS name FROM set_files WHERE set_id = :set GROUP BY sha256"
-_CHUNK_COLUMNS = 'p.chunk_id, s.name, p.sha256, p.page, p.section, p.start, p."end", p.text'
+_CHUNK_COLUMNS = 'p.chunk_id, s.name, p.sha256, p.page, p.section, p.start, p."end", p.text, p.ocr'
 
 
 class PassageIndex:
@@ -119,7 +119,7 @@ class PassageIndex:
         # Rank inside the FTS table, keep the set's passages, and read the text of the top k only:
         # reading it before the sort would load every matching passage (thousands, for common words).
         rows = self.db.execute(
-            'SELECT p.chunk_id, s.name, p.page, p.section, p.start, p."end", p.text, top.rank'  # noqa: S608
+            'SELECT p.chunk_id, s.name, p.page, p.section, p.start, p."end", p.text, top.rank, p.ocr'  # noqa: S608
             "  FROM (SELECT passages_fts.rowid AS rowid, bm25(passages_fts) AS rank"
             "        FROM passages_fts JOIN passages q ON q.rowid = passages_fts.rowid"
             "        WHERE passages_fts MATCH :match"
@@ -140,6 +140,7 @@ class PassageIndex:
                 end=r[5],
                 text=r[6],
                 score=round(-r[7], 4),
+                ocr=bool(r[8]),
             )
             for r in rows
         ]
@@ -172,5 +173,5 @@ class PassageIndex:
 def _chunk(row: tuple[Any, ...]) -> Chunk:
     return Chunk(
         chunk_id=row[0], file=row[1], doc_sha256=row[2], page=row[3], section=row[4],
-        start=row[5], end=row[6], text=row[7],
+        start=row[5], end=row[6], text=row[7], ocr=bool(row[8]),
     )

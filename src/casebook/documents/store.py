@@ -24,7 +24,7 @@ from pathlib import Path
 from casebook.documents.index import FTS_TOKENIZER, PassageIndex
 from casebook.models import Chunk
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 BUSY_TIMEOUT_MS = 120_000  # a writer waits this long for another process's write to finish
 
 SCHEMA = """
@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS passages (
     start INTEGER NOT NULL,
     "end" INTEGER NOT NULL,
     text TEXT NOT NULL,
+    ocr INTEGER NOT NULL DEFAULT 0,
     UNIQUE (sha256, position)
 );
 CREATE INDEX IF NOT EXISTS passages_by_version_page ON passages(sha256, page);
@@ -122,6 +123,7 @@ class DocumentStore:
         with self.transaction():  # create, or migrate; one process at a time
             self.legacy = _migrate(self.db)
             _create(self.db)
+            _add_columns(self.db)
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
 
     def _schema(self) -> str | None:
@@ -161,18 +163,28 @@ class DocumentStore:
 
     def add_version(self, sha256: str, kind: str, size: int, pages: int, chunks: Iterable[Chunk]) -> int:
         """Store a version's passages; returns how many were added (0 if it was already there)."""
-        rows = [(sha256, n, c.chunk_id, c.page, c.section, c.start, c.end, c.text) for n, c in enumerate(chunks)]
+        rows = [
+            (sha256, n, c.chunk_id, c.page, c.section, c.start, c.end, c.text, int(c.ocr)) for n, c in enumerate(chunks)
+        ]
         with self.transaction():
-            if self._has(sha256):
+            existing = self.version(sha256)
+            if existing is not None and existing.status != "skipped":
                 return 0
             now = _now()
-            self.db.execute(
-                "INSERT INTO versions VALUES (?, ?, ?, ?, ?, 'indexed', NULL, ?, ?)",
-                (sha256, kind, size, pages, len(rows), now, now),
-            )
+            if existing is None:
+                self.db.execute(
+                    "INSERT INTO versions VALUES (?, ?, ?, ?, ?, 'indexed', NULL, ?, ?)",
+                    (sha256, kind, size, pages, len(rows), now, now),
+                )
+            else:  # skipped before, readable now (the OCR engine was installed since)
+                self.db.execute(
+                    "UPDATE versions SET kind = ?, pages = ?, chunks = ?, status = 'indexed', reason = NULL,"
+                    " used_at = ? WHERE sha256 = ?",
+                    (kind, pages, len(rows), now, sha256),
+                )
             self.db.executemany(
-                'INSERT INTO passages (sha256, position, chunk_id, page, section, start, "end", text)'
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                'INSERT INTO passages (sha256, position, chunk_id, page, section, start, "end", text, ocr)'
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
         return len(rows)
@@ -182,7 +194,9 @@ class DocumentStore:
         with self.transaction():
             now = _now()
             self.db.execute(
-                "INSERT OR IGNORE INTO versions VALUES (?, NULL, ?, 0, 0, 'skipped', ?, ?, ?)",
+                "INSERT INTO versions VALUES (?, NULL, ?, 0, 0, 'skipped', ?, ?, ?)"
+                " ON CONFLICT (sha256) DO UPDATE SET reason = excluded.reason, used_at = excluded.used_at"
+                " WHERE versions.status = 'skipped'",
                 (sha256, size, reason, now, now),
             )
 
@@ -294,6 +308,13 @@ def _migrate(db: sqlite3.Connection) -> list[LegacyDocument]:
     db.execute("DROP TABLE chunks")
     db.execute("DROP TABLE documents")
     return legacy
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    """Columns added since schema 2: passages.ocr (schema 3)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(passages)")}
+    if "ocr" not in columns:
+        db.execute("ALTER TABLE passages ADD COLUMN ocr INTEGER NOT NULL DEFAULT 0")
 
 
 def _create(db: sqlite3.Connection) -> None:

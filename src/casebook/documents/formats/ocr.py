@@ -55,6 +55,14 @@ def _tesseract_missing(command: str, languages: str) -> str | None:
     return None
 
 
+_UNAVAILABLE = ("OCR is off", "OCR engine not installed", "OCR engine does not run", "OCR language data missing")
+
+
+def for_want_of_ocr(reason: str) -> bool:
+    """Whether a skip reason says the file went unread because OCR could not run."""
+    return any(phrase in reason for phrase in _UNAVAILABLE)
+
+
 class OcrTimeout(Exception):
     """Tesseract took longer than its time on one image."""
 
@@ -71,6 +79,7 @@ class Ocr:
 
     @property
     def missing(self) -> str | None:
+        """Why OCR cannot run here; each reason holds one of _UNAVAILABLE's phrases."""
         if not self.enabled:
             return "OCR is off (CASEBOOK_OCR=off or --no-ocr): turn it on to read it"
         return _engine_missing(self.languages)
