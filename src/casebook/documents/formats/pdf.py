@@ -17,6 +17,7 @@ released while Tesseract reads a rendered page.
 from __future__ import annotations
 
 import ctypes
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -38,6 +39,8 @@ _ERR_PASSWORD = 4  # FPDF_ERR_PASSWORD
 _ERR_SECURITY = 6  # FPDF_ERR_SECURITY: an unsupported security handler
 _NOT_COMMENTS = frozenset({pdfium_c.FPDF_ANNOT_LINK, pdfium_c.FPDF_ANNOT_POPUP, pdfium_c.FPDF_ANNOT_WIDGET})
 _TEXT, _IMAGE = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_IMAGE
+_VISIBLE = re.compile(r"[^\s\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff\uffff]")
+"""A character that clean_text keeps and that is not a space: the page has text."""
 
 
 @dataclass
@@ -107,7 +110,7 @@ def _read_page(document: pdfium.PdfDocument, index: int, found: _Read) -> None:
             text = textpage.get_text_range()
         finally:
             textpage.close()
-        if clean_text(text.replace("\ufffe", "-")):
+        if _VISIBLE.search(text):
             found.texts[index + 1] = text
         else:
             found.textless[index + 1] = _object_types(page)
