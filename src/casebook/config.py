@@ -6,8 +6,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPORT_FORMATS = ("html", "pdf", "docx")  # what casebook.render can write besides Markdown
 
 
 class Settings(BaseSettings):
@@ -68,7 +70,15 @@ class Settings(BaseSettings):
     local_threads_batch: int | None = Field(
         None, ge=1, description="CPU threads for reading prompts (default: local_threads)"
     )
-    budget_usd: float | None = Field(None, gt=0, description="Default per-run budget in USD")
+    budget_usd: float | None = Field(
+        None, gt=0, description="Per-run budget in USD, and the ceiling: a submission may ask for less, never more"
+    )
+    submission_model_sets: str = Field(
+        "", description="Model sets a submission may choose (comma-separated); always the server's default"
+    )
+    allow_unpriced: bool = Field(
+        False, description="Run models that have no price (their cost is then neither counted nor budgeted)"
+    )
     llm_timeout_s: float = Field(120.0, gt=0, description="Per-call timeout in seconds")
     llm_max_retries: int = Field(4, ge=0, description="Retries after a transient failure")
     llm_length_retries: int = Field(
@@ -109,9 +119,13 @@ class Settings(BaseSettings):
     deliver_drive_folder: str | None = None
     deliver_s3_url: str | None = None
     deliver_s3_allowed: str = Field("", description="S3 prefixes a submission may name (comma-separated)")
+    deliver_s3_buckets: str = Field("", description="S3 buckets a submission may name, whole (comma-separated)")
     callback_url: str | None = None
     callback_secret: SecretStr | None = Field(None, description="Standard Webhooks secret, whsec_…")
     callback_allow_private: bool = False
+    callback_allowed_ports: str = Field(
+        "443,80", description="Ports a submission's callback URL may use (comma-separated, or *)"
+    )
     callback_timeout_s: float = Field(10.0, gt=0)
     callback_attempts: int = Field(5, ge=1, le=20)
     callback_backoff_s: float = Field(1.0, gt=0)
@@ -124,6 +138,22 @@ class Settings(BaseSettings):
         None, description="Standard Webhooks secret (whsec_…); unset: webhooks answer 503"
     )
     webhook_mappings_file: Path | None = Field(None, description="Per-source webhook field mappings (TOML)")
+    typeform_secret: SecretStr | None = Field(
+        None, description="Typeform webhook secret (Typeform-Signature); unset: /v1/webhooks/typeform answers 503"
+    )
+    typeform_token: SecretStr | None = Field(
+        None, description="Typeform personal access token, sent as bearer when downloading Typeform file answers"
+    )
+    tally_secret: SecretStr | None = Field(
+        None, description="Tally signing secret (Tally-Signature); unset: /v1/webhooks/tally answers 503"
+    )
+    # documents by URL
+    fetch_allow_private: bool = Field(
+        False, description="Let document URLs reach loopback and private networks (trusted networks, tests)"
+    )
+    fetch_ca_file: Path | None = Field(None, description="Extra CA bundle trusted for document URLs (a private CA)")
+    fetch_timeout_s: float = Field(30.0, gt=0, description="Connect and read timeout of one document download")
+    fetch_attempts: int = Field(3, ge=1, le=10, description="Attempts per document URL after a transient failure")
     cors_origins: str = Field("", description="Origins allowed by CORS, comma-separated; none by default")
     max_request_mb: float = Field(100.0, gt=0, description="Largest request body accepted, in MB")
     max_files_per_request: int = Field(100, ge=1, description="Most files in one submission")
@@ -133,6 +163,20 @@ class Settings(BaseSettings):
         "memory://", description="Rate-limit counters: memory:// (one process) or redis://host:6379"
     )
     server_threads: int = Field(64, ge=4, description="Threads for blocking work (storage, database)")
+    database_timeout_s: float = Field(
+        4.0, gt=0, le=60, description="Longest a request waits for the workflow database before answering 503"
+    )
+    header_timeout_s: float = Field(10.0, gt=0, description="Time a client has to send a request's headers")
+    body_timeout_s: float = Field(30.0, gt=0, description="Longest pause allowed while a request body arrives")
+    max_json_depth: int = Field(32, ge=4, le=200, description="Deepest nesting accepted in a JSON body")
+    reconcile_grace_s: float = Field(
+        5.0, ge=0, description="At start-up, runs left queued but not in the queue are queued once this old"
+    )
+    test_fault: Literal["exit-before-enqueue"] | None = Field(
+        None, description="Tests only: make the server die at this point, as a crash would"
+    )
+    large_upload_mb: float = Field(8.0, gt=0, description="A body over this size counts as a large upload")
+    max_large_uploads: int = Field(4, ge=1, description="Large uploads read at once per server process")
 
     # report rendering
     report_formats: str = Field(
@@ -141,6 +185,19 @@ class Settings(BaseSettings):
     report_template: Path | None = Field(
         None, description="Report template (TOML) for every run; default: built-in English"
     )
+    @field_validator("report_formats")
+    @classmethod
+    def _known_formats(cls, value: str) -> str:
+        """Checked at start-up, so that no run fails at its end for a typo."""
+        wanted = [f.strip().lower() for f in value.split(",") if f.strip()]
+        unknown = [f for f in wanted if f not in REPORT_FORMATS and f not in ("md", "markdown")]
+        if unknown:
+            raise ValueError(
+                f"unknown report format {unknown[0]!r}: choose from {', '.join(REPORT_FORMATS)} "
+                "(comma-separated; the Markdown report is always written)"
+            )
+        return ",".join(dict.fromkeys(f for f in wanted if f in REPORT_FORMATS))
+
     brand_name: str = Field("casebook", description="Name in the report's page header")
     brand_logo: Path | None = Field(
         None, description="Report logo: PNG, JPEG, GIF, WebP or SVG (SVG is left out of Word)"

@@ -4,9 +4,12 @@
     ├── ConfigError               a setting or option has a value we cannot use
     ├── InputError                a submission, file or query the user gave is not usable
     │   ├── Unreadable            a document we cannot turn into text (`.reason` says why)
-    │   └── CallbackRefused       a callback URL or an address it resolves to is not allowed
+    │   ├── CallbackRefused       a callback URL or an address it resolves to is not allowed
+    │   ├── URLRefused            a document URL or an address it resolves to is not allowed
+    │   └── LimitExceeded         a submission asks for more than the operator allows (`.field`)
     ├── StorageError              the storage root cannot be read or written
     ├── DriveError                Google Drive failed (neither the link's nor the key's fault)
+    ├── DownloadFailed            a document URL could not be downloaded (`.transient`)
     ├── LLMError                  the model endpoint failed (after retries) or answered badly
     │   └── BudgetExceeded        the next call could exceed the run's budget
     └── RunError                  a run is in a state that forbids the action
@@ -40,6 +43,26 @@ class Unreadable(InputError):
 
 class CallbackRefused(InputError):
     """The URL or an address it resolves to is not allowed; nothing was sent."""
+
+
+class URLRefused(InputError):
+    """A document URL, or an address its host resolves to, is not allowed; nothing was fetched."""
+
+
+class LimitExceeded(InputError):
+    """A submission asks for what the operator's settings forbid; `.field` names the field."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class DownloadFailed(CasebookError):
+    """A document URL could not be downloaded; `transient` when trying again later may work."""
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class StorageError(CasebookError):

@@ -117,6 +117,13 @@ class Submission(BaseModel):
             return float(match.group(1))
         return value
 
+    @field_validator("use_cases_count", mode="before")
+    @classmethod
+    def _count_not_boolean(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # JSON true would otherwise count as 1
+            raise ValueError("must be a whole number from 1 to 20, not true or false")
+        return value
+
     @field_validator("readiness_category", "model_set", "google_drive_link", "report_template", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:

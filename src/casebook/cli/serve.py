@@ -41,6 +41,7 @@ def serve(
     from casebook.server import create_app  # the web stack is imported by `serve` alone
     from casebook.server.app import prepare_database
     from casebook.server.options import server_settings
+    from casebook.server.protocol import HeaderTimeoutProtocol
 
     settings = settings_for_command()
     server = server_settings(settings)
@@ -76,6 +77,6 @@ def serve(
             log_level="warning",
             server_header=False,
             loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
-            http="httptools" if importlib.util.find_spec("httptools") else "h11",
+            http=HeaderTimeoutProtocol,  # httptools, with a time limit on request headers
             timeout_graceful_shutdown=10,
         )

@@ -5,8 +5,11 @@ A destination is written `kind:target` in settings and submissions:
     folder                       the configured folder (CASEBOOK_DELIVER_FOLDER)
     folder:<path>                a local folder (from a submission: a sub-folder of the above)
     drive  |  drive:<folder link>  |  <a Drive folder link>
-    s3     |  s3://bucket/prefix    (from a submission: only under CASEBOOK_DELIVER_S3_ALLOWED)
-    callback  |  callback:<url>     a Standard Webhooks-signed POST when the run ends
+    s3     |  s3://bucket/prefix    (from a submission: only a bucket in CASEBOOK_DELIVER_S3_BUCKETS,
+                                     a prefix under CASEBOOK_DELIVER_S3_ALLOWED, or CASEBOOK_DELIVER_S3_URL)
+    callback  |  callback:<url>     a Standard Webhooks-signed POST when the run ends (from a
+                                     submission: ports 443 and 80 unless CASEBOOK_CALLBACK_ALLOWED_PORTS
+                                     says more, no loopback or private address unless allowed)
 
 or as a mapping such as {"kind": "s3", "url": "s3://bucket/prefix"}.
 """
@@ -22,7 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError, field_validator
 
 from casebook.drive import WRITE_SCOPE, DriveEndpoint, parse_drive_link
-from casebook.errors import ConfigError, InputError
+from casebook.errors import CallbackRefused, ConfigError, InputError
 
 
 class FolderTarget(BaseModel):
@@ -71,11 +74,13 @@ class S3Target(BaseModel):
 class CallbackTarget(BaseModel):
     kind: Literal["callback"] = "callback"
     url: str
+    # Named by a submission rather than by the operator: the stricter rules apply when sending.
+    from_submission: bool = Field(False, exclude=True)
 
     @field_validator("url")
     @classmethod
     def _callback_url(cls, value: str) -> str:
-        from casebook.deliver.callback import CallbackRefused, check_url
+        from casebook.deliver.callback import check_url
 
         try:  # the address rules are applied again, in full, when sending
             check_url(value, allow_private=True)
@@ -90,9 +95,7 @@ class CallbackTarget(BaseModel):
         return f"callback:{redact_url(self.url)}"
 
 
-Destination = Annotated[
-    FolderTarget | DriveTarget | S3Target | CallbackTarget, Field(discriminator="kind")
-]
+Destination = Annotated[FolderTarget | DriveTarget | S3Target | CallbackTarget, Field(discriminator="kind")]
 _ADAPTER: TypeAdapter[Destination] = TypeAdapter(Destination)
 
 
@@ -107,10 +110,12 @@ class DeliveryConfig:
     drive_endpoint: DriveEndpoint | None = None
     s3_url: str | None = None
     s3_allowed: tuple[str, ...] = ()  # prefixes a submission may name
+    s3_buckets: tuple[str, ...] = ()  # whole buckets a submission may name
     s3_storage_options: dict[str, Any] = field(default_factory=dict)
     callback_url: str | None = None
     callback_secret: str | None = None
     callback_allow_private: bool = False
+    callback_ports: frozenset[int] | None = frozenset({80, 443})  # for a submission's URL; None: any
     callback_timeout_s: float = 10.0
     callback_attempts: int = 5
     callback_backoff_s: float = 1.0
@@ -134,13 +139,31 @@ class DeliveryConfig:
             drive_scope=f"https://www.googleapis.com/auth/{scope}",
             s3_url=get("deliver_s3_url"),
             s3_allowed=tuple(split_items(get("deliver_s3_allowed"))),
+            s3_buckets=tuple(b.removeprefix("s3://").strip("/") for b in split_items(get("deliver_s3_buckets"))),
             callback_url=get("callback_url"),
             callback_secret=get("callback_secret"),
             callback_allow_private=bool(get("callback_allow_private", False)),
+            callback_ports=parse_ports(get("callback_allowed_ports", "80,443")),
             callback_timeout_s=float(get("callback_timeout_s", defaults.callback_timeout_s)),
             callback_attempts=int(get("callback_attempts", defaults.callback_attempts)),
             callback_backoff_s=float(get("callback_backoff_s", defaults.callback_backoff_s)),
         )
+
+
+def parse_ports(value: str | None) -> frozenset[int] | None:
+    """`80,443` → those ports; `*` or `any` → None (every port)."""
+    text = (value or "").strip().lower()
+    if text in ("*", "any"):
+        return None
+    try:
+        ports = frozenset(int(p) for p in split_items(text))
+    except ValueError:
+        raise ConfigError(
+            f"CASEBOOK_CALLBACK_ALLOWED_PORTS {value!r} is not a list of ports such as 443,80 (or *)"
+        ) from None
+    if any(not 0 < p < 65536 for p in ports):
+        raise ConfigError(f"CASEBOOK_CALLBACK_ALLOWED_PORTS {value!r} holds a port outside 1-65535")
+    return ports
 
 
 def split_items(value: str | Iterable[str] | None) -> list[str]:
@@ -159,9 +182,7 @@ def split_items(value: str | Iterable[str] | None) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def destinations_for(
-    settings: Any, requested: Iterable[str | dict[str, Any]] | None = None
-) -> list[Destination]:
+def destinations_for(settings: Any, requested: Iterable[str | dict[str, Any]] | None = None) -> list[Destination]:
     """A run's destinations: the submission's own list when it gives one, else the settings'.
 
     Reads `deliver` (default "folder") and the fields `DeliveryConfig.from_settings` reads.
@@ -193,9 +214,7 @@ def parse_destinations(
     return list(found.values())
 
 
-def _parse_one(
-    item: str | dict[str, Any], config: DeliveryConfig, *, untrusted: bool
-) -> Destination:
+def _parse_one(item: str | dict[str, Any], config: DeliveryConfig, *, untrusted: bool) -> Destination:
     if isinstance(item, dict):
         destination = _ADAPTER.validate_python(item)
     else:
@@ -218,15 +237,11 @@ def _from_text(text: str, config: DeliveryConfig) -> Destination:
     if kind == "drive":
         link = target.strip() if sep else config.drive_folder
         if not link:
-            raise ValueError(
-                "no Drive folder: write drive:<folder link> or set CASEBOOK_DELIVER_DRIVE_FOLDER"
-            )
+            raise ValueError("no Drive folder: write drive:<folder link> or set CASEBOOK_DELIVER_DRIVE_FOLDER")
         return DriveTarget(folder=link)
     if kind == "s3" and not sep:
         if not config.s3_url:
-            raise ValueError(
-                "no S3 prefix: write s3://bucket/prefix or set CASEBOOK_DELIVER_S3_URL"
-            )
+            raise ValueError("no S3 prefix: write s3://bucket/prefix or set CASEBOOK_DELIVER_S3_URL")
         return S3Target(url=config.s3_url)
     if kind == "callback":
         url = target.strip() if sep else config.callback_url
@@ -243,15 +258,36 @@ def _confine(destination: Destination, config: DeliveryConfig) -> Destination:
         if Path(destination.path).expanduser().resolve() == root:
             return destination
         if given.is_absolute() or any(p in ("..", "") for p in given.parts) or not given.parts:
-            raise InputError(
-                "a submission may only name a sub-folder of the delivery folder (no '..', "
-                "not absolute)"
-            )
-        return FolderTarget(path=str(root.joinpath(*given.parts)))
+            raise InputError("a submission may only name a sub-folder of the delivery folder (no '..', not absolute)")
+        inside = root.joinpath(*given.parts)
+        if not inside.resolve().is_relative_to(root):  # a symbolic link inside pointing out
+            raise InputError("a submission may only name a sub-folder of the delivery folder")
+        return FolderTarget(path=str(inside))
     if isinstance(destination, S3Target):
         allowed = [a.rstrip("/") for a in config.s3_allowed]
-        if not any(destination.url == a or destination.url.startswith(a + "/") for a in allowed):
-            raise InputError("this S3 prefix is not among CASEBOOK_DELIVER_S3_ALLOWED")
+        if config.s3_url:
+            allowed.append(config.s3_url.rstrip("/"))
+        bucket = destination.url.removeprefix("s3://").split("/", 1)[0]
+        if bucket not in config.s3_buckets and not any(
+            destination.url == a or destination.url.startswith(a + "/") for a in allowed
+        ):
+            raise InputError(
+                f"S3 bucket {bucket!r} is not one a submission may deliver to "
+                "(CASEBOOK_DELIVER_S3_BUCKETS, CASEBOOK_DELIVER_S3_ALLOWED)"
+            )
+    if isinstance(destination, CallbackTarget):
+        from casebook.deliver.callback import check_url
+
+        try:
+            check_url(
+                destination.url,
+                allow_private=config.callback_allow_private,
+                allow_loopback=False,
+                ports=config.callback_ports,
+            )
+        except CallbackRefused as exc:
+            raise InputError(str(exc)) from None
+        return destination.model_copy(update={"from_submission": True})
     return destination
 
 
@@ -262,9 +298,5 @@ def _validation_message(exc: ValidationError) -> str:
 def _shown(item: str | dict[str, Any]) -> str:
     from casebook.deliver.callback import redact_url
 
-    text = (
-        item
-        if isinstance(item, str)
-        else str(item.get("url") or item.get("path") or item.get("folder") or item)
-    )
+    text = item if isinstance(item, str) else str(item.get("url") or item.get("path") or item.get("folder") or item)
     return repr(redact_url(text) if "://" in text else text)[:160]

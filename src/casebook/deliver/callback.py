@@ -12,14 +12,9 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import socket
-import ssl
-from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-import anyio
-import httpcore
 import httpx
 from standardwebhooks import Webhook
 from tenacity import (
@@ -30,12 +25,13 @@ from tenacity import (
     wait_random,
 )
 
+from casebook import netguard
 from casebook.deliver.base import CallbackTarget, DeliveryConfig
 from casebook.errors import CallbackRefused
 from casebook.models import DeliveryOutcome
+from casebook.netguard import AddressPolicy, IPAddress, Resolver, loopback_name, refusal, resolve_host
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-Resolver = Callable[[str, int], Awaitable[list[str]]]
+__all__ = ["GuardedTransport", "address_refusal", "check_url", "redact_url", "resolve_host", "send_callback"]
 USER_AGENT = "casebook-webhooks/1"
 
 
@@ -62,36 +58,41 @@ def redact_url(url: str) -> str:
 
 
 def _loopback_name(host: str) -> bool:
-    return host == "localhost" or host.endswith(".localhost")
+    return loopback_name(host)
 
 
-def address_refusal(
-    address: str | IPAddress, *, loopback_only: bool, allow_private: bool
-) -> str | None:
-    """Why a callback may not connect to this address, or None when it may."""
-    ip = ipaddress.ip_address(address) if isinstance(address, str) else address
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if ip.is_loopback:
-        return None
-    if loopback_only:
-        return "plain http is only allowed to loopback (127.0.0.1, ::1, localhost): use https"
-    if ip.is_link_local or ip.is_multicast or ip.is_unspecified:
-        return f"{ip} is a link-local, multicast or unspecified address"
-    if ip.is_global:
-        return None
-    if allow_private and ip.is_private:
-        return None
-    return (
-        f"{ip} is a private or reserved address "
-        "(set CASEBOOK_CALLBACK_ALLOW_PRIVATE=true to allow private networks)"
+def callback_policy(*, loopback_only: bool, allow_private: bool, allow_loopback: bool = True) -> AddressPolicy:
+    """Callbacks: loopback for the operator's own receiver (not for a submission's URL unless
+    private networks are allowed), private networks by setting, plain http to loopback only."""
+    return AddressPolicy(
+        allow_loopback=allow_loopback,
+        allow_private=allow_private,
+        loopback_only=loopback_only,
+        setting="CASEBOOK_CALLBACK_ALLOW_PRIVATE",
     )
 
 
-def check_url(url: str, *, allow_private: bool) -> httpx.URL:
-    """What can be checked without any I/O: the scheme, and an address literal's range.
+def address_refusal(
+    address: str | IPAddress, *, loopback_only: bool, allow_private: bool, allow_loopback: bool = True
+) -> str | None:
+    """Why a callback may not connect to this address, or None when it may."""
+    return refusal(
+        address,
+        callback_policy(loopback_only=loopback_only, allow_private=allow_private, allow_loopback=allow_loopback),
+    )
 
-    A host name is resolved and its addresses checked when connecting.
+
+def check_url(
+    url: str,
+    *,
+    allow_private: bool,
+    allow_loopback: bool = True,
+    ports: frozenset[int] | None = None,
+) -> httpx.URL:
+    """What can be checked without any I/O: the scheme, the port, and an address literal's range.
+
+    A host name is resolved and its addresses checked when connecting. `ports`: the ports
+    allowed (a submission's callback: 443 and 80 unless the operator allows more); None: any.
     """
     try:
         parsed = httpx.URL(url)
@@ -100,120 +101,55 @@ def check_url(url: str, *, allow_private: bool) -> httpx.URL:
     if parsed.scheme not in ("https", "http") or not parsed.host:
         raise CallbackRefused("a callback URL must be https://… (or http:// to loopback)")
     host = parsed.host
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    if ports is not None and port not in ports:
+        raise CallbackRefused(
+            f"refused {redact_url(url)}: port {port} is not allowed for callbacks "
+            f"(allowed: {', '.join(str(p) for p in sorted(ports))}; CASEBOOK_CALLBACK_ALLOWED_PORTS)"
+        )
     try:
         literal: IPAddress | None = ipaddress.ip_address(host)
     except ValueError:
         literal = None
     if literal is not None:
         reason = address_refusal(
-            literal, loopback_only=parsed.scheme == "http", allow_private=allow_private
+            literal, loopback_only=parsed.scheme == "http", allow_private=allow_private, allow_loopback=allow_loopback
         )
         if reason:
             raise CallbackRefused(f"refused {redact_url(url)}: {reason}")
     elif parsed.scheme == "http" and not _loopback_name(host):
         raise CallbackRefused(
-            f"refused {redact_url(url)}: plain http is only allowed to loopback "
-            "(127.0.0.1, ::1, localhost): use https"
+            f"refused {redact_url(url)}: plain http is only allowed to loopback (127.0.0.1, ::1, localhost): use https"
+        )
+    elif _loopback_name(host) and not (allow_loopback or allow_private):
+        raise CallbackRefused(
+            f"refused {redact_url(url)}: {host} is loopback (set CASEBOOK_CALLBACK_ALLOW_PRIVATE=true to allow)"
         )
     return parsed
 
 
-async def resolve_host(host: str, port: int) -> list[str]:
-    """The addresses a host name stands for (the system resolver)."""
-    try:
-        infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from None
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-class _GuardedBackend(httpcore.AsyncNetworkBackend):
-    """Resolves, checks every address, then connects to a checked address: never to another."""
-
-    def __init__(
-        self, *, loopback_only: bool, allow_private: bool, resolver: Resolver | None = None
-    ) -> None:
-        self._inner = httpcore.AnyIOBackend()
-        self._loopback_only = loopback_only
-        self._allow_private = allow_private
-        self._resolve = resolver or resolve_host
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        try:
-            addresses = [str(ipaddress.ip_address(host))]
-        except ValueError:
-            if self._loopback_only and not _loopback_name(host):
-                raise CallbackRefused(
-                    f"refused {host}: plain http is only allowed to loopback"
-                ) from None
-            addresses = await self._resolve(host, port)
-        if not addresses:
-            raise httpcore.ConnectError(f"{host} has no address")
-        for address in addresses:
-            reason = address_refusal(
-                address, loopback_only=self._loopback_only, allow_private=self._allow_private
-            )
-            if reason:
-                raise CallbackRefused(f"refused {host}: it resolves to {reason}")
-        error: Exception | None = None
-        for address in addresses:
-            try:
-                return await self._inner.connect_tcp(
-                    address,
-                    port,
-                    timeout=timeout,
-                    local_address=local_address,
-                    socket_options=socket_options,
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                error = exc
-        assert error is not None
-        raise error
-
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        raise CallbackRefused("callbacks never use unix sockets")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
-class GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport with every TCP connection made by `_GuardedBackend`, and no proxy."""
+class GuardedTransport(netguard.GuardedTransport):
+    """httpx's transport with every TCP connection checked by the callback rules, and no proxy."""
 
     def __init__(
         self,
         *,
         loopback_only: bool,
         allow_private: bool,
+        allow_loopback: bool = True,
         ca_certs: str | None = None,
         resolver: Resolver | None = None,
     ) -> None:
-        super().__init__(trust_env=False)
-        context = ssl.create_default_context(cafile=ca_certs)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=context,
-            max_connections=2,
-            network_backend=_GuardedBackend(
-                loopback_only=loopback_only, allow_private=allow_private, resolver=resolver
-            ),
+        policy = callback_policy(
+            loopback_only=loopback_only, allow_private=allow_private, allow_loopback=allow_loopback
         )
+        super().__init__(policy, ca_file=ca_certs, resolver=resolver, make_error=CallbackRefused)
 
 
 # -- sending ------------------------------------------------------------------------------
 
 
-def event_payload(
-    event: str, data: dict[str, Any], *, timestamp: datetime | None = None
-) -> dict[str, Any]:
+def event_payload(event: str, data: dict[str, Any], *, timestamp: datetime | None = None) -> dict[str, Any]:
     """The Standard Webhooks envelope: type, timestamp, data."""
     when = (timestamp or datetime.now(UTC)).astimezone(UTC)
     return {"type": event, "timestamp": when.isoformat().replace("+00:00", "Z"), "data": data}
@@ -251,7 +187,12 @@ async def send_callback(
         )
     try:
         Webhook(config.callback_secret)
-        url = check_url(target.url, allow_private=config.callback_allow_private)
+        url = check_url(
+            target.url,
+            allow_private=config.callback_allow_private,
+            allow_loopback=not target.from_submission,
+            ports=config.callback_ports if target.from_submission else None,
+        )
     except CallbackRefused as exc:
         return _failed(label, 0, str(exc), event)
     except Exception as exc:  # the library's own error for a malformed secret
@@ -265,14 +206,13 @@ async def send_callback(
     transport = GuardedTransport(
         loopback_only=url.scheme == "http",
         allow_private=config.callback_allow_private,
+        allow_loopback=not target.from_submission,
         ca_certs=config.callback_ca_certs,
         resolver=resolver,
     )
     retrying = AsyncRetrying(
         stop=stop_after_attempt(max(1, config.callback_attempts)),
-        wait=wait_exponential(
-            multiplier=config.callback_backoff_s, max=config.callback_max_backoff_s
-        )
+        wait=wait_exponential(multiplier=config.callback_backoff_s, max=config.callback_max_backoff_s)
         + wait_random(0, config.callback_backoff_s),
         retry=retry_if_exception_type(_Transient),
         reraise=True,
@@ -290,14 +230,10 @@ async def send_callback(
                     await _post_once(client, target.url, body, msg_id, config.callback_secret)
         except (_Transient, _Permanent) as exc:
             return _failed(label, attempts, str(exc), event)
-    return DeliveryOutcome(
-        destination=label, kind="callback", status="done", attempts=attempts, event=event
-    )
+    return DeliveryOutcome(destination=label, kind="callback", status="done", attempts=attempts, event=event)
 
 
-async def _post_once(
-    client: httpx.AsyncClient, url: str, body: str, msg_id: str, secret: str
-) -> None:
+async def _post_once(client: httpx.AsyncClient, url: str, body: str, msg_id: str, secret: str) -> None:
     headers = {
         "content-type": "application/json",
         "user-agent": USER_AGENT,

@@ -16,10 +16,13 @@ from urllib.parse import urlsplit
 from casebook.config import Settings
 from casebook.documents.corpus import SourceFile
 from casebook.errors import ConfigError, InputError, RunNotFound
+from casebook.fetch import RemoteDocument
 from casebook.llm import LLMClient, ModelSet, UsageLedger, get_model_set, load_prices
 from casebook.models import RunStatus, Skipped, Submission
+from casebook.runs.admission import admit, private_fields, stored_record
 from casebook.runs.manifest import Manifest, new_run_id
 from casebook.runs.pipeline import Listener, RunContext, StepCaller, execute_run, stage_inputs
+from casebook.runs.remote import stage_remote
 from casebook.storage import CompanyStorage, Storage
 
 LOCAL_SET = "local"
@@ -52,27 +55,45 @@ def create_run(
     model_set: str | None = None,
     budget_usd: float | None = None,
     idempotency_key: str | None = None,
+    remote: list[RemoteDocument] | None = None,
+    from_client: bool = False,
+    key_scope: str | None = None,
 ) -> Manifest:
-    chosen = resolve_model_set(settings, model_set or submission.model_set)
-    if not sources and not submission.google_drive_link:
+    """Check, then persist everything a run needs; nothing is written when a check fails.
+
+    `from_client`: the submission came from outside (API, webhook), so the operator's limits
+    apply: the budget ceiling, the model sets a submission may choose, the delivery rules.
+    `remote`: documents to download when the run ingests. `key_scope`: what the idempotency
+    key is unique within (default: the company; webhooks: their source, whatever the company).
+    """
+    remote = list(remote or [])
+    chosen, budget = admit(
+        settings, submission, budget_usd=budget_usd, model_set=model_set, from_client=from_client
+    )
+    if not sources and not remote and not submission.google_drive_link:
         raise InputError(
             "no documents given: pass --docs with a folder of the company's documents, "
             "or a Google Drive link in the submission"
         )
     company = Storage(settings.storage_url).company(submission.company_name)
     if idempotency_key is not None:
-        run_id = idempotent_run_id(company.slug, idempotency_key)
+        run_id = idempotent_run_id(key_scope or company.slug, idempotency_key)
         if company.exists(f"runs/{run_id}.json"):
             return Manifest.load(company, run_id)  # the same key gives the same run
     else:
         run_id = new_run_id()
     skipped: list[Skipped] = []
-    if not sources:
-        sources, skipped = _download_from_drive(settings, submission.google_drive_link or "")
+    if not sources and submission.google_drive_link:
+        sources, skipped = _download_from_drive(settings, submission.google_drive_link)
     stage_inputs(company, run_id, sources)
     if skipped:
         company.write_json(f"runs/{run_id}/inputs/skipped.json", [s.model_dump() for s in skipped])
-    record = submission.model_dump(mode="json")
+    if remote:
+        stage_remote(company, run_id, remote)
+    private = private_fields(submission)
+    if private:  # what delivery needs in full, kept with the run's inputs, not in the record
+        company.write_json(f"runs/{run_id}/inputs/private.json", private)
+    record = stored_record(submission, remote)
     record["model_set"] = chosen.name
     company.write_json(f"debug/submission_{run_id}.json", record)
     manifest = Manifest(
@@ -81,7 +102,7 @@ def create_run(
         company_slug=company.slug,
         submission=record,
         model_set=chosen.name,
-        budget_usd=budget_usd if budget_usd is not None else settings.budget_usd,
+        budget_usd=budget,
         idempotency_key=idempotency_key,
     )
     manifest.save(company)
@@ -104,7 +125,7 @@ async def execute(
     manifest = load_manifest(company, run_id)
     if manifest.status is RunStatus.succeeded:
         return manifest
-    submission = Submission.model_validate(manifest.submission)
+    submission = run_submission(company, manifest)
     model_set = get_model_set(manifest.model_set, settings.model_sets_file)
     ledger = UsageLedger(
         load_prices(settings.prices_file),
@@ -150,6 +171,15 @@ async def open_endpoint(settings: Settings, model_set: ModelSet) -> AsyncIterato
         yield Endpoint(server.base_url, server.api_key, f"embedded:{settings.local_model}")
     finally:
         await asyncio.to_thread(server.close)
+
+
+def run_submission(company: CompanyStorage, manifest: Manifest) -> Submission:
+    """The run's submission as the steps need it: the stored record, with the fields kept
+    out of it (a callback URL's token) put back."""
+    data = dict(manifest.submission)
+    if company.exists(f"runs/{manifest.run_id}/inputs/private.json"):
+        data.update(company.read_json(f"runs/{manifest.run_id}/inputs/private.json"))
+    return Submission.model_validate(data)
 
 
 def _download_from_drive(settings: Settings, link: str) -> tuple[list[SourceFile], list[Skipped]]:

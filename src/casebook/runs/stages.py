@@ -20,10 +20,12 @@ from casebook.deliver import (
 )
 from casebook.documents.corpus import INDEX_FILE, ingest_documents
 from casebook.errors import BudgetExceeded, CasebookError
+from casebook.fetch import FetchConfig
 from casebook.models import Evidence, Skipped, UseCase
 from casebook.render import Branding
 from casebook.render.run import render_run
 from casebook.runs.context import RunContext, staged_inputs
+from casebook.runs.remote import fetch_remote
 from casebook.runs.retention import collect_documents
 from casebook.steps import (
     assemble_part_b,
@@ -47,6 +49,8 @@ async def step_ingest(ctx: RunContext) -> None:
     earlier: list[Skipped] = []  # files a Drive download could not use
     if ctx.company.exists(ctx.work("inputs/skipped.json")):
         earlier = [Skipped.model_validate(s) for s in ctx.company.read_json(ctx.work("inputs/skipped.json"))]
+    fetched, failed = await fetch_remote(ctx.company, ctx.run_id, FetchConfig.from_settings(ctx.settings))
+    sources, earlier = sources + fetched, earlier + failed
     report = await asyncio.to_thread(
         ingest_documents, ctx.company, sources, ctx.settings, set_id=ctx.run_id, kind="run", pre_skipped=earlier
     )

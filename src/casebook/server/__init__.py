@@ -26,7 +26,20 @@ routes_intake (submissions, webhooks), mapping (webhook fields), runs and routes
 metrics, errors, schemas, testing (run it in a thread or a process; sign webhooks).
 """
 
-from casebook.server.app import create_app
-from casebook.server.options import ServerSettings
+from typing import Any
 
 __all__ = ["ServerSettings", "create_app"]
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use: a `--workers` child unpickles its HTTP protocol class from
+    # casebook.server.protocol, and must answer uvicorn's health pings before it loads the app.
+    if name == "create_app":
+        from casebook.server.app import create_app
+
+        return create_app
+    if name == "ServerSettings":
+        from casebook.server.options import ServerSettings
+
+        return ServerSettings
+    raise AttributeError(f"module 'casebook.server' has no attribute {name!r}")

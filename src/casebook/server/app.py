@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,14 +19,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from casebook import __version__
 from casebook.config import Settings, get_settings
 from casebook.engine import Engine, _prepare_sqlite, database_url
+from casebook.errors import ConfigError, LimitExceeded
 from casebook.logs import configure_logging, get_logger, register_secret
-from casebook.server import routes_intake, routes_ops, routes_runs, schemas
-from casebook.server.context import ServerContext
+from casebook.server import routes_intake, routes_ops, routes_providers, routes_runs, schemas
+from casebook.server.accept import reconcile_queued
+from casebook.server.context import ServerContext, UploadSlots
 from casebook.server.errors import install_error_handlers
 from casebook.server.mapping import Mappings
 from casebook.server.metrics import Metrics
-from casebook.server.middleware import BodyLimit, SecurityHeaders
+from casebook.server.middleware import BodyLimit, BodyTimeout, SecurityHeaders
 from casebook.server.options import ServerSettings, resolve_options
+from casebook.server.protocol import set_header_timeout
 from casebook.server.security import RateLimiter
 from casebook.storage import Storage
 
@@ -33,15 +38,24 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
     """The API; raises ConfigError at once for settings it cannot serve with (e.g. no API keys)."""
     settings = settings or get_settings()
     options = resolve_options(settings, server)
-    for secret in (*(k.decode() for k in options.api_keys), options.webhook_secret):
+    provider_secrets = (settings.typeform_secret, settings.typeform_token, settings.tally_secret)
+    for secret in (
+        *(k.decode() for k in options.api_keys),
+        options.webhook_secret,
+        *(s.get_secret_value() for s in provider_secrets if s is not None),
+    ):
         register_secret(secret)  # masked in every log line, should one ever carry it
+    check_startup(settings)
     mappings = Mappings.load(options.webhook_mappings_file)
     metrics = Metrics()
+    set_header_timeout(settings.header_timeout_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = options.threads
         engine = await anyio.to_thread.run_sync(_open_engine, settings)
+        if settings.test_fault == "exit-before-enqueue":
+            _exit_before_enqueue(engine)
         app.state.ctx = ServerContext(
             settings=settings,
             options=options,
@@ -50,11 +64,14 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
             limiter=RateLimiter(options),
             metrics=metrics,
             mappings=mappings,
+            uploads=UploadSlots(settings.max_large_uploads, int(settings.large_upload_mb * 1024 * 1024)),
         )
         get_logger().info("server ready", auth=options.auth_required, webhooks=options.webhook_secret is not None)
+        reconciling = asyncio.create_task(_reconcile(app.state.ctx))
         try:
             yield
         finally:
+            reconciling.cancel()
             await anyio.to_thread.run_sync(engine.close)
 
     app = FastAPI(
@@ -64,12 +81,14 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
         description="AI-readiness reports: submissions in; status, progress and reports out.",
     )
     install_error_handlers(app)
+    app.include_router(routes_providers.router)  # before /v1/webhooks/{source}
     app.include_router(routes_intake.router)
     app.include_router(routes_runs.router)
     app.include_router(routes_ops.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(RequestMetrics, metrics=metrics)
     app.add_middleware(BodyLimit, max_bytes=options.max_request_bytes)
+    app.add_middleware(BodyTimeout, seconds=settings.body_timeout_s)
     if options.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -81,6 +100,45 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
         )
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def check_startup(settings: Settings) -> None:
+    """What would otherwise fail every run after it had been accepted: refused at start-up."""
+    from casebook.runs.admission import check_priced
+    from casebook.runs.runner import resolve_model_set
+
+    try:
+        default = resolve_model_set(settings, None)
+    except ConfigError:
+        return  # no endpoint and no local set: each submission is told so
+    try:
+        check_priced(settings, default)
+    except LimitExceeded as exc:
+        raise ConfigError(f"the default model set cannot run: {exc}") from None
+
+
+async def _reconcile(ctx: ServerContext) -> None:
+    """Queue the runs a crash left recorded as queued but not in the queue."""
+    try:
+        queued = await anyio.to_thread.run_sync(
+            reconcile_queued, ctx.engine, ctx.settings, ctx.settings.reconcile_grace_s, abandon_on_cancel=True
+        )
+    except Exception as exc:  # the database or storage is unreachable: the next start-up tries again
+        get_logger().warning("could not check for runs left unqueued", error=type(exc).__name__)
+        return
+    if queued:
+        get_logger().warning("queued runs a crash had left unqueued", runs=queued)
+
+
+def _exit_before_enqueue(engine: Engine) -> None:
+    """Tests only (CASEBOOK_TEST_FAULT=exit-before-enqueue): die between the manifest's record of
+    the workflow and the workflow's insert, as a crash there would."""
+    client = engine.client
+
+    def enqueue(*args: Any, **kwargs: Any) -> Any:
+        os._exit(86)
+
+    client.enqueue = enqueue  # type: ignore[method-assign]
 
 
 def worker_app() -> FastAPI:

@@ -1,4 +1,6 @@
-"""What the routes share: settings, the one Engine (DBOS client) of the app, limiter, metrics."""
+"""What the routes share: settings, the one Engine (DBOS client) of the app, limiter, metrics,
+and the two bounds on waiting: database calls (503 with Retry-After when the database does not
+answer in time) and large uploads (a few at once per process)."""
 
 from __future__ import annotations
 
@@ -10,10 +12,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio.to_thread
+from anyio import CapacityLimiter
 from fastapi import Request
+from sqlalchemy.exc import SQLAlchemyError
 
 from casebook.config import Settings
 from casebook.engine import Engine
+from casebook.logs import get_logger
+from casebook.server.errors import ApiError
 from casebook.server.options import ServerOptions
 from casebook.storage import Storage
 
@@ -23,6 +29,39 @@ if TYPE_CHECKING:
     from casebook.server.security import RateLimiter
 
 T = TypeVar("T")
+RETRY_AFTER_S = 5
+UPLOAD_WAIT_S = 30.0
+
+
+class UploadSlots:
+    """At most `slots` large request bodies read at once; the others wait, then get 503."""
+
+    def __init__(self, slots: int, large_bytes: int) -> None:
+        self.slots = slots
+        self.large_bytes = large_bytes
+        self._semaphore: asyncio.Semaphore | None = None
+
+    @contextlib.asynccontextmanager
+    async def slot(self, request: Request) -> AsyncIterator[None]:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) <= self.large_bytes:
+            yield
+            return
+        if self._semaphore is None:  # made on the server's event loop
+            self._semaphore = asyncio.Semaphore(self.slots)
+        try:
+            await asyncio.wait_for(self._semaphore.acquire(), UPLOAD_WAIT_S)
+        except TimeoutError:
+            raise ApiError(
+                503,
+                "busy",
+                f"{self.slots} large uploads are already being received here: send it again shortly",
+                headers={"Retry-After": str(RETRY_AFTER_S)},
+            ) from None
+        try:
+            yield
+        finally:
+            self._semaphore.release()
 
 
 @dataclass
@@ -34,7 +73,13 @@ class ServerContext:
     limiter: RateLimiter
     metrics: Metrics
     mappings: Mappings
+    uploads: UploadSlots
     _key_locks: dict[str, tuple[asyncio.Lock, int]] = field(default_factory=dict)
+    probes: dict[str, asyncio.Future[Any]] = field(default_factory=dict)  # /ready's checks in flight
+    probe_threads: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(4))
+    # Database calls get threads of their own: calls stuck on an unreachable database must
+    # not take the threads that storage work and other requests need.
+    database_threads: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(16))
 
     @contextlib.asynccontextmanager
     async def serialised(self, key: str) -> AsyncIterator[None]:
@@ -50,6 +95,36 @@ class ServerContext:
                 del self._key_locks[key]
             else:
                 self._key_locks[key] = (lock, users - 1)
+
+    async def database(self, func: Callable[..., T], *args: Any, timeout: float | None = None, **kwargs: Any) -> T:
+        """A blocking call that uses the workflow database, answered within the timeout or 503.
+
+        A call that times out is abandoned (its thread finishes or fails on its own); the
+        request answers at once with Retry-After.
+        """
+        limit = timeout if timeout is not None else self.settings.database_timeout_s
+        try:
+            return await asyncio.wait_for(
+                anyio.to_thread.run_sync(
+                    functools.partial(func, *args, **kwargs), abandon_on_cancel=True, limiter=self.database_threads
+                ),
+                limit,
+            )
+        except TimeoutError:
+            get_logger().warning("database call timed out", call=getattr(func, "__name__", "?"), seconds=limit)
+            raise database_unavailable() from None
+        except SQLAlchemyError as exc:  # refused, reset, locked: the database, not the request
+            get_logger().warning("database call failed", call=getattr(func, "__name__", "?"), error=type(exc).__name__)
+            raise database_unavailable("the workflow database cannot be reached") from None
+
+
+def database_unavailable(what: str = "the workflow database did not answer in time") -> ApiError:
+    return ApiError(
+        503,
+        "database_unavailable",
+        f"{what}: try again shortly",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
 
 
 async def get_context(request: Request) -> ServerContext:

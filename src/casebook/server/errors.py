@@ -14,6 +14,7 @@ from casebook.errors import (
     ConfigError,
     DriveError,
     InputError,
+    LimitExceeded,
     RunError,
     RunNotFound,
     StorageError,
@@ -27,6 +28,7 @@ _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
+    408: "request_timeout",
     409: "conflict",
     413: "too_large",
     415: "unsupported_media_type",
@@ -68,10 +70,12 @@ def error_response(
 def from_casebook_error(exc: CasebookError) -> ApiError:
     """The library's errors as answers: the user's input 422, an unknown run 404, storage 503."""
     message = str(exc)
-    if isinstance(exc, RunNotFound):
-        return ApiError(404, "run_not_found", message)
+    if isinstance(exc, RunNotFound):  # the library's message names the storage root: not for clients
+        return ApiError(404, "run_not_found", "no run with this id: the run_id comes from the submission's answer")
     if isinstance(exc, RunError):
         return ApiError(409, "run_state", message)
+    if isinstance(exc, LimitExceeded):
+        return ApiError(422, "not_allowed", message, field=exc.field)
     if isinstance(exc, InputError | ConfigError):
         return ApiError(422, "invalid_submission", message)
     if isinstance(exc, DriveError):
@@ -91,7 +95,7 @@ def install_error_handlers(app: FastAPI) -> None:
         api = from_casebook_error(exc)
         if api.status >= 500:
             get_logger().error("request failed", path=request.url.path, reason=mask(str(exc)))
-        return error_response(api.status, api.code, api.message)
+        return error_response(api.status, api.code, api.message, api.headers, **api.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,11 +1,15 @@
-"""From a request to a stored, queued run: bodies read, files checked, `create_run` then enqueue.
+"""From a request to a stored, queued run: bodies read, files checked, `create_run`, then queued.
 
 Accepted bodies:
 - JSON: the submission's fields (the original's aliases too), documents inline as
-  `"files": [{"name": "a.pdf", "content_base64": "…"}]`;
+  `"files": [{"name": "a.pdf", "content_base64": "…"}]` or by URL as
+  `"files": [{"url": "https://…", "name": "optional"}]`;
 - multipart/form-data: fields plus files under any field name, as the original accepted,
-  or the original's form with a `json_data` field holding the JSON (plain fields override it);
-- application/x-www-form-urlencoded: fields only (documents must then come inline in json_data).
+  or the original's form with a `json_data` field holding the JSON (plain fields win over
+  it, whichever alias either uses), `file_url` fields naming documents by URL;
+- application/x-www-form-urlencoded: fields only (documents by URL, or inline in json_data).
+JSON is nested at most CASEBOOK_MAX_JSON_DEPTH deep (422); a body is at most
+CASEBOOK_MAX_REQUEST_MB (413).
 """
 
 from __future__ import annotations
@@ -14,36 +18,32 @@ import base64
 import binascii
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request
 
 from casebook.documents import Unreadable, detect_type
-from casebook.logs import get_logger
+from casebook.errors import URLRefused
+from casebook.fetch import RemoteDocument, check_document_url
 from casebook.models import SourceFile, Submission
-from casebook.runs.manifest import Manifest
-from casebook.runs.runner import create_run, idempotent_run_id
 from casebook.server.context import ServerContext, blocking
 from casebook.server.errors import ApiError
+from casebook.server.mapping import canonical_data
 from casebook.server.multipart import read_multipart
-from casebook.storage import company_slug, safe_filename
+from casebook.storage import safe_filename
 
 _JSON_IN_THREAD = 256 * 1024  # parse bigger JSON bodies off the event loop
 MAX_FIELDS = 200
 MAX_FIELD_BYTES = 2 * 1024 * 1024  # a form field (json_data included)
+URL_FIELDS = ("file_url", "file_urls", "document_url", "document_urls")
 
 
 @dataclass
 class Intake:
     data: dict[str, Any]
     sources: list[SourceFile]
-
-
-@dataclass
-class Accepted:
-    manifest: Manifest
-    replayed: bool  # the idempotency key had already made this run
+    remote: list[RemoteDocument] = field(default_factory=list)
 
 
 def confirmation_code(run_id: str) -> str:
@@ -57,10 +57,11 @@ async def read_intake(request: Request, ctx: ServerContext) -> Intake:
     if media == "application/json" or media.endswith("+json"):
         body = await request.body()
         if len(body) > _JSON_IN_THREAD:  # decoding megabytes of JSON and base64 takes a while
-            return await blocking(lambda: intake_from_json(_json(body), ctx))
-        return intake_from_json(_json(body), ctx)
+            return await blocking(lambda: intake_from_json(parse_json(body, ctx), ctx))
+        return intake_from_json(parse_json(body, ctx), ctx)
     if media in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        return await _from_form(request, ctx)
+        async with ctx.uploads.slot(request):
+            return await _from_form(request, ctx)
     raise ApiError(
         415,
         "unsupported_media_type",
@@ -68,31 +69,73 @@ async def read_intake(request: Request, ctx: ServerContext) -> Intake:
     )
 
 
+def parse_json(body: bytes, ctx: ServerContext, what: str = "the body") -> Any:
+    """JSON, nested at most CASEBOOK_MAX_JSON_DEPTH deep; 422 otherwise."""
+    try:
+        value = json.loads(body)
+    except RecursionError:
+        value = None
+        deep = True
+    except ValueError:
+        raise ApiError(422, "invalid_json", f"{what} is not valid JSON") from None
+    else:
+        deep = not depth_within(value, ctx.settings.max_json_depth)
+    if deep:
+        raise ApiError(
+            422, "too_deep", f"{what} is nested more than {ctx.settings.max_json_depth} levels deep"
+        )
+    return value
+
+
+def depth_within(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return False
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return True
+
+
 def intake_from_json(payload: Any, ctx: ServerContext) -> Intake:
     if not isinstance(payload, dict):
         raise ApiError(422, "invalid_submission", "the body must be a JSON object of submission fields")
-    data = dict(payload)
-    inline = data.pop("files", None) or []
-    if not isinstance(inline, list) or len(inline) > ctx.options.max_files:
-        raise ApiError(
-            422 if not isinstance(inline, list) else 413,
-            "invalid_files" if not isinstance(inline, list) else "too_many_files",
-            f"`files` must be a list of at most {ctx.options.max_files} {{name, content_base64}} objects",
-        )
-    sources = [_inline_file(i, item, ctx) for i, item in enumerate(inline)]
-    return Intake(data, sources)
+    data = canonical_data(payload)
+    items = data.pop("files", None) or []
+    if not isinstance(items, list):
+        raise ApiError(422, "invalid_files", "`files` must be a list of {name, content_base64} or {url, name} objects")
+    if len(items) > ctx.options.max_files:
+        raise ApiError(413, "too_many_files", f"at most {ctx.options.max_files} files per submission")
+    sources: list[SourceFile] = []
+    remote: list[RemoteDocument] = []
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and "url" in item and "content_base64" not in item:
+            remote.append(remote_document(f"files[{index}]", item.get("url"), item.get("name"), ctx))
+        else:
+            sources.append(_inline_file(index, item, ctx))
+    return Intake(data, sources, remote)
 
 
-def _json(body: bytes) -> Any:
+def remote_document(
+    where: str, url: Any, name: Any, ctx: ServerContext, *, auth: str | None = None
+) -> RemoteDocument:
+    """A document URL checked without any I/O (scheme, length, address literal); 422 naming it."""
+    if name is not None and not isinstance(name, str):
+        raise ApiError(422, "invalid_files", f"{where}.name must be a string", field=f"{where}.name")
     try:
-        return json.loads(body)
-    except (ValueError, RecursionError):
-        raise ApiError(422, "invalid_json", "the body is not valid JSON") from None
+        check_document_url(url, allow_private=ctx.settings.fetch_allow_private)
+    except URLRefused as exc:
+        raise ApiError(422, "invalid_files", f"{where}.url: {exc}", field=f"{where}.url") from None
+    clean = safe_filename(name) if isinstance(name, str) and name.strip() else None
+    return RemoteDocument(url=str(url).strip(), name=clean, auth=auth)
 
 
 def _inline_file(index: int, item: Any, ctx: ServerContext) -> SourceFile:
     if not isinstance(item, dict) or not isinstance(item.get("content_base64"), str):
-        raise ApiError(422, "invalid_files", f"files[{index}] must be an object with name and content_base64")
+        raise ApiError(
+            422, "invalid_files", f"files[{index}] must be an object with name and content_base64, or with url"
+        )
     given = item.get("name")
     name = given if isinstance(given, str) and given.strip() else f"document-{index + 1}"
     encoded = item["content_base64"]
@@ -106,7 +149,7 @@ def _inline_file(index: int, item: Any, ctx: ServerContext) -> SourceFile:
 
 
 async def _from_form(request: Request, ctx: ServerContext) -> Intake:
-    files: list[tuple[str, str, bytes]] = []
+    files: list[SourceFile] = []
     if request.headers.get("content-type", "").lower().startswith("multipart/"):
         parts = await read_multipart(
             request,
@@ -115,26 +158,29 @@ async def _from_form(request: Request, ctx: ServerContext) -> Intake:
             max_file_bytes=ctx.options.max_file_bytes,
             max_field_bytes=MAX_FIELD_BYTES,
         )
-        items, files = parts.fields, parts.files
+        items = parts.fields
+        files = await blocking(parts.read_files)
     else:
         form = await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES)
         items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
-    data: dict[str, Any] = {}
+    base: dict[str, Any] = {}
     fields: dict[str, Any] = {}
+    urls: list[str] = []
     for name, value in items:
         if name == "json_data":
-            base = _json(value.encode())
-            if not isinstance(base, dict):
+            loaded = parse_json(value.encode(), ctx, "json_data")
+            if not isinstance(loaded, dict):
                 raise ApiError(422, "invalid_submission", "json_data must hold a JSON object")
-            data.update(base)
+            base.update(canonical_data(loaded))
+        elif name in URL_FIELDS:
+            urls += [line.strip() for line in value.splitlines() if line.strip()]
         else:
-            fields[name] = value
-    data.update(fields)
-    inline = intake_from_json(data, ctx)
-    sources = [SourceFile(name=filename, data=content) for _, filename, content in files]
-    if len(sources) + len(inline.sources) > ctx.options.max_files:
+            fields.update(canonical_data({name: value}))
+    inline = intake_from_json({**base, **fields}, ctx)  # a plain field wins over json_data
+    remote = inline.remote + [remote_document(f"file_url[{i}]", u, None, ctx) for i, u in enumerate(urls)]
+    if len(files) + len(inline.sources) + len(remote) > ctx.options.max_files:
         raise ApiError(413, "too_many_files", f"at most {ctx.options.max_files} files per submission")
-    return Intake(inline.data, sources + inline.sources)
+    return Intake(inline.data, files + inline.sources, remote)
 
 
 def _file_too_big(name: str, ctx: ServerContext) -> ApiError:
@@ -165,51 +211,16 @@ def parse_submission(data: dict[str, Any]) -> tuple[Submission, float | None]:
     budget = data.pop("budget_usd", None)
     if budget not in (None, ""):
         try:
-            budget = float(budget)
+            budget = None if isinstance(budget, bool) else float(budget)
         except (TypeError, ValueError):
-            budget = -1.0
-        if not 0 < budget < 1e6:
-            raise ApiError(422, "invalid_submission", "budget_usd must be a positive number of US dollars")
+            budget = None
+        if budget is None or not 0 < budget < 1e6:
+            raise ApiError(
+                422,
+                "invalid_submission",
+                "budget_usd must be a positive number of US dollars",
+                field="budget_usd",
+            )
     else:
         budget = None
     return Submission.parse(data), budget
-
-
-def store_and_enqueue(
-    ctx: ServerContext,
-    submission: Submission,
-    sources: list[SourceFile],
-    *,
-    key: str | None,
-    budget_usd: float | None,
-) -> Accepted:
-    """Blocking: persist the run (create_run), then queue it, before the caller answers 202.
-
-    With a Drive link and no files, create_run reads the Drive folder first (in this thread).
-    """
-    if not sources and not submission.google_drive_link:
-        raise ApiError(
-            422,
-            "no_documents",
-            "no documents: attach the company's documents as files (multipart) or as `files` "
-            "(JSON), or give a google_drive_link",
-        )
-    replayed = False
-    if key is not None:
-        slug = company_slug(submission.company_name)
-        replayed = ctx.storage.company_by_slug(slug).exists(f"runs/{idempotent_run_id(slug, key)}.json")
-    manifest = create_run(ctx.settings, submission, sources, budget_usd=budget_usd, idempotency_key=key)
-    if not manifest.workflow_ids:
-        try:
-            ctx.engine.enqueue(manifest)
-        except Exception as exc:  # the database: locked for too long, or unreachable
-            get_logger(run_id=manifest.run_id).error("run stored, not queued", error=type(exc).__name__)
-            again = "send it again with the same Idempotency-Key" if key else "POST its /retry"
-            raise ApiError(
-                503,
-                "queue_unavailable",
-                f"run {manifest.run_id} is stored but could not be queued right now: {again}",
-                run_id=manifest.run_id,
-                headers={"Retry-After": "5"},
-            ) from None
-    return Accepted(manifest, replayed and bool(manifest.workflow_ids))

@@ -11,6 +11,9 @@ items by number, `answers[0].value` or `answers.0.value`):
     google_drive_link = "data.fields.drive"
     files = "data.files"            # a list of {"name": …, "content_base64": …}
 
+For `typeform` and `tally` (their own routes) a value names the question instead, by its
+ref (Typeform), key (Tally) or label: `company_name = "Your organisation"`.
+
 A source without a table gets the payload as it is, or its `data` object when the payload is
 a Standard Webhooks envelope ({"type", "timestamp", "data"}), read with the original's aliases.
 """
@@ -28,6 +31,51 @@ from casebook.models import Submission
 _EXTRA_FIELDS = frozenset({"company_info", "files", "budget_usd"})
 _SOURCE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _MISSING = object()
+# Names the original's forms and the company-info labels use, beyond the model's own aliases.
+_MORE_NAMES = {
+    "company_info": ("company_info", "companyInfo", "Company Info", "Company information"),
+    "company_description": ("Company description", "Description", "About the company"),
+    "readiness_score": ("Overall Readiness score", "Readiness score"),
+    "readiness_category": ("Agent-readiness category", "Readiness category"),
+    "report_expectations": ("Report expectations", "What do you expect from the report"),
+    "budget_usd": ("budget_usd", "Budget USD", "Budget"),
+    "model_set": ("model_set", "Model set"),
+    "deliver": ("deliver", "Deliver to", "Delivery"),
+    "files": ("files", "Files", "Upload documents", "File upload"),
+}
+
+
+def normalise(name: str) -> str:
+    """A field name or label for matching: case, spaces and punctuation ignored."""
+    return re.sub(r"[^a-z0-9]+", "", name.casefold())
+
+
+def _names() -> dict[str, str]:
+    """Every known name (normalised) of every submission field -> the field's own name."""
+    names: dict[str, str] = {}
+    for field, info in Submission.model_fields.items():
+        names[normalise(field)] = field
+        alias = info.validation_alias
+        for choice in getattr(alias, "choices", ()):
+            if isinstance(choice, str):
+                names[normalise(choice)] = field
+    for field, more in _MORE_NAMES.items():
+        for name in (field, *more):
+            names.setdefault(normalise(name), field)
+    return names
+
+
+_FIELD_NAMES = _names()
+
+
+def canonical_field(name: str) -> str | None:
+    """The submission field a form's field name or label stands for, or None."""
+    return _FIELD_NAMES.get(normalise(name))
+
+
+def canonical_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Keys renamed to their submission field where known (others kept as they are)."""
+    return {canonical_field(k) or k: v for k, v in data.items()}
 
 
 def _targets() -> frozenset[str]:
@@ -55,8 +103,17 @@ def lookup(payload: Any, path: tuple[str | int, ...]) -> Any:
 
 
 class Mappings:
-    def __init__(self, tables: dict[str, dict[str, tuple[str | int, ...]]] | None = None) -> None:
+    def __init__(
+        self,
+        tables: dict[str, dict[str, tuple[str | int, ...]]] | None = None,
+        raw: dict[str, dict[str, str]] | None = None,
+    ) -> None:
         self.tables = tables or {}
+        self.raw = raw or {}  # as written: Typeform and Tally tables name a question's ref, key or label
+
+    def names(self, source: str) -> dict[str, str] | None:
+        """A provider's table: submission field -> the question's ref, key or label."""
+        return self.raw.get(source)
 
     @classmethod
     def load(cls, file: Path | None) -> Mappings:
@@ -82,7 +139,8 @@ class Mappings:
                 except ValueError as exc:
                     raise ConfigError(f"{file}: [{source}] {target}: {exc}") from None
             tables[source] = fields
-        return cls(tables)
+        raw_tables = {source: {k: str(v) for k, v in table.items()} for source, table in raw.items()}
+        return cls(tables, raw_tables)
 
     def to_submission_data(self, source: str, payload: Any) -> dict[str, Any]:
         """The submission fields a payload gives, by the source's mapping or else by the aliases."""

@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: security headers and a last-resort JSON 500, and the request size cap.
+"""Pure ASGI middleware: security headers and a last-resort JSON 500, the request size cap, and
+the body timeout (a body that stops arriving for CASEBOOK_BODY_TIMEOUT_S is answered 408).
 
 Pure ASGI (not BaseHTTPMiddleware) so that streamed answers (SSE) and uploads pass through
 without buffering, and the cost per request stays a few microseconds.
@@ -6,6 +7,7 @@ without buffering, and the cost per request stays a few microseconds.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -153,3 +155,39 @@ async def _too_large(send: Send, max_bytes: int) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class BodyTimeout:
+    """408 when a request body pauses longer than `seconds` before it is complete.
+
+    Only the body is timed: once it has all arrived, waits on `receive` (a streaming answer
+    listening for the client to leave) are not.
+    """
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        complete = False
+
+        async def timed() -> Message:
+            nonlocal complete
+            if complete:
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.seconds)
+            except TimeoutError:
+                raise HTTPException(
+                    408,
+                    f"the request body stopped arriving for {self.seconds:g} s: send it again",
+                    headers={"Connection": "close"},
+                ) from None
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                complete = True
+            return message
+
+        await self.app(scope, timed, send)

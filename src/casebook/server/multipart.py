@@ -1,21 +1,28 @@
-"""multipart/form-data read straight into memory, with the caps enforced while it streams.
+"""multipart/form-data streamed, with the caps enforced while it streams.
 
-Starlette's parser spools every file to a temporary file (one thread hop per chunk) and learns
-sizes only at the end; submissions are small enough to hold (the request cap bounds them) and
-their bytes are needed in memory anyway, so this reads parts into buffers and stops at the
-first part over a cap: a 60 MB file is refused after 50 MB, not after it was all written out.
+Fields are read into memory (each at most MAX_FIELD_BYTES). A file part goes into a spooled
+temporary file: memory up to SPOOL_BYTES, then disk, so a large upload does not hold its
+bytes several times over while it arrives; reading stops at the first part over a cap (a
+60 MB file is refused after 50 MB, not after it was all received). Starlette's own parser
+hops to a thread for every chunk it writes; this one writes on the loop (page-cache writes of
+at most a chunk) and reads the finished files back in one thread hop (`read_files`).
 """
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
+from typing import IO
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
+from casebook.models import SourceFile
 from casebook.server.errors import ApiError
 from casebook.storage import safe_filename
+
+SPOOL_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -23,13 +30,29 @@ class _Part:
     headers: list[tuple[bytes, bytes]] = field(default_factory=list)
     name: str = ""
     filename: str | None = None
-    data: bytearray = field(default_factory=bytearray)
+    data: bytearray = field(default_factory=bytearray)  # a field's value
+    file: IO[bytes] | None = None  # a file's content
+    size: int = 0
 
 
 @dataclass
 class FormParts:
     fields: list[tuple[str, str]]
-    files: list[tuple[str, str, bytes]]  # (field name, file name, content)
+    files: list[tuple[str, str, IO[bytes]]]  # (field name, file name, content)
+
+    def read_files(self) -> list[SourceFile]:
+        """Blocking: each file's bytes (read once), its temporary file closed."""
+        sources = []
+        for _, filename, handle in self.files:
+            handle.seek(0)
+            sources.append(SourceFile(name=filename, data=handle.read()))
+            handle.close()
+        self.files = []
+        return sources
+
+    def close(self) -> None:
+        for _, _, handle in self.files:
+            handle.close()
 
 
 def _decode(value: bytes) -> str:
@@ -49,6 +72,12 @@ class _Collector:
 
     def on_part_begin(self) -> None:
         self.part = _Part()
+
+    def abandon(self) -> None:
+        """Close every temporary file (the request failed part-way)."""
+        if self.part.file is not None:
+            self.part.file.close()
+        self.result.close()
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
         self.header_name += data[start:end]
@@ -71,25 +100,34 @@ class _Collector:
             self.part.filename = _decode(options[b"filename"])
             if len(self.result.files) >= max_files:
                 raise ApiError(413, "too_many_files", f"at most {max_files} files per submission")
+            # closed by read_files() or abandon()
+            self.part.file = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, prefix="casebook-upload-")  # noqa: SIM115
         elif len(self.result.fields) >= max_fields:
             raise ApiError(413, "too_many_fields", f"at most {max_fields} form fields per submission")
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         part = self.part
-        part.data += memoryview(data)[start:end]
         _, _, max_file, max_field = self.limits
-        if part.filename is not None and len(part.data) > max_file:
-            name = safe_filename(part.filename or part.name)
-            raise ApiError(413, "file_too_large", f"{name} is over the {max_file / 1_048_576:g} MB limit per file")
-        if part.filename is None and len(part.data) > max_field:
+        part.size += end - start
+        if part.file is not None:
+            if part.size > max_file:
+                name = safe_filename(part.filename or part.name)
+                raise ApiError(
+                    413, "file_too_large", f"{name} is over the {max_file / 1_048_576:g} MB limit per file"
+                )
+            part.file.write(memoryview(data)[start:end])
+            return
+        part.data += memoryview(data)[start:end]
+        if len(part.data) > max_field:
             raise ApiError(413, "field_too_large", f"form field {part.name!r} is over {max_field // 1024} KB")
 
     def on_part_end(self) -> None:
         part = self.part
-        if part.filename is None:
+        if part.file is None:
             self.result.fields.append((part.name, _decode(bytes(part.data))))
         else:
-            self.result.files.append((part.name, part.filename or part.name, bytes(part.data)))
+            self.result.files.append((part.name, part.filename or part.name, part.file))
+            part.file = None
 
 
 async def read_multipart(
@@ -120,5 +158,9 @@ async def read_multipart(
             parser.write(chunk)
         parser.finalize()
     except FormParserError:
+        collector.abandon()
         raise ApiError(400, "bad_request", "the multipart body is malformed") from None
+    except BaseException:
+        collector.abandon()
+        raise
     return collector.result

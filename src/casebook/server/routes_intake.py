@@ -1,21 +1,22 @@
 """Submissions in: `POST /v1/submissions` (API key) and `POST /v1/webhooks/{source}` (signature).
 
-Both store the submission and its documents and queue the run before answering 202; a
-client that never got the answer sends the same Idempotency-Key (or the provider the same
-webhook-id) and gets the same run, never a second one.
+Both check everything, store the submission and its documents, and queue the run before
+answering 202; a client that never got the answer sends the same Idempotency-Key (or the
+provider the same delivery) and gets the same run, never a second one.
 
-Webhook replays: the webhook id is the run's idempotency key, so the run itself is the
-durable record of ids seen (in storage, shared by every replica, kept as long as the run).
-A delivery whose id already made a queued run is answered 409 `replayed` with that run's id
-and changes nothing; one whose earlier delivery stopped before the run was queued finishes
-that delivery (202). The signature covers the id, timestamp and body, so a replay cannot
-change the payload, and the timestamp must be within 5 minutes of the server's clock.
+Webhook replays: a delivery's id (Standard Webhooks `webhook-id`, Typeform's `event_id`,
+Tally's `eventId`) is the run's key, per source and whatever the payload's company, so the
+run itself is the durable record of ids seen (shared by every replica, kept as long as the
+run). A replayed delivery answers 200 with that run (senders retry anything else) and changes
+nothing, except that a run whose queueing a crash interrupted is queued now. A Standard
+Webhooks signature covers the id, timestamp and body, and the timestamp must be within 5
+minutes of the server's clock. The generic route takes JSON, or the original's multipart
+form (`json_data` plus files), signed over the raw body.
 """
 
 from __future__ import annotations
 
 import binascii
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Request
@@ -24,6 +25,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from casebook.logs import get_logger
 from casebook.server import schemas
+from casebook.server.accept import WEBHOOK_SCOPE, accept, webhook_key
 from casebook.server.context import ServerContext, blocking, get_context
 from casebook.server.errors import ApiError
 from casebook.server.intake import (
@@ -31,9 +33,9 @@ from casebook.server.intake import (
     check_files,
     confirmation_code,
     intake_from_json,
+    parse_json,
     parse_submission,
     read_intake,
-    store_and_enqueue,
 )
 from casebook.server.security import ApiKey, limit_address
 
@@ -48,26 +50,28 @@ IdempotencyKey = Annotated[
         description="The same key (per company) gives the same run",
     ),
 ]
-
+FORM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "company_name": {"type": "string"},
+        "company_info": {"type": "string"},
+        "use_cases_count": {"type": "string"},
+        "json_data": {"type": "string", "description": "The original form's JSON"},
+        "file_url": {"type": "string", "description": "A document by https URL (repeatable)"},
+        "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+    },
+}
 _BODIES: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/SubmissionIn"}},
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "company_name": {"type": "string"},
-                        "company_info": {"type": "string"},
-                        "use_cases_count": {"type": "string"},
-                        "json_data": {"type": "string", "description": "The original form's JSON"},
-                        "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
-                    },
-                }
-            },
+            "multipart/form-data": {"schema": FORM_SCHEMA},
         },
     }
+}
+REPLAYED: dict[int | str, dict[str, Any]] = {
+    200: {"model": schemas.Accepted, "description": "A replayed delivery: the run it already made"}
 }
 
 
@@ -85,22 +89,11 @@ async def submit(request: Request, ctx: Ctx, _: ApiKey, idempotency_key: Idempot
     except ApiError:
         ctx.metrics.submission("api", "rejected")
         raise
-    return await _accept(ctx, intake, "api", key=_key(idempotency_key))
+    return await accept_intake(ctx, intake, "api", key=_key(idempotency_key))
 
 
-@router.post(
-    "/webhooks/{source}",
-    status_code=202,
-    response_model=schemas.Accepted,
-    responses=schemas.ERRORS,
-    dependencies=[Depends(limit_address)],
-    summary="A form provider's webhook (Standard Webhooks signature)",
-)
-async def webhook(
-    request: Request,
-    ctx: Ctx,
-    source: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="The form provider")],
-) -> JSONResponse:
+async def standard_webhook(request: Request, ctx: ServerContext, source: str) -> JSONResponse:
+    """A delivery signed by Standard Webhooks (CASEBOOK_WEBHOOK_SECRET), JSON or form."""
     if ctx.options.webhook_secret is None:
         raise ApiError(
             503,
@@ -110,64 +103,88 @@ async def webhook(
     body = await request.body()
     headers = dict(request.headers)
     try:
-        if len(body) > INLINE_CHECK_BYTES:  # hashing and decoding megabytes: off the event loop
-            intake = await blocking(_verified_intake, ctx, source, body, headers)
+        _verify(ctx.options.webhook_secret, body, headers)
+        media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            intake = await read_intake(request, ctx)  # the body is read already: parsed, not read again
+        elif len(body) > INLINE_CHECK_BYTES:  # decoding megabytes: off the event loop
+            intake = await blocking(_json_intake, ctx, source, body)
         else:
-            intake = _verified_intake(ctx, source, body, headers)
+            intake = _json_intake(ctx, source, body)
     except ApiError as exc:
         ctx.metrics.submission("webhook", "bad_signature" if exc.status == 401 else "rejected")
         raise
-    webhook_id = headers["webhook-id"]
-    return await _accept(ctx, intake, "webhook", key=f"webhook:{source}:{webhook_id}"[:255], webhook=True)
+    key = webhook_key(source, headers["webhook-id"])
+    return await accept_intake(ctx, intake, "webhook", key=key, webhook=True)
 
 
-def _verified_intake(ctx: ServerContext, source: str, body: bytes, headers: dict[str, str]) -> Intake:
-    assert ctx.options.webhook_secret is not None
+@router.post(
+    "/webhooks/{source}",
+    status_code=202,
+    response_model=schemas.Accepted,
+    responses={**schemas.ERRORS, **REPLAYED},
+    openapi_extra=_BODIES,
+    dependencies=[Depends(limit_address)],
+    summary="A form provider's webhook (Standard Webhooks signature)",
+)
+async def webhook(
+    request: Request,
+    ctx: Ctx,
+    source: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="The form provider")],
+) -> JSONResponse:
+    return await standard_webhook(request, ctx, source)
+
+
+def _verify(secret: str, body: bytes, headers: dict[str, str]) -> None:
     try:
-        Webhook(ctx.options.webhook_secret).verify(body, headers, json_parse=False)
+        Webhook(secret).verify(body, headers, json_parse=False)
     except (WebhookVerificationError, ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise ApiError(401, "bad_signature", _signature_reason(exc)) from None
-    return intake_from_json(ctx.mappings.to_submission_data(source, _loads(body)), ctx)
 
 
-async def _accept(
+def _json_intake(ctx: ServerContext, source: str, body: bytes) -> Intake:
+    payload = parse_json(body, ctx, "the webhook payload")
+    return intake_from_json(ctx.mappings.to_submission_data(source, payload), ctx)
+
+
+async def accept_intake(
     ctx: ServerContext, intake: Intake, channel: str, *, key: str | None, webhook: bool = False
 ) -> JSONResponse:
+    """Check the submission and files, then store and queue it: 202, or 200 for a replayed delivery."""
     try:
         submission, budget = parse_submission(intake.data)
         if sum(len(s.data) for s in intake.sources) > INLINE_CHECK_BYTES:
             sources = await blocking(check_files, intake.sources, ctx.options.max_file_bytes)
         else:  # sniffing a few KB costs less than the hop to a thread
             sources = check_files(intake.sources, ctx.options.max_file_bytes)
+        scope = WEBHOOK_SCOPE if webhook else None
         if key is None:
-            accepted = await blocking(store_and_enqueue, ctx, submission, sources, key=None, budget_usd=budget)
+            accepted = await accept(ctx, submission, sources, intake.remote, key=None, budget_usd=budget)
         else:
             async with ctx.serialised(key):
-                accepted = await blocking(store_and_enqueue, ctx, submission, sources, key=key, budget_usd=budget)
+                accepted = await accept(
+                    ctx, submission, sources, intake.remote, key=key, budget_usd=budget, scope=scope
+                )
     except Exception:
         ctx.metrics.submission(channel, "rejected")
         raise
     manifest = accepted.manifest
-    body = accepted_body(manifest.run_id, manifest.company_slug)
-    if accepted.replayed and webhook:
-        ctx.metrics.submission(channel, "replayed")
-        raise ApiError(
-            409,
-            "replayed",
-            f"this webhook id was already accepted as run {manifest.run_id}",
-            run_id=manifest.run_id,
-        )
+    body = accepted_body(manifest.run_id, manifest.company_slug, manifest.status.value)
     ctx.metrics.submission(channel, "replayed" if accepted.replayed else "accepted")
     get_logger(run_id=manifest.run_id, company=manifest.company_name).info(
-        "submission accepted", channel=channel, replayed=accepted.replayed, documents=len(sources)
+        "submission accepted",
+        channel=channel,
+        replayed=accepted.replayed,
+        documents=len(sources),
+        document_urls=len(intake.remote),
     )
     headers = {"Location": body["status_url"]}
     if accepted.replayed:
         headers["Idempotent-Replayed"] = "true"
-    return JSONResponse(body, status_code=202, headers=headers)
+    return JSONResponse(body, status_code=200 if accepted.replayed and webhook else 202, headers=headers)
 
 
-def accepted_body(run_id: str, slug: str) -> dict[str, Any]:
+def accepted_body(run_id: str, slug: str, status: str = "queued") -> dict[str, Any]:
     base = f"/v1/runs/{run_id}"
     return {
         "run_id": run_id,
@@ -176,7 +193,7 @@ def accepted_body(run_id: str, slug: str) -> dict[str, Any]:
         "events_url": f"{base}/events",
         "report_url": f"{base}/report",
         "company_slug": slug,
-        "status": "queued",
+        "status": status,
     }
 
 
@@ -187,13 +204,6 @@ def _key(value: str | None) -> str | None:
     if not value or not value.isprintable():
         raise ApiError(422, "invalid_idempotency_key", "Idempotency-Key must be 1-255 printable characters")
     return value
-
-
-def _loads(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError):
-        raise ApiError(422, "invalid_json", "the webhook payload is not valid JSON") from None
 
 
 def _signature_reason(exc: Exception) -> str:

@@ -53,7 +53,9 @@ class ServerThread:
     def __init__(self, app: Any, port: int | None = None, **config: Any) -> None:
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        options = {"log_level": "warning", "lifespan": "on", **config}
+        from casebook.server.protocol import HeaderTimeoutProtocol
+
+        options = {"log_level": "warning", "lifespan": "on", "http": HeaderTimeoutProtocol, **config}
         config_ = uvicorn.Config(app, host="127.0.0.1", port=self.port, **options)
         self.server = uvicorn.Server(config_)
         self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)

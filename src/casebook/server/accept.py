@@ -1,0 +1,219 @@
+"""A checked submission stored as a run, then queued: what a 202 promises.
+
+Order: `create_run` writes the documents, the submission and the manifest; `Engine.enqueue`
+records the workflow id in the manifest, then inserts the workflow in the database. A crash
+can stop this anywhere, and every place it can stop is repaired:
+
+- before the manifest exists: nothing was promised (no 202), a resend starts afresh;
+- manifest without a workflow id, or with one the database does not hold (the crash came
+  between the two writes): a resend with the same Idempotency-Key (or webhook id) checks the
+  database and queues it, and every server start-up queues such runs (`reconcile_queued`);
+- both written: a resend gets the same run, `Idempotent-Replayed: true`.
+
+Webhook deliveries are keyed by source and delivery id alone (not by company), so a replayed
+delivery id finds its run whatever the payload says; the database's workflow row (whose input
+names the company) is the index.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from casebook.config import Settings
+from casebook.deliver.base import CallbackTarget, DeliveryConfig, parse_destinations
+from casebook.deliver.callback import callback_policy, check_url
+from casebook.engine import Engine
+from casebook.errors import CasebookError, LimitExceeded
+from casebook.fetch import RemoteDocument
+from casebook.logs import get_logger
+from casebook.models import RunStatus, SourceFile, Submission
+from casebook.netguard import Refused, checked_addresses
+from casebook.runs.manifest import Manifest
+from casebook.runs.runner import create_run, idempotent_run_id
+from casebook.server.context import ServerContext, blocking
+from casebook.server.errors import ApiError
+from casebook.storage import Storage, company_slug
+
+WEBHOOK_SCOPE = "webhooks"
+RESOLVE_TIMEOUT_S = 2.0
+
+
+@dataclass
+class Accepted:
+    manifest: Manifest
+    replayed: bool  # the idempotency key (or webhook id) had already made this run
+
+
+def webhook_key(source: str, delivery_id: str) -> str:
+    """The run's key for a delivery: the id as sent, or its hash when it is long or odd."""
+    key = f"webhook:{source}:{delivery_id}"
+    if len(key) > 255 or not delivery_id.isprintable():
+        key = f"webhook:{source}:sha256:{hashlib.sha256(delivery_id.encode()).hexdigest()}"
+    return key
+
+
+async def accept(
+    ctx: ServerContext,
+    submission: Submission,
+    sources: list[SourceFile],
+    remote: list[RemoteDocument],
+    *,
+    key: str | None,
+    budget_usd: float | None,
+    scope: str | None = None,
+) -> Accepted:
+    """Store and queue (or find) the run; ApiError 503 when the database does not answer."""
+    deadline = time.monotonic() + ctx.settings.database_timeout_s
+    if scope is not None and key is not None:
+        found = await ctx.database(_recorded_run, ctx.engine, ctx.settings, idempotent_run_id(scope, key))
+        if found is not None:
+            queued, now = await _queue(ctx, found, deadline, key)
+            return Accepted(queued, replayed=not now)
+    await check_callback_hosts(ctx, submission)
+    manifest, existed = await blocking(_store, ctx, submission, sources, remote, key, budget_usd, scope)
+    queued, now = await _queue(ctx, manifest, deadline, key)
+    # A resend that had to queue its run gets the 202 the first request could not give.
+    return Accepted(queued, replayed=existed and not now)
+
+
+async def _queue(
+    ctx: ServerContext, manifest: Manifest, deadline: float, key: str | None
+) -> tuple[Manifest, bool]:
+    """The run queued (or found queued), and True when it was queued now."""
+    try:
+        return await ctx.database(
+            queue_if_missing, ctx.engine, ctx.settings, manifest, timeout=max(0.5, deadline - time.monotonic())
+        )
+    except ApiError as exc:
+        reason, headers = exc.code, exc.headers
+    except CasebookError:
+        raise
+    except Exception as exc:  # the engine's own error (a locked or unreachable database)
+        reason, headers = type(exc).__name__, {"Retry-After": "5"}
+    get_logger(run_id=manifest.run_id).error("run stored, not queued", reason=reason)
+    again = "send it again with the same Idempotency-Key" if key else f"POST /v1/runs/{manifest.run_id}/retry"
+    raise ApiError(
+        503,
+        "queue_unavailable",
+        f"run {manifest.run_id} is stored but could not be queued right now: {again} in a few seconds",
+        run_id=manifest.run_id,
+        headers=headers,
+    )
+
+
+def _store(
+    ctx: ServerContext,
+    submission: Submission,
+    sources: list[SourceFile],
+    remote: list[RemoteDocument],
+    key: str | None,
+    budget_usd: float | None,
+    scope: str | None,
+) -> tuple[Manifest, bool]:
+    existed = False
+    if key is not None:
+        slug = company_slug(submission.company_name)
+        existed = ctx.storage.company_by_slug(slug).exists(f"runs/{idempotent_run_id(scope or slug, key)}.json")
+    manifest = create_run(
+        ctx.settings,
+        submission,
+        sources,
+        budget_usd=budget_usd,
+        idempotency_key=key,
+        remote=remote,
+        from_client=True,
+        key_scope=scope,
+    )
+    return manifest, existed
+
+
+def ensure_queued(engine: Engine, settings: Settings, manifest: Manifest) -> Manifest:
+    """Blocking: a run marked queued has its workflow in the database (inserted now if not)."""
+    return queue_if_missing(engine, settings, manifest)[0]
+
+
+def queue_if_missing(engine: Engine, settings: Settings, manifest: Manifest) -> tuple[Manifest, bool]:
+    """The run's manifest, and True when its workflow had to be inserted now."""
+    company = Storage(settings.storage_url).company_by_slug(manifest.company_slug)
+    current = manifest if not manifest.workflow_ids else Manifest.load(company, manifest.run_id)
+    if current.status is not RunStatus.queued:
+        return current, False  # running or ended: a retry is asked for explicitly
+    if current.workflow_ids:
+        workflow_id = current.workflow_ids[-1]
+        if engine.client.list_workflows(workflow_ids=[workflow_id], load_input=False, load_output=False):
+            return current, False
+        get_logger(run_id=current.run_id).warning("run was recorded as queued but not queued: queuing it")
+        current.workflow_ids.pop()  # recorded by an enqueue that never reached the database
+        current.save(company)
+    workflow_id = engine.enqueue(current)
+    if workflow_id not in current.workflow_ids:
+        current.workflow_ids.append(workflow_id)
+    return current, True
+
+
+def _recorded_run(engine: Engine, settings: Settings, workflow_id: str) -> Manifest | None:
+    """The run whose first workflow has this id, found through the workflow's input."""
+    found = engine.client.list_workflows(workflow_ids=[workflow_id], load_input=True, load_output=False)
+    args: Any = found[0].input.get("args") if found and found[0].input else None
+    if not args or len(args) != 2:
+        return None
+    company = Storage(settings.storage_url).company_by_slug(args[0])
+    if not company.exists(f"runs/{args[1]}.json"):
+        return None
+    return Manifest.load(company, args[1])
+
+
+async def check_callback_hosts(ctx: ServerContext, submission: Submission) -> None:
+    """A submission's callback host resolved now, and refused (422) if it resolves to an
+    address callbacks may not reach. A name that does not resolve yet is checked again when
+    the callback is sent."""
+    if not submission.deliver:
+        return
+    config = DeliveryConfig.from_settings(ctx.settings)
+    for index, item in enumerate(submission.deliver):
+        try:
+            [target] = parse_destinations([item], config, untrusted=True)
+        except (CasebookError, ValueError):
+            continue  # create_run names the problem
+        if not isinstance(target, CallbackTarget):
+            continue
+        url = check_url(target.url, allow_private=config.callback_allow_private, allow_loopback=False)
+        policy = callback_policy(
+            loopback_only=url.scheme == "http", allow_private=config.callback_allow_private, allow_loopback=False
+        )
+        try:
+            await asyncio.wait_for(checked_addresses(url.host, url.port or 443, policy), RESOLVE_TIMEOUT_S)
+        except Refused as exc:
+            raise LimitExceeded(f"deliver[{index}]: {exc}", field=f"deliver[{index}]") from None
+        except Exception as exc:  # not resolvable now: checked again when the callback is sent
+            get_logger().info("callback host not resolvable at intake", host=url.host, error=type(exc).__name__)
+
+
+def reconcile_queued(engine: Engine, settings: Settings, grace_s: float) -> list[str]:
+    """Blocking: queue every run left `queued` without its workflow (a crash between the
+    writes), older than `grace_s` (younger ones may still be on their way). Returns their ids."""
+    storage = Storage(settings.storage_url)
+    cutoff = datetime.now(UTC) - timedelta(seconds=grace_s)
+    queued: list[str] = []
+    for slug in storage.companies():
+        try:
+            company = storage.company_by_slug(slug)
+        except CasebookError:
+            continue
+        for name in company.list("runs"):
+            if not name.endswith(".json"):
+                continue
+            try:
+                manifest = Manifest.load(company, name.removesuffix(".json"))
+            except (CasebookError, ValueError, OSError):
+                continue
+            if manifest.status is not RunStatus.queued or manifest.created > cutoff:
+                continue
+            if queue_if_missing(engine, settings, manifest)[1]:
+                queued.append(manifest.run_id)
+    return queued
