@@ -177,6 +177,9 @@ class Settings(BaseSettings):
     )
     large_upload_mb: float = Field(8.0, gt=0, description="A body over this size counts as a large upload")
     max_large_uploads: int = Field(4, ge=1, description="Large uploads read at once per server process")
+    large_upload_wait_s: float = Field(
+        30.0, gt=0, description="How long a large upload waits for its turn before a 503"
+    )
 
     # report rendering
     report_formats: str = Field(

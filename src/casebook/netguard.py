@@ -61,6 +61,8 @@ class AddressPolicy:
 
 def embedded_ipv4(ip: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address, str] | None:
     """The IPv4 address an IPv6 form carries, and the form's name; None for plain IPv6."""
+    if ip.is_loopback or ip.is_unspecified:  # ::1 and :: lie inside ::/96 but are IPv6's own
+        return None
     for network, name in _FORMS:
         if ip in network:
             if ip.ipv4_mapped is not None:

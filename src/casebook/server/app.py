@@ -64,7 +64,9 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
             limiter=RateLimiter(options),
             metrics=metrics,
             mappings=mappings,
-            uploads=UploadSlots(settings.max_large_uploads, int(settings.large_upload_mb * 1024 * 1024)),
+            uploads=UploadSlots(
+                settings.max_large_uploads, int(settings.large_upload_mb * 1024 * 1024), settings.large_upload_wait_s
+            ),
         )
         get_logger().info("server ready", auth=options.auth_required, webhooks=options.webhook_secret is not None)
         reconciling = asyncio.create_task(_reconcile(app.state.ctx))

@@ -30,15 +30,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 RETRY_AFTER_S = 5
-UPLOAD_WAIT_S = 30.0
 
 
 class UploadSlots:
     """At most `slots` large request bodies read at once; the others wait, then get 503."""
 
-    def __init__(self, slots: int, large_bytes: int) -> None:
+    def __init__(self, slots: int, large_bytes: int, wait_s: float) -> None:
         self.slots = slots
         self.large_bytes = large_bytes
+        self.wait_s = wait_s
         self._semaphore: asyncio.Semaphore | None = None
 
     @contextlib.asynccontextmanager
@@ -50,7 +50,7 @@ class UploadSlots:
         if self._semaphore is None:  # made on the server's event loop
             self._semaphore = asyncio.Semaphore(self.slots)
         try:
-            await asyncio.wait_for(self._semaphore.acquire(), UPLOAD_WAIT_S)
+            await asyncio.wait_for(self._semaphore.acquire(), self.wait_s)
         except TimeoutError:
             raise ApiError(
                 503,

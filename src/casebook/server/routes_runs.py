@@ -36,7 +36,7 @@ KEEPALIVE_S = 15.0
     summary="A run's status",
 )
 async def get_run(run_id: RunId, ctx: Ctx, _: ApiKey) -> dict[str, Any]:
-    return await blocking(describe, ctx.engine, ctx.storage, run_id)
+    return await ctx.database(describe, ctx.engine, ctx.storage, run_id)
 
 
 @router.get(
@@ -45,7 +45,7 @@ async def get_run(run_id: RunId, ctx: Ctx, _: ApiKey) -> dict[str, Any]:
     summary="Server-Sent Events of a run's progress until it ends",
 )
 async def run_events(run_id: RunId, request: Request, ctx: Ctx, _: ApiKey) -> StreamingResponse:
-    first = await blocking(describe, ctx.engine, ctx.storage, run_id)  # 404 before the stream starts
+    first = await ctx.database(describe, ctx.engine, ctx.storage, run_id)  # 404 before the stream starts
     return StreamingResponse(
         _events(request, ctx, run_id, first),
         media_type="text/event-stream",
@@ -73,9 +73,11 @@ async def _events(request: Request, ctx: ServerContext, run_id: str, body: dict[
         if await request.is_disconnected():
             return
         try:
-            body = await blocking(describe, ctx.engine, ctx.storage, run_id)
+            body = await ctx.database(describe, ctx.engine, ctx.storage, run_id)
         except RunError:
             return
+        except ApiError:  # the database did not answer this time: the next poll asks again
+            continue
 
 
 def _event(name: str, body: dict[str, Any], seq: int) -> str:
@@ -132,8 +134,8 @@ def _read_report(ctx: ServerContext, run_id: str, fmt: str) -> tuple[bytes, str]
     summary="Cancel a queued or running run; what it finished is kept",
 )
 async def cancel_run(run_id: RunId, ctx: Ctx, _: ApiKey) -> dict[str, Any]:
-    await blocking(ctx.engine.cancel, run_id)
-    return await blocking(describe, ctx.engine, ctx.storage, run_id)
+    await ctx.database(ctx.engine.cancel, run_id)
+    return await ctx.database(describe, ctx.engine, ctx.storage, run_id)
 
 
 @router.post(
@@ -144,7 +146,7 @@ async def cancel_run(run_id: RunId, ctx: Ctx, _: ApiKey) -> dict[str, Any]:
     summary="Queue a failed, cancelled or stopped run again; it resumes where it stopped",
 )
 async def retry_run(run_id: RunId, ctx: Ctx, _: ApiKey) -> JSONResponse:
-    manifest = await blocking(_requeue, ctx, run_id)
+    manifest = await ctx.database(_requeue, ctx, run_id)
     body = accepted_body(manifest.run_id, manifest.company_slug)
     return JSONResponse(body, status_code=202, headers={"Location": body["status_url"]})
 
