@@ -57,7 +57,8 @@ async def test_a_document_is_downloaded_and_named(files: FileServer) -> None:
     assert got.data == MD and got.name == "q3 review.md"
     named = await download(RemoteDocument(url=url, name="board/../notes.md"), config(files))
     assert named.name == "notes.md"  # a name never carries folders
-    files.add("/download", MD, content_type="text/markdown", **{"Content-Disposition": 'attachment; filename="plan.md"'})
+    disposition = {"Content-Disposition": 'attachment; filename="plan.md"'}
+    files.add("/download", MD, content_type="text/markdown", **disposition)
     assert (await download(RemoteDocument(url=files.url("/download")), config(files))).name == "plan.md"
     files.add("/noext", MD, content_type="text/plain")
     assert (await download(RemoteDocument(url=files.url("/noext")), config(files))).name == "noext.txt"

@@ -67,7 +67,7 @@ async def test_every_resolved_address_is_checked() -> None:
     async def resolver(host: str, port: int) -> list[str]:
         return ["93.184.216.34", "100.64.3.4"]
 
-    with pytest.raises(Refused, match="resolves to 100.64.3.4"):
+    with pytest.raises(Refused, match=r"resolves to 100\.64\.3\.4"):
         await checked_addresses("files.example.test", 443, STRICT, resolver)
 
     async def public(host: str, port: int) -> list[str]:

@@ -83,6 +83,60 @@ def test_the_original_form_with_json_data_and_its_aliases(api: Api) -> None:
     assert record["company_description"] == "Freight" and record["google_drive_link"] is None
 
 
+def test_plain_form_fields_win_over_json_data_whatever_alias_either_uses(api: Api) -> None:
+    original = {"company_name": "From Json Data", "Number of use cases to generate": "4", "use_cases_count": "5"}
+    with api.client() as c:
+        r = c.post("/v1/submissions", data={"json_data": json.dumps(original), "Company Name": "From The Form",
+                                            "use_cases": "3"},
+                   files={"file": ("deck.md", MD, "text/markdown")}, headers=AUTH)
+    assert r.status_code == 202, r.text
+    out = r.json()
+    record = json.loads((api.root / out["company_slug"] / "debug" / f"submission_{out['run_id']}.json").read_text())
+    assert record["company_name"] == "From The Form" and record["use_cases_count"] == 3
+
+
+def test_documents_by_url_in_json_and_in_forms(api: Api) -> None:
+    body = {"company_name": "Url Docs Co", "files": [
+        {"url": "https://files.example.com/q3.pdf?X-Amz-Signature=abc", "name": "Q3 review.pdf"},
+        {"name": "inline.md", "content_base64": files_json(("a.md", MD))[0]["content_base64"]},
+    ]}
+    with api.client() as c:
+        as_json = c.post("/v1/submissions", json=body, headers=AUTH)
+        as_form = c.post("/v1/submissions", data={"company_name": "Url Form Co",
+                                                  "file_url": "https://files.example.com/a.docx"}, headers=AUTH)
+        refused = c.post("/v1/submissions", json={"company_name": "Url Docs Co", "files": [
+            {"url": "https://files.example.com/ok.pdf"}, {"url": "http://files.example.com/plain.pdf"}]},
+            headers=AUTH)
+        private = c.post("/v1/submissions", data={"company_name": "Url Form Co",
+                                                  "file_url": "https://192.168.1.4/a.pdf"}, headers=AUTH)
+    assert as_json.status_code == 202 and as_form.status_code == 202, (as_json.text, as_form.text)
+    out = as_json.json()
+    inputs = api.root / out["company_slug"] / "runs" / out["run_id"] / "inputs"
+    assert json.loads((inputs / "remote.json").read_text()) == [
+        {"url": "https://files.example.com/q3.pdf?X-Amz-Signature=abc", "name": "Q3 review.pdf", "auth": None}
+    ]
+    assert json.loads((inputs / "names.json").read_text()) == ["inline.md"]
+    record = json.loads((api.root / out["company_slug"] / "debug" / f"submission_{out['run_id']}.json").read_text())
+    assert record["document_urls"] == ["https://files.example.com/q3.pdf"]  # no signature stored
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == "files[1].url"
+    assert "https" in refused.json()["error"]["message"]
+    assert private.status_code == 422 and "private" in private.json()["error"]["message"]
+
+
+def test_a_boolean_is_not_a_count(api: Api) -> None:
+    with api.client() as c:
+        r = c.post("/v1/submissions", json={"company_name": "Bool Co", "use_cases_count": True,
+                                            "files": files_json(("a.md", MD))}, headers=AUTH)
+    assert r.status_code == 422 and "use_cases_count" in r.json()["error"]["message"]
+
+
+def test_a_404_does_not_show_where_storage_is(api: Api) -> None:
+    with api.client() as c:
+        r = c.get("/v1/runs/20990101-000000-abcdef", headers=AUTH)
+    assert r.status_code == 404
+    assert str(api.root) not in r.text and "outputs" not in r.text
+
+
 def test_idempotency_key_gives_the_same_run_even_when_concurrent(api: Api) -> None:
     body = {"company_name": "Idem Co", "files": files_json(("a.md", MD))}
     headers = {**AUTH, "Idempotency-Key": "order-4711"}

@@ -156,9 +156,9 @@ def test_an_unpriced_model_refuses_to_run_unless_allowed(tmp_path: Path) -> None
     assert "CASEBOOK_ALLOW_UNPRICED" in refused.json()["error"]["message"]
     with running_api(tmp_path / "lenient", settings={**base, "allow_unpriced": True}) as lenient:
         assert submit(lenient, model_set="house").status_code == 202
-    with pytest.raises(ConfigError, match="house-model-7b"):  # as the server's default: refused at start
-        with running_api(tmp_path / "default", settings={"model_sets_file": sets, "model_set": "house"}):
-            pass
+    default = {"model_sets_file": sets, "model_set": "house"}
+    with pytest.raises(ConfigError, match="house-model-7b"), running_api(tmp_path / "default", settings=default):
+        pass  # as the server's default set, it is refused at start-up
 
 
 def test_report_formats_are_checked_at_start_up() -> None:

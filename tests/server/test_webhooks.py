@@ -74,20 +74,51 @@ def test_an_expired_or_future_timestamp_is_401(api: Api) -> None:
     assert post(api, "typeform", body, recent).status_code == 202
 
 
-def test_a_replayed_id_is_409_and_makes_no_second_run(api: Api) -> None:
+def test_a_replayed_id_is_200_with_the_same_run_and_makes_no_second_run(api: Api) -> None:
     body = payload("Replay Co")
     headers = sign_webhook(SECRET, body, msg_id="msg_replay")
     first = post(api, "typeform", body, headers)
     before = len(manifests(api.root))
     replay = post(api, "typeform", body, headers)
     resigned = post(api, "typeform", body, sign_webhook(SECRET, body, msg_id="msg_replay"))
+    other = payload("Another Company Entirely")  # the same delivery id, whatever the payload says
+    other_company = post(api, "typeform", other, sign_webhook(SECRET, other, msg_id="msg_replay"))
     assert first.status_code == 202
-    for r in (replay, resigned):
-        assert r.status_code == 409 and r.json()["error"]["code"] == "replayed"
-        assert r.json()["error"]["run_id"] == first.json()["run_id"]
+    for r in (replay, resigned, other_company):  # senders retry anything but 2xx: a replay is a success
+        assert r.status_code == 200 and r.json()["run_id"] == first.json()["run_id"], r.text
+        assert r.headers["idempotent-replayed"] == "true"
     assert len(manifests(api.root)) == before
     # the same id from another source is another delivery
     assert post(api, "jotform", body, sign_webhook(SECRET, body, msg_id="msg_replay")).status_code == 202
+
+
+def test_long_webhook_ids_are_not_cut(api: Api) -> None:
+    body = payload("Long Id Co")
+    common = "x" * 300
+    first = post(api, "someform", body, sign_webhook(SECRET, body, msg_id=common + "-1"))
+    second = post(api, "someform", body, sign_webhook(SECRET, body, msg_id=common + "-2"))
+    again = post(api, "someform", body, sign_webhook(SECRET, body, msg_id=common + "-1"))
+    assert first.status_code == second.status_code == 202
+    assert first.json()["run_id"] != second.json()["run_id"]  # ids equal in their first 255 characters
+    assert again.status_code == 200 and again.json()["run_id"] == first.json()["run_id"]
+
+
+def test_the_original_multipart_form_is_accepted_signed(api: Api) -> None:
+    import httpx
+
+    request = httpx.Request(
+        "POST", "http://x/", data={"json_data": json.dumps({"company_name": "Form Hook BV", "use_cases": "2"})},
+        files={"document": ("brief.md", MD, "text/markdown")},
+    )
+    body = request.read()
+    headers = {**sign_webhook(SECRET, body, msg_id="msg_form_1"), "content-type": request.headers["content-type"]}
+    r = post(api, "someform", body, headers)
+    assert r.status_code == 202, r.text
+    out = r.json()
+    record = json.loads((api.root / out["company_slug"] / "debug" / f"submission_{out['run_id']}.json").read_text())
+    assert record["company_name"] == "Form Hook BV" and record["use_cases_count"] == 2
+    tampered = body.replace(b"Form Hook BV", b"Evil Hook BV")
+    assert post(api, "someform", tampered, headers).status_code == 401
 
 
 def test_a_source_mapping_from_the_toml_file(api: Api) -> None:

@@ -17,6 +17,7 @@ reads the full URLs from the run's inputs.
 from __future__ import annotations
 
 import contextlib
+from importlib import resources
 from typing import Any
 
 import httpx
@@ -62,7 +63,19 @@ def admit(
         )
     if submission.deliver is not None:
         check_destinations(settings, submission.deliver, untrusted=from_client)
+    if submission.report_template is not None and submission.report_template not in builtin_templates():
+        raise LimitExceeded(
+            f"report_template {submission.report_template!r} is not a built-in template "
+            f"({', '.join(builtin_templates())})",
+            field="report_template",
+        )
     return chosen, budget
+
+
+def builtin_templates() -> list[str]:
+    """The report templates a submission may name."""
+    folder = resources.files("casebook.templates")
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
 def submission_model_sets(settings: Settings) -> set[str]:

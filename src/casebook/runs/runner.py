@@ -83,7 +83,7 @@ def create_run(
     else:
         run_id = new_run_id()
     skipped: list[Skipped] = []
-    if not sources and submission.google_drive_link:
+    if not sources and not remote and submission.google_drive_link:  # a link alone: its folder is read
         sources, skipped = _download_from_drive(settings, submission.google_drive_link)
     stage_inputs(company, run_id, sources)
     if skipped:

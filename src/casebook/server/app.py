@@ -13,7 +13,6 @@ import anyio.to_thread
 from dbos import DBOS
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.openapi.utils import get_openapi
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from casebook import __version__
@@ -21,13 +20,14 @@ from casebook.config import Settings, get_settings
 from casebook.engine import Engine, _prepare_sqlite, database_url
 from casebook.errors import ConfigError, LimitExceeded
 from casebook.logs import configure_logging, get_logger, register_secret
-from casebook.server import routes_intake, routes_ops, routes_providers, routes_runs, schemas
+from casebook.server import routes_intake, routes_ops, routes_providers, routes_runs
 from casebook.server.accept import reconcile_queued
 from casebook.server.context import ServerContext, UploadSlots
 from casebook.server.errors import install_error_handlers
 from casebook.server.mapping import Mappings
 from casebook.server.metrics import Metrics
 from casebook.server.middleware import BodyLimit, BodyTimeout, SecurityHeaders
+from casebook.server.openapi import build_openapi
 from casebook.server.options import ServerSettings, resolve_options
 from casebook.server.protocol import set_header_timeout
 from casebook.server.security import RateLimiter
@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
     app.include_router(routes_intake.router)
     app.include_router(routes_runs.router)
     app.include_router(routes_ops.router)
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: _openapi(app, settings)  # type: ignore[method-assign]
     app.add_middleware(RequestMetrics, metrics=metrics)
     app.add_middleware(BodyLimit, max_bytes=options.max_request_bytes)
     app.add_middleware(BodyTimeout, seconds=settings.body_timeout_s)
@@ -102,6 +102,12 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
         )
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:
+    if app.openapi_schema is None:
+        app.openapi_schema = build_openapi(app, settings)
+    return app.openapi_schema
 
 
 def check_startup(settings: Settings) -> None:
@@ -161,22 +167,6 @@ def _open_engine(settings: Settings) -> Engine:
     """The workflow database made ready, then the app's one client."""
     prepare_database(settings)
     return Engine(settings)
-
-
-def _openapi(app: FastAPI) -> dict[str, Any]:
-    if app.openapi_schema is None:
-        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-        extra = schemas.SubmissionIn.model_json_schema(ref_template="#/components/schemas/{model}")
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components.update(extra.pop("$defs", {}))
-        components["SubmissionIn"] = extra
-        schema["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
-        for path, operations in schema["paths"].items():
-            if path.startswith("/v1/") and not path.startswith("/v1/webhooks/"):
-                for operation in operations.values():
-                    operation["security"] = [{"bearer": []}]
-        app.openapi_schema = schema
-    return app.openapi_schema
 
 
 class RequestMetrics:

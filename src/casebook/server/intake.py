@@ -208,6 +208,7 @@ def check_files(sources: list[SourceFile], max_file_bytes: int) -> list[SourceFi
 
 
 def parse_submission(data: dict[str, Any]) -> tuple[Submission, float | None]:
+    data = {k: v for k, v in data.items() if v is not None}  # JSON null: not given
     budget = data.pop("budget_usd", None)
     if budget not in (None, ""):
         try:

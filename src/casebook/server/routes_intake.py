@@ -47,7 +47,8 @@ IdempotencyKey = Annotated[
     Header(
         alias="Idempotency-Key",
         max_length=255,
-        description="The same key (per company) gives the same run",
+        pattern=r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$",
+        description="The same key (per company) gives the same run: 1-255 printable ASCII characters",
     ),
 ]
 FORM_SCHEMA: dict[str, Any] = {

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ErrorDetail(BaseModel):
@@ -27,24 +27,65 @@ class Accepted(BaseModel):
 
 
 class InlineFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(max_length=500)
-    content_base64: str
+    content_base64: str = Field(description="The document's bytes, base64; its type is read from its content")
+
+
+class UrlFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(
+        max_length=2048,
+        pattern=r"^https://[A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z]\.[A-Za-z]{2,}(/[^\s]*)?$",
+        description="An https URL the run downloads the document from (public addresses only, "
+        "unless the operator allows private ones); redirects are followed and checked",
+    )
+    name: str | None = Field(None, max_length=500, description="The document's name (default: from the URL)")
+
+
+class DestinationIn(BaseModel):
+    kind: Literal["folder", "drive", "s3", "callback"]
+    path: str | None = Field(None, description="folder: a sub-folder of the delivery folder")
+    folder: str | None = Field(None, description="drive: the Drive folder's link")
+    url: str | None = Field(None, description="s3: s3://bucket/prefix; callback: an https URL")
 
 
 class SubmissionIn(BaseModel):
-    """A JSON submission; the original's field names (name, company, Company Name, …) work too."""
+    """A JSON submission; the original's field names (name, company, Company Name, …) work too.
 
-    company_name: str = Field(min_length=1, max_length=200)
+    Documents: `files` (inline or by URL), or `google_drive_link`; a submission with neither is
+    refused (422 no_documents)."""
+
+    company_name: str = Field(min_length=1, max_length=200, pattern=r"\S")
     company_info: str | None = Field(None, description="Description, or the form's '{Label}: value' lines")
-    company_description: str | None = None
+    company_description: str | None = Field(None, max_length=20_000)
     readiness_score: float | None = Field(None, ge=0, le=100)
-    readiness_category: str | None = None
-    report_expectations: str | None = None
+    readiness_category: str | None = Field(None, max_length=200)
+    report_expectations: str | None = Field(None, max_length=20_000)
     use_cases_count: int | None = Field(None, ge=1, le=20)
-    model_set: str | None = None
-    google_drive_link: str | None = None
-    budget_usd: float | None = Field(None, gt=0)
-    files: list[InlineFile] = Field(default_factory=list, description="Documents, base64-encoded")
+    model_set: str | None = Field(
+        None, description="A model set the operator lets submissions choose (CASEBOOK_SUBMISSION_MODEL_SETS)"
+    )
+    google_drive_link: str | None = Field(
+        None, pattern=r"^https://(drive|docs)\.google\.com/", description="A Google Drive folder or file link"
+    )
+    report_template: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    budget_usd: float | None = Field(
+        None, gt=0, lt=1e6, description="At most the operator's CASEBOOK_BUDGET_USD, which it defaults to"
+    )
+    deliver: list[str | DestinationIn] | None = Field(
+        None,
+        max_length=10,
+        description="Where to deliver this run's report, instead of the configured destinations: "
+        "`folder[:sub-folder]`, `drive:<folder link>`, `s3://bucket/prefix` (an allowed bucket), "
+        "`callback:https://…` (ports 443 and 80, public addresses), or objects such as "
+        '{"kind": "s3", "url": "s3://bucket/prefix"}',
+    )
+    files: list[InlineFile | UrlFile] = Field(
+        default_factory=list, description="Documents: inline (base64) or by https URL"
+    )
 
 
 class RunOut(BaseModel):
