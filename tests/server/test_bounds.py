@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import socket
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-import psycopg
 import pytest
 
 from tests.server.api import AUTH, KEY, MD, Api, files_json, running_api
 from tests.server.stall_proxy import StallProxy
-
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 @pytest.fixture(scope="module")
@@ -116,21 +113,12 @@ def test_large_uploads_take_turns(tmp_path: Path) -> None:
     assert after.status_code == 202, after.text
 
 
-@pytest.fixture
-def pg_database() -> Iterator[str]:
-    name = f"casebook_bounds_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield name
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def test_a_database_that_stops_answering_gives_503_not_a_hang(tmp_path: Path, pg_database: str) -> None:
     body = {"company_name": "Outage Co", "files": files_json(("a.md", MD))}
     keyed = {**AUTH, "Idempotency-Key": "outage-1"}
-    with StallProxy("127.0.0.1", 5432) as proxy:
-        url = f"postgresql://postgres@127.0.0.1:{proxy.port}/{pg_database}"
+    real = urlsplit(pg_database)  # a fresh database on the tests' PostgreSQL (tests/postgres.py)
+    with StallProxy(real.hostname or "127.0.0.1", real.port or 5432) as proxy:
+        url = urlunsplit(real._replace(netloc=f"{real.username}@127.0.0.1:{proxy.port}"))
         with running_api(tmp_path, settings={"database_url": url}) as api, \
                 httpx.Client(base_url=api.base_url, timeout=httpx.Timeout(15)) as c:
             before = c.post("/v1/submissions", json={**body, "company_name": "Before Co"}, headers=AUTH)
