@@ -10,11 +10,12 @@ target looks like on the test server.
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
@@ -26,6 +27,13 @@ schemathesis.openapi.format(
 )
 schemathesis.openapi.format("casebook-document-url", st.from_regex(r"\Ahttps://files\.example\.com/[a-z0-9]{1,20}\.pdf\Z"))
 schemathesis.openapi.format("casebook-callback-url", st.from_regex(r"\Ahttps://hooks\.example\.com/[a-z0-9]{0,20}\Z"))
+schemathesis.openapi.format(  # file parts of a form: documents
+    "binary", TEXT.map(lambda t: f"# Notes\n\n{t}\n".encode())
+)
+schemathesis.openapi.format(
+    "casebook-submission-json",
+    st.fixed_dictionaries({}, optional={"company_info": TEXT, "use_cases_count": st.integers(1, 20)}).map(json.dumps),
+)
 schemathesis.openapi.format(
     "casebook-destination",
     st.sampled_from(["folder", "folder:acme/q4", "callback:https://hooks.example.com/casebook",
@@ -53,6 +61,9 @@ def test_the_schema_tells_the_truth_and_nothing_is_a_server_error(
               suppress_health_check=list(HealthCheck))
     @given(case=schema.as_strategy(generation_mode=mode, headers=AUTH))
     def check(case: schemathesis.Case) -> None:
+        # A form field is text: a "wrong type" there (an object where text belongs) reaches the server
+        # as that object's JSON text, which is text. Forms are fuzzed with valid data; JSON both ways.
+        assume(not (mode is GenerationMode.NEGATIVE and case.media_type == "multipart/form-data"))
         response = case.call(base_url=api.base_url, timeout=20)
         label = f"{case.method} {case.path} -> {response.status_code}"
         seen[label] = seen.get(label, 0) + 1

@@ -216,6 +216,15 @@ def parse_destinations(
 
 def _parse_one(item: str | dict[str, Any], config: DeliveryConfig, *, untrusted: bool) -> Destination:
     if isinstance(item, dict):
+        defaults = {
+            "folder": ("path", str(config.folder)),
+            "drive": ("folder", config.drive_folder),
+            "s3": ("url", config.s3_url),
+            "callback": ("url", config.callback_url),
+        }
+        key, default = defaults.get(str(item.get("kind")), ("", None))
+        if key and item.get(key) is None and default is not None:  # {"kind": "folder"}: as "folder"
+            item = {**item, key: default}
         destination = _ADAPTER.validate_python(item)
     else:
         destination = _from_text(item.strip(), config)

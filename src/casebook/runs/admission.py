@@ -17,7 +17,9 @@ reads the full URLs from the run's inputs.
 from __future__ import annotations
 
 import contextlib
+import functools
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,6 +29,7 @@ from casebook.deliver.base import DeliveryConfig, parse_destinations, split_item
 from casebook.errors import ConfigError, InputError, LimitExceeded
 from casebook.fetch import RemoteDocument, shown
 from casebook.llm import ModelSet, load_prices
+from casebook.llm.prices import PriceTable
 from casebook.models import Submission
 
 _URL_KEYS = ("url", "link", "folder", "path")
@@ -92,7 +95,7 @@ def check_priced(settings: Settings, model_set: ModelSet) -> None:
     """Refuse a model set with an unpriced model unless CASEBOOK_ALLOW_UNPRICED allows it."""
     if settings.allow_unpriced:
         return
-    prices = load_prices(settings.prices_file)
+    prices = _prices(str(settings.prices_file) if settings.prices_file else None, _mtime(settings.prices_file))
     unpriced = sorted(m for m in model_set.models() if not prices.known(m))
     if unpriced:
         raise LimitExceeded(
@@ -101,6 +104,19 @@ def check_priced(settings: Settings, model_set: ModelSet) -> None:
             "(CASEBOOK_PRICES_FILE), or set CASEBOOK_ALLOW_UNPRICED=true",
             field="model_set",
         )
+
+
+@functools.lru_cache(maxsize=8)
+def _prices(file: str | None, mtime: float | None) -> PriceTable:
+    """The price table, read again only when its file changes (this runs for every submission)."""
+    return load_prices(Path(file) if file else None)
+
+
+def _mtime(file: Path | None) -> float | None:
+    try:
+        return file.stat().st_mtime if file else None
+    except OSError:
+        return None  # load_prices names the problem
 
 
 def check_destinations(settings: Settings, items: list[str | dict[str, Any]], *, untrusted: bool) -> None:

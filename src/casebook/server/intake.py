@@ -167,6 +167,8 @@ async def _from_form(request: Request, ctx: ServerContext) -> Intake:
     fields: dict[str, Any] = {}
     urls: list[str] = []
     for name, value in items:
+        if not value.strip():
+            continue  # an empty form field: not given
         if name == "json_data":
             loaded = parse_json(value.encode(), ctx, "json_data")
             if not isinstance(loaded, dict):

@@ -37,7 +37,45 @@ def build_openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:
         if path.startswith("/v1/") and not path.startswith("/v1/webhooks/"):
             for operation in operations.values():
                 operation["security"] = [{"bearer": []}]
+        for operation in operations.values():
+            content = operation.get("requestBody", {}).get("content", {})
+            if "multipart/form-data" in content:
+                content["multipart/form-data"]["schema"] = form_schema()
     return schema
+
+
+def form_schema() -> dict[str, Any]:
+    """multipart/form-data: the fields as text, the documents as file parts or by URL."""
+    text = {"type": "string", "maxLength": 20_000}
+    return {
+        "type": "object",
+        "required": ["company_name"],
+        "properties": {
+            "company_name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
+            "company_info": {**text, "description": "Description, or the form's '{Label}: value' lines"},
+            "company_description": text,
+            "report_expectations": text,
+            "use_cases_count": {"type": "string", "pattern": _COUNT},
+            "readiness_score": {"type": "string", "pattern": _SCORE},
+            "json_data": {
+                "type": "string",
+                "format": "casebook-submission-json",
+                "description": "The original form's JSON: a submission object (plain fields win over it)",
+            },
+            "file_url": {"type": "string", "format": "casebook-document-url", "description": "A document by URL"},
+            "files": {
+                "type": "array",
+                "maxItems": 20,
+                "items": {"type": "string", "format": "binary"},
+                "description": "Documents as file parts, under any field name: PDF, Word, Excel, PowerPoint, "
+                "CSV, JSON, text, Markdown or HTML (the type is read from the content; 415 otherwise)",
+            },
+        },
+        "anyOf": [
+            {"required": ["files"], "properties": {"files": {"minItems": 1}}},
+            {"required": ["file_url"]},
+        ],
+    }
 
 
 def submission_schema(settings: Settings) -> dict[str, Any]:
