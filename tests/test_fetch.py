@@ -93,9 +93,9 @@ async def test_size_and_type_caps(files: FileServer) -> None:
     files.add("/big.md", b"x" * (64 * 1024 + 1), content_type="text/markdown")
     with pytest.raises(DownloadFailed, match="limit per file"):
         await download(RemoteDocument(url=files.url("/big.md")), config(files))
-    files.add("/photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png")
-    with pytest.raises(DownloadFailed, match="PNG image"):
-        await download(RemoteDocument(url=files.url("/photo.png")), config(files))
+    files.add("/bundle.tar.gz", b"\x1f\x8b\x08\x00" + b"\x00" * 64, content_type="application/gzip")
+    with pytest.raises(DownloadFailed, match="gzip archive"):
+        await download(RemoteDocument(url=files.url("/bundle.tar.gz")), config(files))
 
 
 async def test_redirects_are_followed_and_checked_again(files: FileServer) -> None:
