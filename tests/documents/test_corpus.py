@@ -260,3 +260,45 @@ def test_a_store_of_schema_2_gains_the_ocr_column(company: CompanyStorage, setti
     with sqlite3.connect(path) as db:
         assert "ocr" in {row[1] for row in db.execute("PRAGMA table_info(passages)")}
         assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("3",)
+
+
+def test_two_ingests_of_one_company_at_once_each_record_their_own_set(
+    company: CompanyStorage, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both ingests are inside their indexing at the same moment, each on its own connection."""
+    import threading
+
+    import casebook.documents.corpus as corpus
+
+    both_reading = threading.Barrier(2, timeout=60)
+    extract = corpus.extract_document
+    first_call = threading.local()
+
+    def extract_together(name: str, data: bytes, s: Settings):  # type: ignore[no-untyped-def]
+        if not getattr(first_call, "seen", False):
+            first_call.seen = True
+            both_reading.wait()
+        return extract(name, data, s)
+
+    monkeypatch.setattr(corpus, "extract_document", extract_together)
+    sets = {"run-a": {"a.md": ALPHA, "same.md": BETA}, "run-b": {"b.md": GAMMA, "same.md": ALPHA}}
+    reports: dict[str, IngestReport] = {}
+    errors: list[BaseException] = []
+
+    def work(run: str) -> None:
+        try:
+            reports[run] = ingest(company, settings, sets[run], run=run)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(run,)) for run in sets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    for run, files in sets.items():
+        assert reports[run].files == {name: sha(data) for name, data in files.items()}
+        with open_set(company, run, reports[run].files, settings) as index:
+            assert {c.file for c in index.iter_chunks()} == set(files)
+            assert all(c.doc_sha256 in reports[run].files.values() for c in index.iter_chunks())

@@ -60,7 +60,7 @@ class Manifest(BaseModel):
     endpoint: str | None = None  # host only, never a key
     budget_usd: float | None = None
     idempotency_key: str | None = None
-    inputs: dict[str, str] = Field(default_factory=dict)  # stored file name -> sha256
+    inputs: dict[str, str] = Field(default_factory=dict)  # document name (relative path) -> sha256: its set
     skipped: list[Skipped] = Field(default_factory=list)
     index_fingerprint: str | None = None
     steps: dict[str, StepState] = Field(default_factory=lambda: {s: StepState() for s in STEPS})
