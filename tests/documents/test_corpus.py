@@ -302,3 +302,27 @@ def test_two_ingests_of_one_company_at_once_each_record_their_own_set(
         with open_set(company, run, reports[run].files, settings) as index:
             assert {c.file for c in index.iter_chunks()} == set(files)
             assert all(c.doc_sha256 in reports[run].files.values() for c in index.iter_chunks())
+
+
+def test_keep_days_collects_after_every_ingest(tmp_path: Path, company: CompanyStorage, settings: Settings) -> None:
+    from datetime import timedelta
+
+    from typer.testing import CliRunner
+
+    from casebook.cli import app
+
+    ingest(company, settings, {"old.md": ALPHA}, run="run-old")
+    old = Manifest.load(company, "run-old")
+    old.ended = utcnow() - timedelta(days=10)
+    old.save(company)
+    ingest(company, settings, {"recent.md": BETA}, run="run-recent")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "c.md").write_bytes(GAMMA)
+    env = {"CASEBOOK_STORAGE_URL": settings.storage_url, "CASEBOOK_KEEP_DAYS": "7"}
+    result = CliRunner().invoke(app, ["ingest", "Renames Ltd", "--docs", str(docs), "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    collected = json.loads(result.stdout)["gc"]
+    assert [v["names"] for v in collected["removed"]] == [["old.md"]]  # the recent run keeps its set
+    assert collected["released_sets"] == ["run-old"]
+    assert not company.exists(data_path(sha(ALPHA))) and company.exists(data_path(sha(BETA)))
