@@ -122,6 +122,8 @@ def ingest_documents(
                 if _add_version(company, store, name, sha, source.data, settings, report):
                     report.indexed.append(name)
             else:
+                if not company.exists(data_path(sha)):  # e.g. a store migrated without its files
+                    company.write_bytes(data_path(sha), source.data)
                 report.unchanged.append(name)
         for _ in range(3):  # a gc in another process may remove a version between the two steps
             missing = store.record_set(report.set_id, kind, report.files, current=True)
