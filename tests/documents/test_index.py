@@ -154,3 +154,16 @@ def test_has_passage_checks_file_and_page(index: PassageIndex) -> None:
 def test_a_set_cannot_name_a_version_the_store_lacks(store: DocumentStore) -> None:
     assert store.record_set("s", "run", {"x.pdf": "f" * 64, "report.pdf": A}, current=True) == ["f" * 64]
     assert store.set_files("s") == {} and store.current_set() == "run-1"
+
+
+def test_a_set_in_many_pieces_searches_the_same(
+    store: DocumentStore, index: PassageIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past a few hundred rowid ranges the search filters by version instead; same hits."""
+    import casebook.documents.index as module
+
+    queries = ["invoice matching employees", "route planning", "delivery rate depots", "scanner"]
+    by_range = [[(h.chunk_id, h.file, h.score) for h in index.search(q, k=3)] for q in queries]
+    monkeypatch.setattr(module, "_MAX_RANGES", 0)
+    by_version = [[(h.chunk_id, h.file, h.score) for h in store.view("run-1").search(q, k=3)] for q in queries]
+    assert by_range == by_version and all(by_range)

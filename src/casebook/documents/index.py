@@ -63,6 +63,7 @@ class DocumentRecord:
 
 # The set's versions, each under its first name.
 _SCOPE = "SELECT sha256, min(name) AS name FROM set_files WHERE set_id = :set GROUP BY sha256"
+_MAX_RANGES = 200  # SQLite parses "a OR b OR …" as a tree at most 1000 deep
 _CHUNK_COLUMNS = 'p.chunk_id, s.name, p.sha256, p.page, p.section, p.start, p."end", p.text, p.ocr'
 
 
@@ -72,6 +73,21 @@ class PassageIndex:
     def __init__(self, db: sqlite3.Connection, set_id: str) -> None:
         self.db = db
         self.set_id = set_id
+        self._ranges: list[tuple[int, int]] | None = None
+
+    def _rowid_ranges(self) -> list[tuple[int, int]]:
+        """The set's passages as runs of consecutive rowids (a version's passages are written in
+        one transaction, so each version is about one run). Read once per view: a set never changes."""
+        if self._ranges is None:
+            rows = self.db.execute(
+                "SELECT min(rowid), max(rowid) FROM ("
+                "  SELECT rowid, rowid - row_number() OVER (ORDER BY rowid) AS run FROM passages"
+                "  WHERE sha256 IN (SELECT sha256 FROM set_files WHERE set_id = ?))"
+                " GROUP BY run ORDER BY 1",
+                (self.set_id,),
+            )
+            self._ranges = [(int(a), int(b)) for a, b in rows]
+        return self._ranges
 
     def __enter__(self) -> PassageIndex:
         return self
@@ -114,21 +130,28 @@ class PassageIndex:
 
     def search(self, query: str, k: int = 5) -> list[SearchHit]:
         match = fts_query(query)
-        if match is None or k <= 0:
+        ranges = self._rowid_ranges()
+        if match is None or k <= 0 or not ranges:
             return []
-        # Rank inside the FTS table, keep the set's passages, and read the text of the top k only:
-        # reading it before the sort would load every matching passage (thousands, for common words).
+        # Rank inside the FTS table, keeping the set's passages by rowid range (no row is read to
+        # filter), and read the text of the top k only: reading it before the sort would load
+        # every matching passage (thousands, for common words).
+        if len(ranges) <= _MAX_RANGES:
+            within = " OR ".join("passages_fts.rowid BETWEEN ? AND ?" for _ in ranges)
+            bounds: tuple[Any, ...] = tuple(bound for pair in ranges for bound in pair)
+        else:  # a set in many pieces: filter by version, reading each matching passage's row
+            within = "passages_fts.rowid IN (SELECT p.rowid FROM passages p JOIN set_files f ON f.sha256 = p.sha256"
+            within += " WHERE f.set_id = ?)"
+            bounds = (self.set_id,)
         rows = self.db.execute(
             'SELECT p.chunk_id, s.name, p.page, p.section, p.start, p."end", p.text, top.rank, p.ocr'  # noqa: S608
-            "  FROM (SELECT passages_fts.rowid AS rowid, bm25(passages_fts) AS rank"
-            "        FROM passages_fts JOIN passages q ON q.rowid = passages_fts.rowid"
-            "        WHERE passages_fts MATCH :match"
-            "          AND q.sha256 IN (SELECT sha256 FROM set_files WHERE set_id = :set)"
-            "        ORDER BY rank LIMIT :k) AS top"
+            "  FROM (SELECT passages_fts.rowid AS rowid, bm25(passages_fts) AS rank FROM passages_fts"
+            f"        WHERE passages_fts MATCH ? AND ({within}) ORDER BY rank LIMIT ?) AS top"
             "  JOIN passages p ON p.rowid = top.rowid"
-            f" JOIN ({_SCOPE}) s ON s.sha256 = p.sha256"
+            "  JOIN (SELECT sha256, min(name) AS name FROM set_files WHERE set_id = ? GROUP BY sha256) s"
+            "    ON s.sha256 = p.sha256"
             " ORDER BY top.rank, p.rowid",
-            {"match": match, "set": self.set_id, "k": k},
+            (match, *bounds, k, self.set_id),
         )
         return [
             SearchHit(
