@@ -74,6 +74,16 @@ class PassageIndex:
         self.db = db
         self.set_id = set_id
         self._ranges: list[tuple[int, int]] | None = None
+        self._shown: dict[str, str] | None = None
+
+    def _names(self) -> dict[str, str]:
+        """sha256 -> the name a passage of that version is shown under (the first, by name)."""
+        if self._shown is None:
+            rows = self.db.execute(
+                "SELECT sha256, min(name) FROM set_files WHERE set_id = ? GROUP BY sha256", (self.set_id,)
+            )
+            self._shown = dict(rows.fetchall())
+        return self._shown
 
     def _rowid_ranges(self) -> list[tuple[int, int]]:
         """The set's passages as runs of consecutive rowids (a version's passages are written in
@@ -144,19 +154,18 @@ class PassageIndex:
             within += " WHERE f.set_id = ?)"
             bounds = (self.set_id,)
         rows = self.db.execute(
-            'SELECT p.chunk_id, s.name, p.page, p.section, p.start, p."end", p.text, top.rank, p.ocr'  # noqa: S608
+            'SELECT p.chunk_id, p.sha256, p.page, p.section, p.start, p."end", p.text, top.rank, p.ocr'  # noqa: S608
             "  FROM (SELECT passages_fts.rowid AS rowid, bm25(passages_fts) AS rank FROM passages_fts"
             f"        WHERE passages_fts MATCH ? AND ({within}) ORDER BY rank LIMIT ?) AS top"
             "  JOIN passages p ON p.rowid = top.rowid"
-            "  JOIN (SELECT sha256, min(name) AS name FROM set_files WHERE set_id = ? GROUP BY sha256) s"
-            "    ON s.sha256 = p.sha256"
             " ORDER BY top.rank, p.rowid",
-            (match, *bounds, k, self.set_id),
+            (match, *bounds, k),
         )
+        names = self._names()
         return [
             SearchHit(
                 chunk_id=r[0],
-                file=r[1],
+                file=names[r[1]],
                 page=r[2],
                 section=r[3],
                 start=r[4],
