@@ -111,3 +111,23 @@ def test_an_ingest_that_loses_a_version_to_gc_midway_adds_it_again(
         assert company.exists(data_path(sha))
     with open_set(company, "run-x", report.files, settings) as index:
         assert {h.file for h in index.search("invoice SAP shipment", k=10)} == set(report.files)
+
+
+def test_a_run_restores_documents_it_downloaded_by_url(tmp_path: Path) -> None:
+    """A run's documents fetched from URLs are among what it restores its set from."""
+    from casebook.runs.remote import fetched_documents
+
+    settings = Settings(storage_url=str(tmp_path / "outputs"))
+    company = Storage(settings.storage_url).company("Fetched Ltd")
+    text = b"# Fetched\n\nInvoice matching takes nine people in Tilburg.\n"
+    company.write_bytes("runs/run-u/inputs/url-0001", text)
+    company.write_json("runs/run-u/inputs/fetched.json", {"0": {"skipped": "HTTP 404"}, "1": {"name": "memo.md"}})
+    fetched = fetched_documents(company, "run-u")
+    assert [(f.name, f.data) for f in fetched] == [("memo.md", text)]
+    report = ingest_documents(company, fetched, settings, set_id="run-u", kind="run")
+    ingest_documents(company, [SourceFile("other.md", b"# Other\n\nSomething else entirely.\n")], settings)
+    collect_documents(company)  # run-u has no manifest: its set and version are let go
+    assert not company.exists(data_path(report.files["memo.md"]))
+    staged = lambda: fetched_documents(company, "run-u")  # noqa: E731
+    with open_set(company, "run-u", report.files, settings, staged=staged) as index:
+        assert index.search("invoice matching")[0].file == "memo.md"

@@ -18,6 +18,7 @@ from casebook.models import SourceFile, Submission
 from casebook.render import ReportTemplate
 from casebook.render.run import run_template
 from casebook.runs.manifest import Manifest
+from casebook.runs.remote import fetched_documents
 from casebook.storage import CompanyStorage
 
 Listener = Callable[[Manifest], Awaitable[None]]
@@ -54,7 +55,7 @@ class RunContext:
             self.run_id,
             self.manifest.inputs,
             self.settings,
-            staged=lambda: staged_inputs(self.company, self.run_id),
+            staged=lambda: staged_inputs(self.company, self.run_id) + fetched_documents(self.company, self.run_id),
         ) as index:
             yield index
 

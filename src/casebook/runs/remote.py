@@ -80,5 +80,17 @@ async def fetch_remote(
     return sources, skipped
 
 
+def fetched_documents(company: CompanyStorage, run_id: str) -> list[SourceFile]:
+    """The documents already downloaded for the run (no download): what its ingest read."""
+    if not company.exists(_path(run_id, "fetched.json")):
+        return []
+    outcomes: dict[str, dict[str, str]] = company.read_json(_path(run_id, "fetched.json"))
+    return [
+        SourceFile(name=outcome["name"], data=company.read_bytes(_path(run_id, f"url-{int(key):04d}")))
+        for key, outcome in sorted(outcomes.items(), key=lambda item: int(item[0]))
+        if "name" in outcome
+    ]
+
+
 def _label(document: RemoteDocument) -> str:
     return safe_filename(document.name) if document.name else shown(document.url)
