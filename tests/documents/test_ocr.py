@@ -54,6 +54,15 @@ def test_an_image_is_a_document_read_by_ocr(fmt: str, name: str) -> None:
     assert_reads(pages[0].text, INVOICE)
 
 
+def test_text_on_a_transparent_background_is_read() -> None:
+    """Black text on a transparent PNG (a logo, a cut-out): shown on white, so read on white."""
+    ink = scan(INVOICE).point(lambda v: 255 - v)  # text strokes bright, background dark
+    image = Image.new("RGBA", ink.size, (0, 0, 0, 0))  # transparent black
+    image.putalpha(ink)  # opaque black only where the text is
+    pages = extract_pages("logo.png", encoded(image, "PNG"), SETTINGS)
+    assert_reads(pages[0].text, INVOICE)
+
+
 def test_a_multipage_tiff_gives_a_page_per_frame_within_the_page_limit() -> None:
     data = encoded(scan(INVOICE), "TIFF", save_all=True, append_images=[scan(MEMO)])
     pages = extract_pages("faxes.tiff", data, SETTINGS)

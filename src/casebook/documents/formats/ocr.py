@@ -93,8 +93,7 @@ class Ocr:
         if pixels > MAX_PIXELS:
             factor = (MAX_PIXELS / pixels) ** 0.5
             image = image.resize((max(1, int(image.width * factor)), max(1, int(image.height * factor))))
-        if image.mode not in ("L", "RGB"):
-            image = image.convert("RGB")
+        image = _opaque(image)
         # Tesseract's OpenMP threads spin while they wait: on a busy 2-core machine a page cost
         # 14 CPU seconds instead of 3.5. One thread per tesseract process (as its maintainers
         # advise when pages are read side by side), for its own child process only, unless set.
@@ -106,6 +105,20 @@ class Ocr:
                 raise OcrTimeout(f"OCR took over {self.timeout_s:g}s (CASEBOOK_OCR_TIMEOUT_S)") from None
             raise
         return clean_text(text)
+
+
+def _opaque(image: Image) -> Image:
+    """Grey or RGB pixels Tesseract reads; transparent parts laid on white, as a viewer shows them
+    (dropping the alpha channel would turn a transparent background black, hiding black text)."""
+    from PIL import Image as Images
+
+    if image.mode in ("L", "RGB"):
+        return image
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Images.new("RGBA", rgba.size, "white")
+        return Images.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("L" if image.mode in ("1", "I", "I;16", "F") else "RGB")
 
 
 def log_unread(what: str, pages: list[int], reason: str) -> None:
