@@ -10,8 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from casebook.cli import app
-from casebook.config import get_settings
-from tests.documents.test_ocr import INVOICE, encoded, scan
+from casebook.config import Settings, get_settings
+from casebook.documents.corpus import ingest_documents
+from casebook.models import SourceFile
+from casebook.storage import Storage
+from tests.documents.test_ocr import INVOICE, encoded, scan, scanned_pdf
 
 runner = CliRunner()
 
@@ -69,3 +72,31 @@ def test_a_scan_skipped_for_want_of_ocr_is_read_once_ocr_can_run(docs: Path) -> 
     now = ingest("Acme", "--docs", str(docs))
     assert now["indexed"] == ["invoice-scan.png"] and now["skipped"] == []
     assert now["documents"] == 2
+
+
+def test_scanned_pages_left_unread_are_reported_on_every_ingest(docs: Path) -> None:
+    (docs / "letters.pdf").write_bytes(scanned_pdf())
+    note = "page 2 not read: scanned, OCR is off (CASEBOOK_OCR=off or --no-ocr): turn it on to read it"
+    for _ in range(2):  # the first ingest reads it, the second finds it unchanged: both say so
+        report = ingest("Acme", "--docs", str(docs), "--no-ocr")
+        assert {"file": "letters.pdf", "reason": note} in report["skipped"]
+    result = runner.invoke(app, ["ingest", "Acme", "--docs", str(docs), "--no-ocr"])
+    assert f"skipped letters.pdf: {note}" in result.stdout
+    hits = json.loads(runner.invoke(app, ["search", "Acme", "cover letter", "--json"]).stdout)
+    assert hits[0]["file"] == "letters.pdf" and hits[0]["page"] == 1
+
+    report = ingest("Acme", "--docs", str(docs))  # OCR can run now, and no run cites the PDF: read again
+    assert "letters.pdf" in report["indexed"] and report["skipped"] == []
+    hits = json.loads(runner.invoke(app, ["search", "Acme", "Harrogate warehouse", "--json"]).stdout)
+    assert (hits[0]["file"], hits[0]["page"], hits[0]["ocr"]) == ("letters.pdf", 2, True)
+
+
+def test_a_pdf_a_run_cites_keeps_its_passages(tmp_path: Path) -> None:
+    """A run's citations name passage ids: a version a run holds is never read again."""
+    company = Storage(str(tmp_path / "store")).company("Acme")
+    source = [SourceFile("letters.pdf", scanned_pdf())]
+    off = Settings(storage_url=str(tmp_path / "store"), ocr=False)
+    ingest_documents(company, source, off, set_id="20990101-000000-abcdef", kind="run")
+    report = ingest_documents(company, source, off.model_copy(update={"ocr": True}))
+    assert report.unchanged == ["letters.pdf"]
+    assert [s.reason.split(":")[0] for s in report.skipped] == ["page 2 not read"]

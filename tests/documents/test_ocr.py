@@ -13,6 +13,7 @@ from reportlab.pdfgen import canvas
 
 from casebook.config import Settings
 from casebook.documents import detect_type, extract_pages
+from casebook.documents.extract import read_document
 from tests.documents.test_pdf import reason
 
 SETTINGS = Settings()
@@ -100,8 +101,10 @@ def test_without_ocr_images_and_scanned_pages_are_skipped_with_the_reason() -> N
     assert reason("scan.png", image, off) == (
         "an image, read only by OCR: OCR is off (CASEBOOK_OCR=off or --no-ocr): turn it on to read it"
     )
-    pages = extract_pages("letters.pdf", scanned_pdf(), off)
-    assert [p.page for p in pages] == [1]
+    kind, pages, note = read_document("letters.pdf", scanned_pdf(), off)
+    assert kind == "pdf" and [p.page for p in pages] == [1]
+    assert note == "page 2 not read: scanned, OCR is off (CASEBOOK_OCR=off or --no-ocr): turn it on to read it"
+    assert read_document("letters.pdf", scanned_pdf(), SETTINGS)[2] is None
 
 
 def test_a_missing_engine_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:

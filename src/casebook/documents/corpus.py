@@ -28,7 +28,7 @@ from pathlib import Path
 
 from casebook.config import Settings
 from casebook.documents import Unreadable, chunk_pages
-from casebook.documents.extract import extract_document, worth_rereading
+from casebook.documents.extract import read_document, worth_rereading
 from casebook.documents.index import PassageIndex
 from casebook.documents.store import DocumentStore
 from casebook.errors import StorageError
@@ -118,8 +118,11 @@ def ingest_documents(
             if name in report.duplicates:
                 continue
             version = store.version(sha)
-            if version is None or (version.status == "skipped" and worth_rereading(version.reason, settings)):
-                if _add_version(company, store, name, sha, source.data, settings, report):
+            reread = version is not None and worth_rereading(version.reason, settings) and (
+                version.status == "skipped" or not store.cited_by_runs(sha)
+            )
+            if version is None or reread:
+                if _add_version(company, store, name, sha, source.data, settings, report, reread=reread):
                     report.indexed.append(name)
             else:
                 if not company.exists(data_path(sha)):  # e.g. a store migrated without its files
@@ -134,9 +137,9 @@ def ingest_documents(
                 _add_version(company, store, name, sha, batch[name].data, settings, report)
         else:
             raise StorageError(f"could not record the documents of {report.set_id}: retry the ingest")
-        for name, sha in report.files.items():
+        for name, sha in report.files.items():  # unreadable files, and pages of read ones left unread
             version = store.version(sha)
-            if version is not None and version.status == "skipped":
+            if version is not None and (version.status == "skipped" or version.reason):
                 report.skipped.append(Skipped(file=name, reason=version.reason or "unreadable"))
         report.removed = sorted(set(previous) - set(report.files))
         view = store.view(report.set_id)
@@ -251,17 +254,17 @@ def _name_batch(sources: list[SourceFile], report: IngestReport, settings: Setti
 
 def _add_version(
     company: CompanyStorage, store: DocumentStore, name: str, sha: str, data: bytes, settings: Settings,
-    report: IngestReport,
+    report: IngestReport, *, reread: bool = False,
 ) -> bool:
     """Store and index one version; False if it cannot be read (remembered with the reason)."""
     company.write_bytes(data_path(sha), data)
     try:
-        kind, pages = extract_document(name, data, settings)
+        kind, pages, note = read_document(name, data, settings)
     except Unreadable as exc:
         store.add_skipped(sha, len(data), exc.reason)
         return False
     chunks = chunk_pages(pages, file=name, doc_sha256=sha, size=settings.chunk_chars, overlap=settings.chunk_overlap)
-    report.chunks_added += store.add_version(sha, kind, len(data), len(pages), chunks)
+    report.chunks_added += store.add_version(sha, kind, len(data), len(pages), chunks, note=note, reread=reread)
     report.pages_added += len(pages)
     return True
 

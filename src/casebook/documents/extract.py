@@ -6,7 +6,7 @@ from casebook.config import Settings
 from casebook.documents.detect import sniff
 from casebook.documents.formats.htmltext import extract_html
 from casebook.documents.formats.images import extract_image
-from casebook.documents.formats.ocr import Ocr, for_want_of_ocr
+from casebook.documents.formats.ocr import Ocr, UnreadPages, for_want_of_ocr
 from casebook.documents.formats.pdf import extract_pdf
 from casebook.documents.formats.slides import extract_pptx
 from casebook.documents.formats.textual import extract_csv, extract_json, extract_plain
@@ -17,10 +17,10 @@ from casebook.documents.pages import KIND_NAMES, PageText, Unreadable
 
 
 def _extract(
-    kind: str, name: str, data: bytes, text: str | None, settings: Settings
+    kind: str, name: str, data: bytes, text: str | None, settings: Settings, unread: UnreadPages
 ) -> list[PageText]:
     if kind == "pdf":
-        return extract_pdf(data, settings)
+        return extract_pdf(data, settings, unread)
     if kind == "docx":
         return extract_docx(data, settings)
     if kind == "pptx":
@@ -28,7 +28,7 @@ def _extract(
     if kind == "xlsx":
         return extract_xlsx(data, settings)
     if kind == "image":
-        return extract_image(data, settings)
+        return extract_image(data, settings, unread)
     assert text is not None  # sniff decodes every text kind
     if kind == "csv":
         return extract_csv(text, name=name)
@@ -52,11 +52,19 @@ def extract_pages(name: str, data: bytes, settings: Settings) -> list[PageText]:
 
 def extract_document(name: str, data: bytes, settings: Settings) -> tuple[str, list[PageText]]:
     """(kind, pages): `detect_type` and `extract_pages` in one, so the content is sniffed once."""
+    kind, pages, _ = read_document(name, data, settings)
+    return kind, pages
+
+
+def read_document(name: str, data: bytes, settings: Settings) -> tuple[str, list[PageText], str | None]:
+    """(kind, pages, note): `extract_document`, and a note of the pages left unread, if any
+    ("pages 2, 5 not read: scanned, OCR engine not installed …")."""
     kind = "file"
+    unread = UnreadPages(name)
     try:
         check_size(data, settings)
         kind, text = sniff(name, data)
-        pages = _extract(kind, name, data, text, settings)
+        pages = _extract(kind, name, data, text, settings, unread)
     except Unreadable:
         raise
     except MemoryError:
@@ -72,4 +80,4 @@ def extract_document(name: str, data: bytes, settings: Settings) -> tuple[str, l
     if not pages:
         label = KIND_NAMES.get(kind, kind)
         raise Unreadable(f"no text: the {label} file is empty or holds no text")
-    return kind, pages
+    return kind, pages, unread.note

@@ -161,26 +161,33 @@ class DocumentStore:
     def versions(self) -> dict[str, Version]:
         return {row[0]: Version(*row) for row in self.db.execute(f"SELECT {_VERSION_COLUMNS} FROM versions")}  # noqa: S608 (constant SQL; values are bound)
 
-    def add_version(self, sha256: str, kind: str, size: int, pages: int, chunks: Iterable[Chunk]) -> int:
-        """Store a version's passages; returns how many were added (0 if it was already there)."""
+    def add_version(
+        self, sha256: str, kind: str, size: int, pages: int, chunks: Iterable[Chunk], note: str | None = None,
+        *, reread: bool = False,
+    ) -> int:
+        """Store a version's passages; returns how many were added (0 if it was already there,
+        unless `reread`: then a version read in part, that no run cites, has its passages replaced).
+        `note` (kept as its reason) says which pages were left unread, if any."""
         rows = [
             (sha256, n, c.chunk_id, c.page, c.section, c.start, c.end, c.text, int(c.ocr)) for n, c in enumerate(chunks)
         ]
         with self.transaction():
             existing = self.version(sha256)
             if existing is not None and existing.status != "skipped":
-                return 0
+                if not reread or self.cited_by_runs(sha256):
+                    return 0
+                self.db.execute("DELETE FROM passages WHERE sha256 = ?", (sha256,))
             now = _now()
             if existing is None:
                 self.db.execute(
-                    "INSERT INTO versions VALUES (?, ?, ?, ?, ?, 'indexed', NULL, ?, ?)",
-                    (sha256, kind, size, pages, len(rows), now, now),
+                    "INSERT INTO versions VALUES (?, ?, ?, ?, ?, 'indexed', ?, ?, ?)",
+                    (sha256, kind, size, pages, len(rows), note, now, now),
                 )
-            else:  # skipped before, readable now (the OCR engine was installed since)
+            else:  # skipped or read in part before, read (further) now: the OCR engine can run now
                 self.db.execute(
-                    "UPDATE versions SET kind = ?, pages = ?, chunks = ?, status = 'indexed', reason = NULL,"
+                    "UPDATE versions SET kind = ?, pages = ?, chunks = ?, status = 'indexed', reason = ?,"
                     " used_at = ? WHERE sha256 = ?",
-                    (kind, pages, len(rows), now, sha256),
+                    (kind, pages, len(rows), note, now, sha256),
                 )
             self.db.executemany(
                 'INSERT INTO passages (sha256, position, chunk_id, page, section, start, "end", text, ocr)'
@@ -199,6 +206,15 @@ class DocumentStore:
                 " WHERE versions.status = 'skipped'",
                 (sha256, size, reason, now, now),
             )
+
+    def cited_by_runs(self, sha256: str) -> bool:
+        """Whether a run's set holds this version: its passages (and their ids) must stay as they are."""
+        row = self.db.execute(
+            "SELECT 1 FROM set_files f JOIN sets s ON s.set_id = f.set_id"
+            " WHERE f.sha256 = ? AND s.kind = 'run' LIMIT 1",
+            (sha256,),
+        ).fetchone()
+        return row is not None
 
     def _has(self, sha256: str) -> bool:
         return self.db.execute("SELECT 1 FROM versions WHERE sha256 = ?", (sha256,)).fetchone() is not None

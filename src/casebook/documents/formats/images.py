@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 
 from casebook.config import Settings
-from casebook.documents.formats.ocr import Ocr, OcrTimeout, log_unread
+from casebook.documents.formats.ocr import Ocr, OcrTimeout, UnreadPages
 from casebook.documents.guards import check_count
 from casebook.documents.pages import PageText, Unreadable
 
@@ -18,8 +18,10 @@ MAX_IMAGE_PIXELS = 80_000_000
 _TOO_BIG = f"image over {MAX_IMAGE_PIXELS // 1_000_000} million pixels: scale it down and upload again"
 
 
-def extract_image(data: bytes, settings: Settings) -> list[PageText]:
+def extract_image(data: bytes, settings: Settings, unread: UnreadPages | None = None) -> list[PageText]:
+    """The OCR text of the image (of each frame); frames left unread go to `unread`."""
     ocr = Ocr(settings)
+    unread = unread if unread is not None else UnreadPages("image")
     if ocr.missing is not None:
         raise Unreadable(f"an image, read only by OCR: {ocr.missing}")
     from PIL import Image, ImageOps, ImageSequence
@@ -42,8 +44,10 @@ def extract_image(data: bytes, settings: Settings) -> list[PageText]:
                     timed_out.append(number)
     except Image.DecompressionBombError:
         raise Unreadable(_TOO_BIG) from None
-    log_unread("image", timed_out, f"OCR took over {ocr.timeout_s:g}s (CASEBOOK_OCR_TIMEOUT_S)")
-    log_unread("image", list(range(ocr.max_pages + 1, frames + 1)), f"over {ocr.max_pages} OCR pages")
+    if frames > 1:  # a single image that is not read is a skipped file, not a skipped page
+        unread.add(timed_out, f"OCR took over {ocr.timeout_s:g}s (CASEBOOK_OCR_TIMEOUT_S)")
+        over = list(range(ocr.max_pages + 1, frames + 1))
+        unread.add(over, f"over {ocr.max_pages} OCR pages (CASEBOOK_OCR_MAX_PAGES)")
     single = frames == 1
     pages = [
         PageText(page=None if single else number, section=None, text=text, ocr=True)

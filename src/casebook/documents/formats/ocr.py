@@ -121,7 +121,27 @@ def _opaque(image: Image) -> Image:
     return image.convert("L" if image.mode in ("1", "I", "I;16", "F") else "RGB")
 
 
-def log_unread(what: str, pages: list[int], reason: str) -> None:
-    """Pages of a document that was read, though these pages were not: said in the log."""
-    if pages:
-        get_logger().warning("pages not read", document=what, pages=pages, reason=reason)
+class UnreadPages:
+    """Pages of a document that was read, though these pages were not: said in the log, and
+    kept as one note for the ingest report ("pages 2, 5 not read: OCR engine not installed …")."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.notes: list[str] = []
+
+    def add(self, pages: list[int], reason: str) -> None:
+        if not pages:
+            return
+        get_logger().warning("pages not read", document=self.what, pages=pages, reason=reason)
+        self.notes.append(f"{_page_list(pages)} not read: {reason}")
+
+    @property
+    def note(self) -> str | None:
+        return "; ".join(self.notes) or None
+
+
+def _page_list(pages: list[int]) -> str:
+    if len(pages) == 1:
+        return f"page {pages[0]}"
+    shown = ", ".join(str(p) for p in pages[:10])
+    return f"pages {shown}" + (f" and {len(pages) - 10} more" if len(pages) > 10 else "")

@@ -27,7 +27,7 @@ import pypdfium2.raw as pdfium_c
 
 from casebook.config import Settings
 from casebook.documents.formats.hyphens import join_line_breaks
-from casebook.documents.formats.ocr import MAX_PIXELS, Ocr, OcrTimeout, log_unread
+from casebook.documents.formats.ocr import MAX_PIXELS, Ocr, OcrTimeout, UnreadPages
 from casebook.documents.guards import check_count
 from casebook.documents.pages import PageText, Unreadable, clean_text, one_line
 
@@ -134,7 +134,9 @@ def _render(document: pdfium.PdfDocument, number: int, dpi: int) -> Image:
         page.close()
 
 
-def _ocr_pages(document: pdfium.PdfDocument, numbers: list[int], ocr: Ocr) -> tuple[dict[int, str], list[int]]:
+def _ocr_pages(
+    document: pdfium.PdfDocument, numbers: list[int], ocr: Ocr, unread: UnreadPages
+) -> tuple[dict[int, str], list[int]]:
     """OCR text of the given pages, and the pages that ran out of time (the lock held to render,
     released while Tesseract reads)."""
     texts: dict[int, str] = {}
@@ -146,8 +148,8 @@ def _ocr_pages(document: pdfium.PdfDocument, numbers: list[int], ocr: Ocr) -> tu
             texts[number] = ocr.read(image)
         except OcrTimeout:
             timed_out.append(number)
-    log_unread("PDF", timed_out, f"OCR took over {ocr.timeout_s:g}s (CASEBOOK_OCR_TIMEOUT_S)")
-    log_unread("PDF", numbers[ocr.max_pages :], f"over {ocr.max_pages} OCR pages (CASEBOOK_OCR_MAX_PAGES)")
+    unread.add(timed_out, f"OCR took over {ocr.timeout_s:g}s (CASEBOOK_OCR_TIMEOUT_S)")
+    unread.add(numbers[ocr.max_pages :], f"over {ocr.max_pages} OCR pages (CASEBOOK_OCR_MAX_PAGES)")
     return texts, timed_out
 
 
@@ -175,8 +177,10 @@ def _page_text(text: str, comments: list[str]) -> str:
     return clean_text("\n\n".join([text, *notes])) if notes else text
 
 
-def extract_pdf(data: bytes, settings: Settings) -> list[PageText]:
+def extract_pdf(data: bytes, settings: Settings, unread: UnreadPages | None = None) -> list[PageText]:
+    """The pages with text; pages left unread (no OCR, OCR over its bounds) go to `unread`."""
     ocr = Ocr(settings)
+    unread = unread if unread is not None else UnreadPages("PDF")
     found = _Read()
     with _LOCK:
         try:
@@ -198,14 +202,14 @@ def extract_pdf(data: bytes, settings: Settings) -> list[PageText]:
             ocr_texts: dict[int, str] = {}
             timed_out: list[int] = []
             if to_ocr and ocr.missing is None:
-                ocr_texts, timed_out = _ocr_pages(document, to_ocr, ocr)
+                ocr_texts, timed_out = _ocr_pages(document, to_ocr, ocr, unread)
         except pdfium.PdfiumError:
             raise Unreadable("corrupt PDF: a page cannot be read; export or download it again") from None
     finally:
         with _LOCK:
             document.close()
     if to_ocr and ocr.missing is not None:
-        log_unread("PDF", to_ocr, ocr.missing)
+        unread.add(to_ocr, f"scanned, {ocr.missing}")
     numbers = sorted(found.texts)
     texts = dict(zip(numbers, join_line_breaks([found.texts[n] for n in numbers]), strict=True))
     pages = []
