@@ -271,7 +271,7 @@ def test_two_ingests_of_one_company_at_once_each_record_their_own_set(
     import casebook.documents.corpus as corpus
 
     both_reading = threading.Barrier(2, timeout=60)
-    extract = corpus.extract_document
+    extract = corpus.read_document
     first_call = threading.local()
 
     def extract_together(name: str, data: bytes, s: Settings):  # type: ignore[no-untyped-def]
@@ -280,7 +280,7 @@ def test_two_ingests_of_one_company_at_once_each_record_their_own_set(
             both_reading.wait()
         return extract(name, data, s)
 
-    monkeypatch.setattr(corpus, "extract_document", extract_together)
+    monkeypatch.setattr(corpus, "read_document", extract_together)
     sets = {"run-a": {"a.md": ALPHA, "same.md": BETA}, "run-b": {"b.md": GAMMA, "same.md": ALPHA}}
     reports: dict[str, IngestReport] = {}
     errors: list[BaseException] = []
