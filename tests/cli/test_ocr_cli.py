@@ -76,7 +76,7 @@ def test_a_scan_skipped_for_want_of_ocr_is_read_once_ocr_can_run(docs: Path) -> 
 
 def test_scanned_pages_left_unread_are_reported_on_every_ingest(docs: Path) -> None:
     (docs / "letters.pdf").write_bytes(scanned_pdf())
-    note = "page 2 not read: scanned, OCR is off (CASEBOOK_OCR=off or --no-ocr): turn it on to read it"
+    note = "page 2 not read: no text layer (a scan?), OCR is off (CASEBOOK_OCR=off or --no-ocr): turn it on to read it"
     for _ in range(2):  # the first ingest reads it, the second finds it unchanged: both say so
         report = ingest("Acme", "--docs", str(docs), "--no-ocr")
         assert {"file": "letters.pdf", "reason": note} in report["skipped"]

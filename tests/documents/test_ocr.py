@@ -103,7 +103,8 @@ def test_without_ocr_images_and_scanned_pages_are_skipped_with_the_reason() -> N
     )
     kind, pages, note = read_document("letters.pdf", scanned_pdf(), off)
     assert kind == "pdf" and [p.page for p in pages] == [1]
-    assert note == "page 2 not read: scanned, OCR is off (CASEBOOK_OCR=off or --no-ocr): turn it on to read it"
+    off_reason = "OCR is off (CASEBOOK_OCR=off or --no-ocr): turn it on to read it"
+    assert note == f"page 2 not read: no text layer (a scan?), {off_reason}"
     assert read_document("letters.pdf", scanned_pdf(), SETTINGS)[2] is None
 
 

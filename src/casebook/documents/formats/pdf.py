@@ -39,6 +39,7 @@ _ERR_PASSWORD = 4  # FPDF_ERR_PASSWORD
 _ERR_SECURITY = 6  # FPDF_ERR_SECURITY: an unsupported security handler
 _NOT_COMMENTS = frozenset({pdfium_c.FPDF_ANNOT_LINK, pdfium_c.FPDF_ANNOT_POPUP, pdfium_c.FPDF_ANNOT_WIDGET})
 _TEXT, _IMAGE = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_IMAGE
+_OBJECTS_LOOKED_AT = 2000
 _VISIBLE = re.compile(r"[^\s\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff\uffff]")
 """A character that clean_text keeps and that is not a space: the page has text."""
 
@@ -88,10 +89,12 @@ def _comments(page: pdfium.PdfPage, count: int) -> list[str]:
 
 
 def _object_types(page: pdfium.PdfPage) -> set[int]:
+    """The kinds of object on a page without text, enough to judge it: an image makes it a scan;
+    the first _OBJECTS_LOOKED_AT objects say the rest (a map can hold a hundred thousand paths)."""
     types: set[int] = set()
-    for obj in page.get_objects(max_depth=4):
+    for seen, obj in enumerate(page.get_objects(max_depth=4)):
         types.add(obj.type)
-        if _TEXT in types and _IMAGE in types:
+        if _IMAGE in types or seen >= _OBJECTS_LOOKED_AT:
             break
     return types
 
@@ -208,8 +211,6 @@ def extract_pdf(data: bytes, settings: Settings, unread: UnreadPages | None = No
     finally:
         with _LOCK:
             document.close()
-    if to_ocr and ocr.missing is not None:
-        unread.add(to_ocr, f"scanned, {ocr.missing}")
     numbers = sorted(found.texts)
     texts = dict(zip(numbers, join_line_breaks([found.texts[n] for n in numbers]), strict=True))
     pages = []
@@ -220,4 +221,6 @@ def extract_pdf(data: bytes, settings: Settings, unread: UnreadPages | None = No
             pages.append(PageText(page=number, section=None, text=text, ocr=from_ocr))
     if not pages:
         raise _no_text(found, ocr, timed_out=bool(timed_out))
+    if to_ocr and ocr.missing is not None:
+        unread.add(to_ocr, f"no text layer (a scan?), {ocr.missing}")
     return pages
