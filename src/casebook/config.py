@@ -213,6 +213,19 @@ class Settings(BaseSettings):
     evidence_facts: int = Field(5, ge=1, le=5, description="Most facts per theme")
     passage_chars: int = Field(900, ge=200, description="Characters of each passage shown to the model")
     part_b_passages: int = Field(8, ge=1, description="Passages shown to the model for one use case")
+    # citation checks and the quality gate
+    verify: Literal["lexical", "model"] = Field(
+        "lexical",
+        description="How citations near the support threshold are judged: lexical only, or asking the "
+        "model set's cheap `verify` model yes/no (off for the local set)",
+    )
+    min_supported: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="Least share of supported citations for a report to be released without review; "
+        "0 turns the quality gate off",
+    )
 
 
 @lru_cache(maxsize=1)

@@ -233,8 +233,24 @@ class EvidenceAnswer(BaseModel):
     themes: list[Theme] = Field(min_length=1, max_length=MAX_THEMES)
 
 
+class DroppedItem(BaseModel):
+    """An evidence item left out because its passage does not hold what it claims."""
+
+    source: str
+    fact: str
+    quote: str
+    reason: str
+
+
 class Evidence(EvidenceAnswer):
+    """The evidence a run uses: the items that check out against their passages, and the passages.
+
+    Later steps see only `themes`; `dropped` records what the check took out, and why.
+    """
+
+    themes: list[Theme] = Field(default_factory=list, max_length=MAX_THEMES)
     passages: list[Passage]
+    dropped: list[DroppedItem] = Field(default_factory=list)
 
     def passage(self, source_id: str) -> Passage | None:
         return next((p for p in self.passages if p.source_id == source_id), None)

@@ -39,7 +39,8 @@ def test_builtin_sets() -> None:
 
     local = sets["local"]
     assert local.for_step("part_b").model == "local"
-    assert all(local.for_step(step).max_tokens <= 2048 for step in STEPS if step != "style")
+    assert all(local.for_step(step).max_tokens <= 2048 for step in STEPS if step not in ("style", "verify"))
+    assert not local.has_step("verify")  # no model check with the embedded model
     assert "style" not in local.steps
     assert not local.has_step("style")
     assert local.has_step("part_b")

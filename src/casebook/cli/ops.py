@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from casebook.cli.app import JsonOpt, command, err, out, settings_for_command
-from casebook.cli.run import RunArg
+from casebook.cli.run import RunArg, citation_line
 from casebook.runs.manifest import STEPS, Manifest
 
 if TYPE_CHECKING:
@@ -65,6 +65,7 @@ def _summary(view: engine.RunView) -> dict[str, Any]:
         "error": m.error,
         "final_report": m.final_report,
         "executor_id": view.executor_id,
+        "citations": m.citations(),
     }
 
 
@@ -124,6 +125,8 @@ def _print_status(view: engine.RunView, s: dict[str, Any]) -> None:
         )
     tokens = s["tokens"] or 0
     out.print(f"tokens {tokens:,} · cost ${s['cost_usd'] or 0:.4f}", highlight=False)
+    if s["citations"] is not None:
+        out.print(citation_line(m), highlight=False)
     if m.error:
         out.print(f"[red]error:[/red] {escape(m.error)}")
     if m.final_report:

@@ -194,6 +194,18 @@ def _first_open_step(manifest: Manifest) -> str:
     return next((s for s in STEPS if manifest.steps[s].state != "done"), STEPS[-1])
 
 
+def citation_line(manifest: Manifest) -> str:
+    """e.g. "citations 21/40 supported (52%), 17 re-attributed, 2 removed, 1 sentence removed"."""
+    c = manifest.citations()
+    if c is None:
+        return "citations not checked yet"
+    sentences = f", {c['sentences_removed']} sentence{'s' if c['sentences_removed'] != 1 else ''} removed"
+    return (
+        f"citations {c['supported']}/{c['total']} supported ({c['supported_share']:.0%}), "
+        f"{c['reattributed']} re-attributed, {c['removed']} removed{sentences}"
+    )
+
+
 def finish(manifest: Manifest, as_json: bool, storage_url: str) -> None:
     if as_json:
         print(manifest.model_dump_json(indent=2))
@@ -202,7 +214,7 @@ def finish(manifest: Manifest, as_json: bool, storage_url: str) -> None:
         m = manifest.metrics
         err.print(
             f"done in {m.get('pipeline_duration', 0):.1f}s · {m.get('use_cases_count')} use cases · "
-            f"citations {m.get('citations_valid')}/{m.get('citations_total')} valid · "
+            f"{citation_line(manifest)} · "
             f"{(m.get('tokens') or {}).get('total_tokens', 0):,} tokens · ${m.get('cost_usd') or 0:.4f}",
             highlight=False,
         )

@@ -17,8 +17,9 @@ from typing import Any
 
 from casebook.errors import ConfigError
 
-STEPS: tuple[str, ...] = ("evidence", "use_cases", "part_a", "part_b", "consolidate", "style")
-OPTIONAL_STEPS: frozenset[str] = frozenset({"style"})
+# `verify` answers the model check of doubtful citations (CASEBOOK_VERIFY=model): a cheap model.
+STEPS: tuple[str, ...] = ("evidence", "use_cases", "part_a", "part_b", "consolidate", "style", "verify")
+OPTIONAL_STEPS: frozenset[str] = frozenset({"style", "verify"})
 _ENTRY_KEYS = ("model", "max_tokens", "temperature")
 _SET_KEYS = ("description", "default", *STEPS)
 _DEFAULT_MAX_TOKENS = 4096

@@ -77,6 +77,22 @@ class Manifest(BaseModel):
         """Manifests written before a step existed get it as pending."""
         return {s: value.get(s, StepState()) for s in STEPS} | value
 
+    def citations(self) -> dict[str, Any] | None:
+        """What verify found, once it ran: counts and the supported share (supported / total)."""
+        m = self.metrics
+        if "citations_total" not in m:
+            return None
+        total = int(m["citations_total"])
+        supported = int(m.get("citations_supported", m.get("citations_valid", 0)))
+        return {
+            "total": total,
+            "supported": supported,
+            "reattributed": int(m.get("citations_reattributed", 0)),
+            "removed": m["citations_removed"] if isinstance(m.get("citations_removed"), int) else total - supported,
+            "sentences_removed": int(m.get("sentences_removed", 0)),
+            "supported_share": round(supported / total, 3) if total else 0.0,
+        }
+
     @property
     def step_number(self) -> int:
         return STEPS.index(self.current_step) + 1 if self.current_step in STEPS else 0

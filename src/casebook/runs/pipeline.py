@@ -129,6 +129,11 @@ def _log_metrics(log: Any, manifest: Manifest) -> None:
         "cost_usd": "USD",
         "citations_total": "count",
         "citations_valid": "count",
+        "citations_supported": "count",
+        "citations_reattributed": "count",
+        "citations_removed": "count",
+        "sentences_removed": "count",
+        "evidence_items_dropped": "count",
     }
     for name, unit in units.items():
         if name in manifest.metrics:

@@ -39,6 +39,9 @@ from casebook.steps import (
     write_part_a,
     write_use_case_section,
 )
+from casebook.steps.prompts import render_submission
+from casebook.steps.verify import doubtful
+from casebook.steps.verify_model import judge
 
 StepFunc = Callable[[RunContext], Awaitable[None]]
 LLM_STEPS = frozenset({"evidence", "use_cases", "part_a", "part_b", "consolidate"})
@@ -87,6 +90,7 @@ async def step_evidence(ctx: RunContext) -> None:
         passages = gather_passages(
             index, ctx.submission, limit=ctx.settings.evidence_passages, chars=ctx.settings.passage_chars
         )
+        full = {p.source_id: chunk.text for p in passages if (chunk := index.chunk(p.chunk_id)) is not None}
     evidence = await extract_evidence(
         ctx.llm,
         ctx.model_set.for_step("evidence"),
@@ -95,8 +99,16 @@ async def step_evidence(ctx: RunContext) -> None:
         ctx.template.tone,
         themes=ctx.settings.evidence_themes,
         facts=ctx.settings.evidence_facts,
+        full_texts=full,
     )
     ctx.company.write_text(ctx.work("evidence.json"), evidence.model_dump_json(indent=2))
+    evidence_metrics(ctx, evidence)
+
+
+def evidence_metrics(ctx: RunContext, evidence: Evidence) -> None:
+    kept = sum(len(t.items) for t in evidence.themes)
+    ctx.manifest.metrics["evidence_items_total"] = kept + len(evidence.dropped)
+    ctx.manifest.metrics["evidence_items_dropped"] = len(evidence.dropped)
 
 
 def load_evidence(ctx: RunContext) -> Evidence:
@@ -205,13 +217,35 @@ async def step_consolidate(ctx: RunContext) -> None:
 
 
 async def step_verify(ctx: RunContext) -> None:
+    """Check every cited sentence against its passages; the model check first, when it is on."""
     draft = ctx.company.read_text(ctx.work("report.md"))
+    evidence = load_evidence(ctx)
+    intake = render_submission(ctx.submission)
+    verdicts = await _model_verdicts(ctx, draft, evidence, intake)
     with ctx.documents() as index:
-        verified = verify_citations(draft, load_evidence(ctx), index)
+        verified = verify_citations(draft, evidence, index, intake=intake, verdicts=verdicts)
+    ctx.company.write_json(
+        ctx.work("verify.json"),
+        {"metrics": verified.metrics(), "removed": verified.removed, "sentences": verified.decisions},
+    )
     ctx.company.write_text(ctx.work("report.verified.md"), verified.markdown)
-    ctx.manifest.metrics["citations_total"] = verified.citations_total
-    ctx.manifest.metrics["citations_valid"] = verified.citations_valid
-    ctx.manifest.metrics["citations_removed"] = verified.removed
+    ctx.manifest.metrics.update(verified.metrics())
+    ctx.manifest.metrics["citations_checked_by_model"] = len(verdicts)
+
+
+async def _model_verdicts(ctx: RunContext, draft: str, evidence: Evidence, intake: str) -> dict[tuple[str, str], bool]:
+    """CASEBOOK_VERIFY=model: the set's cheap `verify` model judges the doubtful pairs (kept, so a
+    resumed step does not ask again). Off for sets without a verify model, such as `local`."""
+    if ctx.settings.verify != "model" or not ctx.model_set.has_step("verify"):
+        return {}
+    cache = ctx.work("verify_model.json")
+    if ctx.company.exists(cache):
+        return {(c, k): v for c, k, v in ctx.company.read_json(cache)}
+    with ctx.documents() as index:
+        doubts = doubtful(draft, evidence, index, intake=intake)
+    verdicts = await judge(ctx.llm, ctx.model_set.for_step("verify"), doubts) if doubts else {}
+    ctx.company.write_json(cache, [[c, k, v] for (c, k), v in verdicts.items()])
+    return verdicts
 
 
 async def step_finalize(ctx: RunContext) -> None:

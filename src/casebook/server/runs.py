@@ -59,6 +59,7 @@ def run_body(view: RunView, formats: list[str]) -> dict[str, Any]:
         "tokens": int(tokens),
         "cost_usd": float(m.metrics.get("cost_usd") or progress.get("cost_usd") or 0.0),
         "metrics": {k: v for k, v in m.metrics.items() if k != "tokens"},
+        "citations": m.citations(),
         "error": m.error if not live else None,
         "report_url": f"/v1/runs/{m.run_id}/report" if formats else None,
         "formats": formats,

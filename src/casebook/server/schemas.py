@@ -88,6 +88,15 @@ class SubmissionIn(BaseModel):
     )
 
 
+class Citations(BaseModel):
+    total: int = Field(description="Citations in the draft report")
+    supported: int = Field(description="Kept: the cited passage supports the sentence")
+    reattributed: int = Field(description="Moved to the run's passage that supports the sentence")
+    removed: int = Field(description="Taken out: no passage of the run supports the sentence")
+    sentences_removed: int = Field(description="Sentences taken out: they state a figure or quote no passage holds")
+    supported_share: float = Field(description="supported / total")
+
+
 class RunOut(BaseModel):
     run_id: str
     company: str
@@ -104,6 +113,7 @@ class RunOut(BaseModel):
     tokens: int = 0
     cost_usd: float = 0.0
     metrics: dict[str, Any] = Field(default_factory=dict)
+    citations: Citations | None = Field(None, description="What verify found; null until it ran")
     error: str | None = None
     report_url: str | None = None
     formats: list[str] = Field(default_factory=list, description="Report formats available")

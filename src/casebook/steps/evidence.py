@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from casebook.documents.index import PassageIndex
 from casebook.errors import InputError
 from casebook.llm import LLMClient, StepModel
-from casebook.models import ITEMS_PER_THEME, MAX_THEMES, Evidence, EvidenceAnswer, Passage, Submission
+from casebook.logs import get_logger
+from casebook.models import (
+    ITEMS_PER_THEME,
+    MAX_THEMES,
+    DroppedItem,
+    Evidence,
+    EvidenceAnswer,
+    EvidenceItem,
+    Passage,
+    Submission,
+    Theme,
+)
+from casebook.steps.claims import quotations, quoted_in
 from casebook.steps.constrain import evidence_answer_model
+from casebook.steps.figures import FigureSet, figures
 from casebook.steps.prompts import messages, render_passages, render_submission, system_prompt
 
 # Questions an AI-readiness review asks of any company's documents, one search each.
@@ -63,11 +78,58 @@ async def extract_evidence(
     *,
     themes: int = MAX_THEMES,
     facts: int = ITEMS_PER_THEME,
+    full_texts: Mapping[str, str] | None = None,
 ) -> Evidence:
+    """Facts and quotes by theme; only the items whose passage holds their quote and figures.
+
+    `full_texts` maps a passage's source id to its whole text (the model was shown a prefix);
+    without it the shown text is what items are checked against.
+    """
     if not passages:
         raise InputError("no passages to draw evidence from: the documents gave no searchable text")
     answer_model = evidence_answer_model([p.source_id for p in passages], themes, facts)
     user = f"{render_submission(submission)}\n\nPassages from the company's documents:\n\n{render_passages(passages)}"
     answer = await llm.structured("evidence", model, messages(system_prompt("evidence"), user, tone), answer_model)
     plain = EvidenceAnswer.model_validate(answer.model_dump())
-    return Evidence(themes=plain.themes, passages=passages)
+    texts = {p.source_id: p.text for p in passages} | dict(full_texts or {})
+    kept, dropped = check_evidence(plain.themes, texts)
+    if dropped:
+        get_logger().warning(
+            f"evidence: {len(dropped)} of {len(dropped) + sum(len(t.items) for t in kept)} items dropped: "
+            "their passage does not hold their quote or figures",
+            dropped=len(dropped),
+        )
+    return Evidence(themes=kept, passages=passages, dropped=dropped)
+
+
+def check_evidence(themes: list[Theme], texts: Mapping[str, str]) -> tuple[list[Theme], list[DroppedItem]]:
+    """Keep an item only if its passage holds its quote (verbatim, normalised), every quotation in
+    its fact, and every figure its fact states; themes left without items are dropped."""
+    kept: list[Theme] = []
+    dropped: list[DroppedItem] = []
+    for theme in themes:
+        items = []
+        for item in theme.items:
+            reason = _unsupported(item, texts.get(item.source))
+            if reason is None:
+                items.append(item)
+            else:
+                dropped.append(DroppedItem(source=item.source, fact=item.fact, quote=item.quote, reason=reason))
+        if items:
+            kept.append(theme.model_copy(update={"items": items}))
+    return kept, dropped
+
+
+def _unsupported(item: EvidenceItem, text: str | None) -> str | None:
+    if text is None:
+        return f"no passage {item.source}"
+    if item.quote.strip() and not quoted_in(item.quote, text):
+        return f"the quote is not in {item.source}"
+    for quote in quotations(item.fact):
+        if not quoted_in(quote, text):
+            return f"the fact quotes text that is not in {item.source}"
+    held = FigureSet.of(text)
+    missing = [f.text for f in figures(item.fact) if not held.holds(f)]
+    if missing:
+        return f"{', '.join(missing)} not in {item.source}"
+    return None

@@ -3,6 +3,11 @@
 For a json_schema request it builds a valid instance of the schema; for json_object it
 uses the schema the client put in the system prompt (```json fence), if any; for plain
 text it writes a short markdown answer citing the prompt's first two [S…] source ids.
+
+Its answers are grounded, as a good model's would be: a text answer restates the opening words
+of the passages it cites (or, with no passage in the prompt, repeats the prompt's own cited
+sentences), and an evidence item quotes its passage verbatim, so the citation check finds them
+supported. Tests of unsupported citations script their answers.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from typing import Any
 from casebook.testing.wire import message_text
 
 SOURCE_ID = re.compile(r"\[(S\d+)\]")
+_PASSAGE = re.compile(r"^\[(S\d+)\] [^\n]*\n([^\n\[]+)", re.M)  # "[S3] file, p. 2\npassage text"
+_CITED_SENTENCE = re.compile(r"[A-Z][^.!?\n\[\]]{10,300}?(?:\s*\[S\d+\])+[.!?]")
 _SCHEMA_IN_PROMPT = re.compile(r"```json\s*\n(\{.*?\})\s*\n```", re.S)
 _AT_LEAST = re.compile(r"at least (\d+) characters")
 _AT_MOST = re.compile(r"at most (\d+) characters")
@@ -38,13 +45,31 @@ def source_ids(request: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def passages_in(request: dict[str, Any]) -> dict[str, str]:
+    """The passages the prompt shows, by id: "[S3] file, p. 2" then the passage's text."""
+    found: dict[str, str] = {}
+    for text in message_text(request):
+        for sid, body in _PASSAGE.findall(text):
+            found.setdefault(sid, body.removesuffix(" …").strip())
+    return found
+
+
+def opening(text: str, words: int = 14) -> str:
+    """The passage's first sentence (at most `words` words), without Markdown: a sentence that
+    restates it is supported."""
+    plain = re.sub(r"[#*_>|`]+", " ", text)
+    first = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9])", " ".join(plain.split()), maxsplit=1)[0]
+    return " ".join(first.split()[:words]).rstrip(" ,;:.")
+
+
 def schema_answer(request: dict[str, Any]) -> dict[str, Any] | str:
     ids = source_ids(request)
+    passages = passages_in(request)
     response_format = request.get("response_format") or {}
     kind = response_format.get("type")
     if kind == "json_schema":
         schema = (response_format.get("json_schema") or {}).get("schema") or {}
-        return _Builder(schema, ids).build(schema, "answer")
+        return _Builder(schema, ids, passages).build(schema, "answer")
     if kind == "json_object":
         for text in message_text(request):
             match = _SCHEMA_IN_PROMPT.search(text)
@@ -53,9 +78,20 @@ def schema_answer(request: dict[str, Any]) -> dict[str, Any] | str:
                     schema = json.loads(match.group(1))
                 except json.JSONDecodeError:
                     continue
-                return _Builder(schema, ids).build(schema, "answer")
+                return _Builder(schema, ids, passages).build(schema, "answer")
         return {"answer": "Example answer."}
-    first = f" [{ids[0]}]" if ids else ""
+    return _grounded_text(ids, passages, message_text(request))
+
+
+def _grounded_text(ids: list[str], passages: dict[str, str], prompt: list[str]) -> str:
+    cited = [sid for sid in ids if sid in passages][:2]
+    if cited:
+        lines = [f"{opening(passages[sid])} [{sid}]." for sid in cited]
+        return "## Summary\n\n" + lines[0] + "\n\n" + "\n".join(f"- {line}" for line in lines) + "\n"
+    sentences = list(dict.fromkeys(m.group(0) for text in prompt[1:] for m in _CITED_SENTENCE.finditer(text)))
+    if sentences:  # consolidate and style see the report's cited sentences, not the passages
+        return "## Summary\n\n" + " ".join(sentences[:3]) + "\n"
+    first = f" [{ids[0]}]" if ids else ""  # ids without passages: nothing to ground the text in
     second = f" [{ids[1]}]" if len(ids) > 1 else ""
     return (
         "## Summary\n\n"
@@ -66,9 +102,10 @@ def schema_answer(request: dict[str, Any]) -> dict[str, Any] | str:
 
 
 class _Builder:
-    def __init__(self, root: dict[str, Any], ids: list[str]) -> None:
+    def __init__(self, root: dict[str, Any], ids: list[str], passages: dict[str, str] | None = None) -> None:
         self.root = root
         self.ids = ids
+        self.passages = passages or {}
 
     def _resolve(self, ref: str) -> dict[str, Any]:
         node: Any = self.root
@@ -104,10 +141,11 @@ class _Builder:
         if kind is None:
             kind = "object" if "properties" in schema else "string"
         if kind == "object":
-            return {
+            built = {
                 key: self.build(sub, key, index, depth + 1)
                 for key, sub in (schema.get("properties") or {}).items()
             }
+            return self._ground(built, schema)
         if kind == "array":
             return self._array(schema, name, depth)
         if kind == "string":
@@ -117,6 +155,21 @@ class _Builder:
         if kind == "boolean":
             return True
         return None
+
+    def _ground(self, built: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+        """An evidence item (fact, quote, source) states and quotes its own passage."""
+        source = built.get("source")
+        text = self.passages.get(source) if isinstance(source, str) else None
+        if text is None or not {"fact", "quote"} <= built.keys():
+            return built
+        props = schema.get("properties") or {}
+        quote = opening(text, 8)
+        limit = int((props.get("quote") or {}).get("maxLength", len(quote)))
+        if len(quote) > limit:
+            quote = quote[:limit].rsplit(" ", 1)[0]
+        fact = opening(text, 14) + "."
+        low = int((props.get("fact") or {}).get("minLength", 0))
+        return {**built, "fact": fact if len(fact) >= low else built["fact"], "quote": quote}
 
     def _count(self, schema: dict[str, Any], wanted: int) -> int:
         low = int(schema.get("minItems", 0))
