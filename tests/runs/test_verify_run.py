@@ -134,3 +134,32 @@ def test_invented_quotes_in_the_evidence_never_reach_a_later_step(tmp_path: Path
     )
     later = [json.dumps(r["messages"]) for r in requests if step_of(r) != "evidence"]
     assert len(later) >= 5 and not any("adore" in text or "4.9 out of 5" in text for text in later)
+
+
+def test_the_model_check_asks_the_cheap_model_about_doubtful_citations(tmp_path: Path) -> None:
+    endpoint = Misattributing()
+    asked: list[int] = []
+
+    def handler(request: dict[str, Any]) -> Any:
+        if step_of(request) == "verify":
+            pairs = request["messages"][-1]["content"].count("\nSentence: ")
+            asked.append(pairs)
+            return {"verdicts": [{"id": n, "supported": False} for n in range(1, pairs + 1)]}
+        return endpoint(request)
+
+    manifest, company, requests = run_sample(tmp_path, handler, verify="model")
+    assert manifest.status is RunStatus.succeeded, manifest.error
+    verify_calls = [r for r in requests if step_of(r) == "verify"]
+    assert verify_calls and all(r["model"] == "gpt-4o-mini" for r in verify_calls)  # the cheap set's verify model
+    assert manifest.metrics["citations_checked_by_model"] == sum(asked) > 0
+    judged = company.read_json(f"runs/{manifest.run_id}/verify_model.json")
+    assert len(judged) == sum(asked) and not any(verdict for _, _, verdict in judged)
+
+
+def test_no_model_check_for_a_set_without_a_verify_model(tmp_path: Path) -> None:
+    sets = tmp_path / "sets.toml"
+    sets.write_text("[cheap]\nverify = false\n")
+    manifest, _, requests = run_sample(tmp_path, Misattributing(), verify="model", model_sets_file=sets)
+    assert manifest.status is RunStatus.succeeded, manifest.error
+    assert not [r for r in requests if step_of(r) == "verify"]
+    assert manifest.metrics["citations_checked_by_model"] == 0
