@@ -32,8 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from casebook.config import Settings
-from casebook.documents.corpus import INDEX_FILE, ingest_documents, read_folder
-from casebook.documents.index import PassageIndex
+from casebook.documents.corpus import ingest_documents, open_current, read_folder
 from casebook.models import Chunk, Submission
 from casebook.steps.evidence import gather_passages
 from casebook.steps.figures import FigureSet, figures
@@ -67,7 +66,8 @@ def main() -> int:
         sources, skipped = read_folder(SAMPLE / "docs", settings)
         company = Storage(settings.storage_url).company("Northwind Logistics")
         ingest_documents(company, sources, settings, pre_skipped=skipped)
-        with company.local_file(INDEX_FILE) as path, PassageIndex(path) as index:
+        with open_current(company) as index:
+            assert index is not None
             chunks = {c.chunk_id: c for c in index.iter_chunks()}
             submission = Submission.parse(json.loads((SAMPLE / "company.json").read_text("utf-8")))
             run_ids = [p.chunk_id for p in gather_passages(index, submission, limit=settings.evidence_passages)]

@@ -9,8 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from casebook.documents.corpus import INDEX_FILE, read_folder
-from casebook.documents.index import PassageIndex
+from casebook.documents.corpus import open_current, read_folder
 from casebook.models import RunStatus, Submission
 from casebook.runs.manifest import Manifest
 from casebook.runs.runner import create_run, execute
@@ -87,7 +86,8 @@ def test_no_citation_is_left_whose_passage_lacks_the_figure(tmp_path: Path) -> N
 
     report = company.read_text(manifest.final_report or "")
     body, listed = report.split("## Sources")[0], sources_of(report)
-    with company.local_file(INDEX_FILE, write_back=False) as path, PassageIndex(path) as index:
+    with open_current(company) as index:
+        assert index is not None
         texts = {
             (file, page): "\n".join(c.text for c in index.iter_chunks(file) if c.page == page)
             for file, page in listed.values()
