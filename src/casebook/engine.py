@@ -51,7 +51,7 @@ from casebook.runs.runner import execute, find_run, load_manifest
 from casebook.storage import Storage
 
 APP_NAME = "casebook"
-APP_VERSION = "casebook-1"
+APP_VERSION = "casebook-2"  # 2: the review step (the quality gate) before deliver
 QUEUE = "casebook-runs"
 WORKFLOW = "casebook.run"
 PROGRESS = "progress"

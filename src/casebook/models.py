@@ -282,10 +282,17 @@ class RunStatus(StrEnum):
     failed = "failed"
     budget_exceeded = "budget_exceeded"
     cancelled = "cancelled"
+    needs_review = "needs_review"  # the report is written; a person must approve it (a gate)
 
     @property
     def finished(self) -> bool:
+        """The workflow has ended (a run waiting at a gate has ended too: it holds no worker)."""
         return self is not RunStatus.queued and self is not RunStatus.running
+
+    @property
+    def waiting(self) -> bool:
+        """Ended at a gate: an approval continues it."""
+        return self is RunStatus.needs_review
 
 
 DeliveryKind = Literal["folder", "drive", "s3", "callback"]

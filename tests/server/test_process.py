@@ -74,3 +74,48 @@ def test_several_server_processes_share_the_work(tmp_path: Path) -> None:
         assert "WITHOUT authentication" in server.output()
     assert [a.status_code for a in answers] == [202] * 6
     assert statuses == ["queued"] * 6
+
+
+def test_a_run_that_needs_review_waits_until_approved_over_the_api(tmp_path: Path) -> None:
+    from tests.runs.test_gate import careless
+
+    docs = write_docs(tmp_path / "docs")
+    files = [(f"file{i}", (p.name, p.read_bytes())) for i, p in enumerate(sorted(docs.iterdir()))]
+    reports = tmp_path / "reports"
+    with FakeOpenAIServer(careless) as llm:
+        env = server_env(tmp_path, llm.base_url, CASEBOOK_DELIVER_FOLDER=str(reports), CASEBOOK_REPORT_FORMATS="")
+        with ServerProcess(env, "--with-worker") as server, httpx.Client(base_url=server.base_url, timeout=30) as c:
+            r = c.post("/v1/submissions", data={"company_name": "Review Ltd", "use_cases_count": "2"}, files=files,
+                       headers=AUTH)
+            assert r.status_code == 202, r.text
+            run = r.json()
+            held = follow(server.base_url, run["run_id"])
+            status = c.get(run["status_url"], headers=AUTH).json()
+            report = c.get(run["report_url"], headers=AUTH)
+            retry = c.post(f"/v1/runs/{run['run_id']}/retry", headers=AUTH)
+            calls = len(llm.requests)
+            approved = c.post(f"/v1/runs/{run['run_id']}/approve", headers=AUTH)
+            released = follow(server.base_url, run["run_id"])
+            after = c.get(run["status_url"], headers=AUTH).json()
+            again = c.post(f"/v1/runs/{run['run_id']}/approve", headers=AUTH)
+            metrics = c.get("/metrics").text
+    assert held[-1][0] == "end" and held[-1][1]["status"] == "needs_review", held[-1]
+    assert status["status"] == "needs_review" and status["gate"]["kind"] == "quality"
+    assert status["gate"]["approve_url"] == f"/v1/runs/{run['run_id']}/approve"
+    assert "none of the report's" in status["gate"]["reason"]
+    assert status["citations"]["supported"] == 0 and status["citations"]["total"] > 0
+    assert status["metrics"]["citations_valid"] == 0 and "citations_reattributed" in status["metrics"]
+    assert report.status_code == 200 and "## Sources" in report.text  # readable, to be reviewed
+    assert retry.status_code == 409 and "approve" in retry.json()["error"]["message"]
+    final = tmp_path / "outputs" / run["company_slug"] / "final"
+    assert approved.status_code == 202 and approved.json()["run_id"] == run["run_id"]
+    assert released[-1][1]["status"] == "succeeded", released[-1]
+    assert after["status"] == "succeeded" and after["gate"] is None
+    assert len(llm.requests) == calls  # the approval ran only what was left
+    assert (final / f"FINAL_REPORT_{run['run_id']}.ready").exists()
+    assert any(reports.rglob(f"FINAL_REPORT_{run['run_id']}.md"))  # delivered once approved
+    manifest = json.loads((final.parent / "runs" / f"{run['run_id']}.json").read_text())
+    gate = manifest["gates"]["quality"]
+    assert gate["approved_at"] and gate["approved_by"].startswith("api key:")  # a hash of the key, never the key
+    assert again.status_code == 409 and again.json()["error"]["code"] == "run_state"
+    assert 'casebook_runs{state="succeeded"} 1.0' in metrics

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from casebook.cli.app import JsonOpt, command, err, out, settings_for_command
-from casebook.cli.run import RunArg, citation_line
+from casebook.cli.run import RunArg, approve_hint, citation_line
 from casebook.runs.manifest import STEPS, Manifest
 
 if TYPE_CHECKING:
@@ -66,6 +66,7 @@ def _summary(view: engine.RunView) -> dict[str, Any]:
         "final_report": m.final_report,
         "executor_id": view.executor_id,
         "citations": m.citations(),
+        "gate": m.gate.model_dump(mode="json") if m.gate else None,
     }
 
 
@@ -127,6 +128,9 @@ def _print_status(view: engine.RunView, s: dict[str, Any]) -> None:
     out.print(f"tokens {tokens:,} · cost ${s['cost_usd'] or 0:.4f}", highlight=False)
     if s["citations"] is not None:
         out.print(citation_line(m), highlight=False)
+    if m.gate is not None:
+        out.print(f"[yellow]waits for review:[/yellow] {escape(m.gate.reason)}")
+        out.print(approve_hint(m), markup=False)
     if m.error:
         out.print(f"[red]error:[/red] {escape(m.error)}")
     if m.final_report:

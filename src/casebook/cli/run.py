@@ -176,6 +176,8 @@ def resume(run_id: RunArg, as_json: JsonOpt = False) -> None:
     manifest = load_manifest(find_run(settings, run_id), run_id)
     if manifest.status is RunStatus.succeeded:
         raise RunError(f"run {run_id} already succeeded: `casebook report` prints its report")
+    if manifest.status.waiting and manifest.gate is not None:
+        raise RunError(f"run {run_id} waits for review ({manifest.gate.reason}): {approve_hint(manifest)}")
     with engine.Engine(settings) as eng:
         view = eng.view(run_id)
     owner = view.executor_id or ""
@@ -188,6 +190,22 @@ def resume(run_id: RunArg, as_json: JsonOpt = False) -> None:
         )
     err.print(f"resuming run {run_id} from step {_first_open_step(manifest)}", highlight=False)
     finish(run_in_this_process(settings, manifest, owner if recover else None), as_json, settings.storage_url)
+
+
+@command
+def approve(run_id: RunArg, as_json: JsonOpt = False) -> None:
+    """Release a run that waits for review (needs_review): mark its report ready and deliver it."""
+    from casebook.runs.runner import approve_run
+
+    settings = settings_for_command()
+    manifest = approve_run(settings, run_id, by="cli")
+    err.print(f"run {run_id} approved: marking its report ready and delivering it", highlight=False)
+    finish(run_in_this_process(settings, manifest), as_json, settings.storage_url)
+
+
+def approve_hint(manifest: Manifest) -> str:
+    where = f"read {manifest.final_report}, then " if manifest.final_report else ""
+    return f"{where}`casebook approve {manifest.run_id}` releases it"
 
 
 def _first_open_step(manifest: Manifest) -> str:
@@ -219,6 +237,16 @@ def finish(manifest: Manifest, as_json: bool, storage_url: str) -> None:
             highlight=False,
         )
         out.print(f"{root}/{manifest.final_report}", markup=False, soft_wrap=True)
+    elif manifest.status.waiting and manifest.gate is not None:
+        root = Storage(storage_url).company_by_slug(manifest.company_slug).root
+        err.print(f"[yellow]run {manifest.run_id} needs review:[/yellow] {escape(manifest.gate.reason)}")
+        err.print(f"{citation_line(manifest)}; not marked ready, not delivered", highlight=False)
+        err.print(f"read the report, then `casebook approve {manifest.run_id}` releases it", highlight=False)
+        if manifest.final_report:
+            out.print(f"{root}/{manifest.final_report}", markup=False, soft_wrap=True)
+        raise typer.Exit(4)
+    if manifest.status.waiting:
+        raise typer.Exit(4)
     if manifest.status is not RunStatus.succeeded:
         if not as_json:
             err.print(f"[red]run {manifest.run_id} {manifest.status.value}:[/red] {escape(str(manifest.error))}")

@@ -23,9 +23,10 @@ STEPS = (
     "consolidate",
     "verify",
     "finalize",
+    "review",
     "deliver",
 )
-StepStateName = Literal["pending", "running", "done", "failed"]
+StepStateName = Literal["pending", "running", "done", "failed", "waiting"]  # waiting: at an open gate
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -45,6 +46,20 @@ class StepState(BaseModel):
     model: str | None = None
     progress: str | None = None  # e.g. "3/7" for part_b
     error: str | None = None
+
+
+class Gate(BaseModel):
+    """A point where a run waits for a person: it ends with the gate's status (e.g. needs_review),
+    holding no worker, and `casebook approve` / POST /v1/runs/{id}/approve records the approval
+    and starts an attempt that runs only the steps left."""
+
+    kind: str  # "quality": too few citations are supported
+    step: str  # the step that waits on it, and runs again once approved
+    status: RunStatus  # the run's status while the gate is open
+    reason: str
+    opened_at: datetime = Field(default_factory=lambda: utcnow())
+    approved_at: datetime | None = None
+    approved_by: str | None = None  # "cli" or the API key's id (a hash, never the key)
 
 
 class Manifest(BaseModel):
@@ -70,6 +85,22 @@ class Manifest(BaseModel):
     final_report: str | None = None
     workflow_ids: list[str] = Field(default_factory=list)  # one per attempt; the last is current
     deliveries: list[DeliveryOutcome] = Field(default_factory=list)
+    gates: dict[str, Gate] = Field(default_factory=dict)  # by kind
+
+    @property
+    def gate(self) -> Gate | None:
+        """The gate the run waits at (not yet approved), if any."""
+        return next((g for g in self.gates.values() if g.approved_at is None), None)
+
+    def open_gate(self, kind: str, step: str, status: RunStatus, reason: str) -> Gate:
+        """Open a gate (or return the one already there, approved or not)."""
+        if kind not in self.gates:
+            self.gates[kind] = Gate(kind=kind, step=step, status=status, reason=reason)
+        return self.gates[kind]
+
+    def approved(self, kind: str) -> bool:
+        gate = self.gates.get(kind)
+        return gate is not None and gate.approved_at is not None
 
     @field_validator("steps")
     @classmethod

@@ -52,7 +52,14 @@ async def _execute(ctx: RunContext, call_step: StepCaller) -> Manifest:
     try:
         for group in PLAN:
             await _run_group([call_step(name) for name in group])
-        manifest.status = RunStatus.succeeded
+            if manifest.gate is not None:
+                break  # the run ends here, holding no worker; an approval starts the rest
+        gate = manifest.gate
+        if gate is None:
+            manifest.status = RunStatus.succeeded
+        else:
+            manifest.status, manifest.error = gate.status, None
+            log.warning(f"run waits at its {gate.kind} gate: {gate.reason}", gate=gate.kind)
     except BudgetExceeded as exc:
         manifest.status, manifest.error = RunStatus.budget_exceeded, str(exc)
         log.warning("run stopped: budget exceeded", reason=str(exc))
@@ -107,7 +114,9 @@ async def run_step(ctx: RunContext, name: str) -> None:
         state.state, state.error, state.ended = "failed", str(exc) or type(exc).__name__, utcnow()
         await ctx.publish()
         raise
-    state.state, state.ended = "done", utcnow()
+    gate = ctx.manifest.gate
+    state.state = "waiting" if gate is not None and gate.step == name else "done"
+    state.ended = utcnow()
     await ctx.publish()
 
 

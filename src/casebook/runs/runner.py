@@ -15,12 +15,12 @@ from urllib.parse import urlsplit
 
 from casebook.config import Settings
 from casebook.documents.corpus import SourceFile
-from casebook.errors import ConfigError, InputError, RunNotFound
+from casebook.errors import ConfigError, InputError, RunError, RunNotFound
 from casebook.fetch import RemoteDocument
 from casebook.llm import LLMClient, ModelSet, UsageLedger, get_model_set, load_prices
 from casebook.models import RunStatus, Skipped, Submission
 from casebook.runs.admission import admit, private_fields, stored_record
-from casebook.runs.manifest import Manifest, new_run_id
+from casebook.runs.manifest import Manifest, new_run_id, utcnow
 from casebook.runs.pipeline import Listener, RunContext, StepCaller, execute_run, stage_inputs
 from casebook.runs.remote import stage_remote
 from casebook.storage import CompanyStorage, Storage
@@ -223,6 +223,22 @@ def for_local_model(settings: Settings) -> Settings:
             "part_b_passages": min(settings.part_b_passages, 4),
         }
     )
+
+
+def approve_run(settings: Settings, run_id: str, by: str) -> Manifest:
+    """Record a person's approval of the gate a run waits at; the caller then starts the attempt
+    that runs the steps left (the engine resumes a run from its manifest, skipping done steps)."""
+    company = find_run(settings, run_id)
+    manifest = load_manifest(company, run_id)
+    gate = manifest.gate
+    if gate is None or not manifest.status.waiting:
+        raise RunError(
+            f"run {run_id} is {manifest.status.value}, not waiting for review: only a run with status "
+            "needs_review can be approved (`casebook status RUN` shows why a run waits)"
+        )
+    gate.approved_at, gate.approved_by = utcnow(), by
+    manifest.save(company)
+    return manifest
 
 
 def load_manifest(company: CompanyStorage, run_id: str) -> Manifest:

@@ -21,10 +21,11 @@ from casebook.deliver import (
 from casebook.documents.corpus import INDEX_FILE, ingest_documents
 from casebook.errors import BudgetExceeded, CasebookError
 from casebook.fetch import FetchConfig
-from casebook.models import Evidence, Skipped, UseCase
+from casebook.models import Evidence, RunStatus, Skipped, UseCase
 from casebook.render import Branding
 from casebook.render.run import render_run
 from casebook.runs.context import RunContext, staged_inputs
+from casebook.runs.manifest import Manifest
 from casebook.runs.remote import fetch_remote
 from casebook.runs.retention import collect_documents
 from casebook.steps import (
@@ -249,7 +250,8 @@ async def _model_verdicts(ctx: RunContext, draft: str, evidence: Evidence, intak
 
 
 async def step_finalize(ctx: RunContext) -> None:
-    """The Markdown first, then HTML, PDF and Word, each written atomically; the .ready marker last.
+    """The Markdown first, then HTML, PDF and Word, each written atomically (the .ready marker
+    comes with review, once the report may be released).
 
     Safe to repeat: a resumed finalize writes the same files again.
     """
@@ -272,9 +274,42 @@ async def step_finalize(ctx: RunContext) -> None:
             branding=Branding(s.brand_name, s.brand_logo, s.brand_primary, s.brand_accent),
         )
         ctx.manifest.metrics["render_duration"] = round(time.monotonic() - started, 3)
-    ctx.company.write_text(f"{name}.ready", json.dumps({"run_id": ctx.run_id, "files": files}))
+    ctx.company.write_json(ctx.work("final_files.json"), files)
     ctx.manifest.final_report = f"{name}.md"
     ctx.manifest.metrics["final_report_size"] = len(text)
+
+
+QUALITY_GATE = "quality"
+
+
+def quality_problem(manifest: Manifest, min_supported: float) -> str | None:
+    """Why the report may not be released without review, or None. Off with min_supported 0."""
+    c = manifest.citations()
+    if min_supported <= 0 or c is None:
+        return None
+    if c["supported"] == 0:
+        return f"none of the report's {c['total']} citations is supported by the passage it cites"
+    if c["supported_share"] < min_supported:
+        return (
+            f"only {c['supported']} of {c['total']} citations ({c['supported_share']:.0%}) are supported by the "
+            f"passage they cite; CASEBOOK_MIN_SUPPORTED is {min_supported:.0%}"
+        )
+    return None
+
+
+async def step_review(ctx: RunContext) -> None:
+    """The quality gate: a report with too few supported citations waits for a person's approval
+    (status needs_review) before it is marked ready and delivered; then the .ready marker."""
+    problem = quality_problem(ctx.manifest, ctx.settings.min_supported)
+    if problem is not None and not ctx.manifest.approved(QUALITY_GATE):
+        ctx.manifest.open_gate(QUALITY_GATE, "review", RunStatus.needs_review, problem)
+        return
+    name = f"final/FINAL_REPORT_{ctx.run_id}"
+    if ctx.company.exists(ctx.work("final_files.json")):
+        files = ctx.company.read_json(ctx.work("final_files.json"))
+    else:  # finalized by an older version, which wrote no list
+        files = [f"{name}.{ext}" for ext in ("md", "html", "pdf", "docx") if ctx.company.exists(f"{name}.{ext}")]
+    ctx.company.write_text(f"{name}.ready", json.dumps({"run_id": ctx.run_id, "files": files}))
 
 
 async def step_deliver(ctx: RunContext) -> None:
@@ -327,6 +362,7 @@ STEP_FUNCS: dict[str, StepFunc] = {
     "consolidate": step_consolidate,
     "verify": step_verify,
     "finalize": step_finalize,
+    "review": step_review,
     "deliver": step_deliver,
 }
 # Steps in order; the steps of one group run concurrently (Part A does not wait for Part B).
@@ -338,5 +374,6 @@ PLAN: tuple[tuple[str, ...], ...] = (
     ("consolidate",),
     ("verify",),
     ("finalize",),
+    ("review",),
     ("deliver",),
 )

@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 
 from casebook.engine import WORKFLOW, Engine
 from casebook.errors import CasebookError
+from casebook.models import RunStatus
 from casebook.runs.manifest import STEPS, Manifest
 from casebook.storage import Storage
 
@@ -27,7 +28,7 @@ _ENGINE_STATES = {
     "CANCELLED": "cancelled",
     "MAX_RECOVERY_ATTEMPTS_EXCEEDED": "failed",
 }
-_STATES = ("queued", "running", "succeeded", "failed", "budget_exceeded", "cancelled")
+_STATES = tuple(status.value for status in RunStatus)  # needs_review too: a run waiting for approval
 _STEP_BUCKETS = (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
 SCAN_LIMIT = 2000  # latest workflows looked at per scrape
 REFRESH_S = 5.0

@@ -14,12 +14,12 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from casebook.errors import RunError
 from casebook.models import RunStatus
 from casebook.runs.manifest import Manifest
-from casebook.runs.runner import find_run, load_manifest
+from casebook.runs.runner import approve_run, find_run, load_manifest
 from casebook.server import schemas
 from casebook.server.context import ServerContext, blocking, get_context
 from casebook.server.errors import ApiError
 from casebook.server.routes_intake import accepted_body
-from casebook.server.runs import REPORT_TYPES, describe
+from casebook.server.runs import REPORT_TYPES, describe, readable
 from casebook.server.security import ApiKey
 
 router = APIRouter(prefix="/v1", tags=["runs"])
@@ -109,7 +109,7 @@ async def get_report(
 def _read_report(ctx: ServerContext, run_id: str, fmt: str) -> tuple[bytes, str]:
     company = find_run(ctx.settings, run_id)
     manifest = load_manifest(company, run_id)
-    if manifest.status is not RunStatus.succeeded or not manifest.final_report:
+    if not readable(manifest.status) or not manifest.final_report:
         raise ApiError(
             409,
             "report_not_ready",
@@ -151,11 +151,34 @@ async def retry_run(run_id: RunId, ctx: Ctx, _: ApiKey) -> JSONResponse:
     return JSONResponse(body, status_code=202, headers={"Location": body["status_url"]})
 
 
+@router.post(
+    "/runs/{run_id}/approve",
+    status_code=202,
+    response_model=schemas.Accepted,
+    responses=schemas.ERRORS,
+    summary="Approve a run that waits for review (needs_review): its report is marked ready and delivered",
+)
+async def approve(run_id: RunId, ctx: Ctx, key: ApiKey) -> JSONResponse:
+    manifest = await blocking(_approve, ctx, run_id, key)
+    body = accepted_body(manifest.run_id, manifest.company_slug)
+    return JSONResponse(body, status_code=202, headers={"Location": body["status_url"]})
+
+
+def _approve(ctx: ServerContext, run_id: str, key: str) -> Manifest:
+    manifest = approve_run(ctx.settings, run_id, by=f"api {key[:16]}")  # RunError: 409, unknown run: 404
+    ctx.engine.enqueue(manifest)  # an attempt that runs only what is left: the .ready marker, delivery
+    return manifest
+
+
 def _requeue(ctx: ServerContext, run_id: str) -> Manifest:
     view = ctx.engine.view(run_id)
     manifest = view.manifest
     if manifest.status is RunStatus.succeeded:
         raise ApiError(409, "run_state", f"run {run_id} already succeeded: GET its report")
+    if manifest.status.waiting:
+        raise ApiError(
+            409, "run_state", f"run {run_id} waits for review: POST /v1/runs/{run_id}/approve releases it"
+        )
     if view.engine_status in ("ENQUEUED", "PENDING"):
         where = "in the queue" if view.engine_status == "ENQUEUED" else f"running on {view.executor_id}"
         raise ApiError(

@@ -27,9 +27,14 @@ def api_status(view: RunView) -> str:
     return status.value
 
 
+def readable(status: RunStatus) -> bool:
+    """A report can be read once it succeeded, or while it waits for review (to be reviewed)."""
+    return status is RunStatus.succeeded or status.waiting
+
+
 def report_formats(storage: Storage, view: RunView) -> list[str]:
     m = view.manifest
-    if m.status is not RunStatus.succeeded or not m.final_report:
+    if not readable(m.status) or not m.final_report:
         return []
     company = storage.company_by_slug(m.company_slug)
     stem = m.final_report.removesuffix(".md")
@@ -60,9 +65,20 @@ def run_body(view: RunView, formats: list[str]) -> dict[str, Any]:
         "cost_usd": float(m.metrics.get("cost_usd") or progress.get("cost_usd") or 0.0),
         "metrics": {k: v for k, v in m.metrics.items() if k != "tokens"},
         "citations": m.citations(),
+        "gate": _gate(view) if status == RunStatus.needs_review.value else None,
         "error": m.error if not live else None,
         "report_url": f"/v1/runs/{m.run_id}/report" if formats else None,
         "formats": formats,
+    }
+
+
+def _gate(view: RunView) -> dict[str, Any] | None:
+    gate = view.manifest.gate
+    if gate is None:
+        return None
+    return {
+        **gate.model_dump(mode="json", include={"kind", "reason", "opened_at"}),
+        "approve_url": f"/v1/runs/{view.manifest.run_id}/approve",
     }
 
 

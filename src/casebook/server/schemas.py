@@ -97,11 +97,21 @@ class Citations(BaseModel):
     supported_share: float = Field(description="supported / total")
 
 
+class GateOut(BaseModel):
+    kind: str = Field(description="quality: too few citations are supported by their passages")
+    reason: str
+    opened_at: str
+    approve_url: str
+
+
 class RunOut(BaseModel):
     run_id: str
     company: str
     company_slug: str
-    status: str = Field(description="queued, running, succeeded, failed, budget_exceeded or cancelled")
+    status: str = Field(
+        description="queued, running, succeeded, failed, budget_exceeded, cancelled, or needs_review (the "
+        "report is written but waits for POST /v1/runs/{id}/approve before it is marked ready and delivered)"
+    )
     engine_status: str | None = None
     current_step: str | None = None
     step_number: int = 0
@@ -114,6 +124,7 @@ class RunOut(BaseModel):
     cost_usd: float = 0.0
     metrics: dict[str, Any] = Field(default_factory=dict)
     citations: Citations | None = Field(None, description="What verify found; null until it ran")
+    gate: GateOut | None = Field(None, description="Why a needs_review run waits, and where to approve it")
     error: str | None = None
     report_url: str | None = None
     formats: list[str] = Field(default_factory=list, description="Report formats available")
