@@ -18,7 +18,8 @@ import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
-export const FINISHED = new Set(["succeeded", "failed", "budget_exceeded", "cancelled"]);
+// needs_review: the report is written but waits for approve() before it is released
+export const FINISHED = new Set(["succeeded", "failed", "budget_exceeded", "cancelled", "needs_review"]);
 
 export class CasebookError extends Error {
   constructor(status, code, message) {
@@ -122,6 +123,12 @@ export class CasebookClient {
     }
   }
 
+  /** Release a run that waits for review (needs_review); wait() again for it to succeed. */
+  async approve(runId) {
+    const response = await this.#request("POST", `/v1/runs/${encodeURIComponent(runId)}/approve`);
+    return response.json();
+  }
+
   async report(runId, format = "md") {
     const response = await this.#request("GET", `/v1/runs/${encodeURIComponent(runId)}/report`, {
       query: { format },
@@ -162,6 +169,10 @@ async function main() {
     poll: args.poll,
     onProgress: (r) => console.error(`${r.status} ${r.current_step ?? ""} ${r.step_number}/${r.total_steps}`),
   });
+  if (final.status === "needs_review") {
+    console.error(`run needs review: ${final.gate?.reason}; POST ${final.gate?.approve_url} releases it`);
+    return 1;
+  }
   if (final.status !== "succeeded") {
     console.error(`run ${final.status}: ${final.error}`);
     return 1;

@@ -36,7 +36,8 @@ from typing import Any
 
 import httpx
 
-FINISHED = {"succeeded", "failed", "budget_exceeded", "cancelled"}
+# needs_review: the report is written but waits for approve() before it is released
+FINISHED = {"succeeded", "failed", "budget_exceeded", "cancelled", "needs_review"}
 Progress = Callable[[dict[str, Any]], None]
 
 
@@ -158,6 +159,10 @@ class CasebookClient:
     def retry(self, run_id: str) -> dict[str, Any]:
         return _json(self.http.post(f"/v1/runs/{run_id}/retry"))
 
+    def approve(self, run_id: str) -> dict[str, Any]:
+        """Release a run that waits for review (needs_review); wait() again for it to succeed."""
+        return _json(self.http.post(f"/v1/runs/{run_id}/approve"))
+
 
 def _mime(path: str | Path) -> str:
     return mimetypes.guess_type(str(path))[0] or "application/octet-stream"
@@ -224,6 +229,11 @@ def main(argv: list[str] | None = None) -> int:
                 poll=args.poll,
                 on_progress=lambda r: print(_describe(r), file=sys.stderr),
             )
+            if final["status"] == "needs_review":
+                gate = final.get("gate") or {}
+                print(f"run needs review: {gate.get('reason')}; POST {gate.get('approve_url')} releases it",
+                      file=sys.stderr)
+                return 1
             if final["status"] != "succeeded":
                 print(f"run {final['status']}: {final.get('error')}", file=sys.stderr)
                 return 1

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -15,8 +16,10 @@ from typing import Any
 import pytest
 
 from casebook.server.testing import ServerProcess
+from casebook.testing.answers import schema_answer
 from casebook.testing.openai_server import FakeOpenAIServer
 from tests.factories import write_docs
+from tests.runs.test_gate import careless
 from tests.server.process import KEY, server_env
 
 CLIENTS = Path(__file__).resolve().parents[2] / "clients"
@@ -30,11 +33,18 @@ def load_python_client() -> ModuleType:
     return module
 
 
+def endpoint(request: dict[str, Any]) -> Any:
+    """Grounded answers, except for the company whose report must wait for review."""
+    if "Company: Review Client Co" in json.dumps(request["messages"]):
+        return careless(request)
+    return schema_answer(request)
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     root = tmp_path_factory.mktemp("clients")
     docs = write_docs(root / "docs")
-    with FakeOpenAIServer() as llm, ServerProcess(server_env(root, llm.base_url), "--with-worker") as server:
+    with FakeOpenAIServer(endpoint) as llm, ServerProcess(server_env(root, llm.base_url), "--with-worker") as server:
         yield {"url": server.base_url, "docs": docs, "root": root}
 
 
@@ -53,6 +63,20 @@ def test_python_client_follows_events_and_downloads_the_report(served: dict[str,
     assert report.startswith(b"#") and b"## Sources" in report
     assert "md" in others and all(others.values())  # every listed format downloads
     assert unknown.value.status == 404 and unknown.value.code == "run_not_found"
+
+
+def test_python_client_approves_a_run_that_needs_review(served: dict[str, Any]) -> None:
+    client_module = load_python_client()
+    with client_module.CasebookClient(served["url"], KEY) as client:
+        run = client.submit("Review Client Co", sorted(served["docs"].iterdir()), use_cases_count=2)
+        held = client.wait(run["run_id"])
+        draft = client.report(run["run_id"])
+        accepted = client.approve(run["run_id"])
+        final = client.wait(run["run_id"])
+    assert held["status"] == "needs_review" and held["gate"]["kind"] == "quality"
+    assert b"## Sources" in draft  # readable while it waits
+    assert accepted["run_id"] == run["run_id"]
+    assert final["status"] == "succeeded" and final["citations"]["supported"] == 0
 
 
 def test_python_client_command_line_with_polling(served: dict[str, Any], tmp_path: Path,
