@@ -66,7 +66,7 @@ def test_two_workers_share_one_queue_within_the_global_limit(tmp_path: Path, pg_
                 )
                 for _ in range(2)
             ]
-            twin_ids = {json.loads(p.communicate(timeout=60)[0])["run_id"] for p in twins}
+            twin_ids = {json.loads(p.communicate(timeout=300)[0])["run_id"] for p in twins}
             run_ids = list(twin_ids)
             with Engine(settings) as eng:
                 for i in range(RUNS - 1):
@@ -74,7 +74,7 @@ def test_two_workers_share_one_queue_within_the_global_limit(tmp_path: Path, pg_
                     manifest = create_run(settings, sub, sources(docs))
                     eng.enqueue(manifest)
                     run_ids.append(manifest.run_id)
-            manifests = wait_all_done(storage, run_ids, timeout=120)
+            manifests = wait_all_done(storage, run_ids, timeout=600)
         finally:
             for w in workers:
                 w.terminate()

@@ -20,7 +20,7 @@ def test_serve_refuses_to_start_without_api_keys(tmp_path: Path) -> None:
     env = server_env(tmp_path, "http://127.0.0.1:9/v1")
     del env["CASEBOOK_API_KEYS"]
     done = subprocess.run([sys.executable, "-c", SERVE, "serve", "--port", "0"], env=env, text=True,
-                          capture_output=True, timeout=60)
+                          capture_output=True, timeout=300)
     assert done.returncode == 1
     assert "CASEBOOK_API_KEYS" in done.stderr and "--insecure-no-auth" in done.stderr
 

@@ -86,7 +86,7 @@ class ServerProcess:
         # A file, not a pipe: a full pipe would stall the server.
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
 
-    def start(self, timeout: float = 60) -> ServerProcess:
+    def start(self, timeout: float = 300) -> ServerProcess:
         self.proc = subprocess.Popen(self.args, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         alive = lambda: self.proc is not None and self.proc.poll() is None  # noqa: E731
         try:
