@@ -308,20 +308,20 @@ def test_no_api_keys_refuses_to_start_unless_insecure_is_explicit(tmp_path: Path
 
 
 def test_a_stored_run_the_queue_refused_is_503_then_queued_by_a_resend(api: Api) -> None:
-    ctx = api.app.state.ctx
-    original = ctx.engine.enqueue
+    client = api.app.state.ctx.engine.client
+    original = client.enqueue
 
-    def locked(manifest: Any) -> str:
+    def locked(*args: Any, **kwargs: Any) -> str:
         raise RuntimeError("database is locked")
 
     body = {"company_name": "Queue Down Co", "files": files_json(("a.md", MD))}
     headers = {**AUTH, "Idempotency-Key": "queue-down-1"}
-    ctx.engine.enqueue = locked
+    client.enqueue = locked  # the database's insert fails, after the run was stored
     try:
         with api.client() as c:
             refused = c.post("/v1/submissions", json=body, headers=headers)
     finally:
-        ctx.engine.enqueue = original
+        client.enqueue = original
     with api.client() as c:
         resent = c.post("/v1/submissions", json=body, headers=headers)
         status = c.get(resent.json()["status_url"], headers=AUTH).json()

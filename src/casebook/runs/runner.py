@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
+import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -58,6 +60,7 @@ def create_run(
     remote: list[RemoteDocument] | None = None,
     from_client: bool = False,
     key_scope: str | None = None,
+    record_workflow: bool = False,
 ) -> Manifest:
     """Check, then persist everything a run needs; nothing is written when a check fails.
 
@@ -65,6 +68,8 @@ def create_run(
     apply: the budget ceiling, the model sets a submission may choose, the delivery rules.
     `remote`: documents to download when the run ingests. `key_scope`: what the idempotency
     key is unique within (default: the company; webhooks: their source, whatever the company).
+    `record_workflow`: the manifest names its first workflow (the run id) as written, for a
+    caller that inserts that workflow next (the server: one manifest write instead of two).
     """
     remote = list(remote or [])
     chosen, budget = admit(
@@ -75,7 +80,7 @@ def create_run(
             "no documents given: pass --docs with a folder of the company's documents, "
             "or a Google Drive link in the submission"
         )
-    company = Storage(settings.storage_url).company(submission.company_name)
+    company = storage_at(settings.storage_url).company(submission.company_name)
     if idempotency_key is not None:
         run_id = idempotent_run_id(key_scope or company.slug, idempotency_key)
         if company.exists(f"runs/{run_id}.json"):
@@ -95,7 +100,8 @@ def create_run(
         company.write_json(f"runs/{run_id}/inputs/private.json", private)
     record = stored_record(submission, remote)
     record["model_set"] = chosen.name
-    company.write_json(f"debug/submission_{run_id}.json", record)
+    # A copy for people and the original's tooling; the manifest below (synced) is the record.
+    company.write_bytes(f"debug/submission_{run_id}.json", json.dumps(record, indent=2).encode(), sync=False)
     manifest = Manifest(
         run_id=run_id,
         company_name=submission.company_name,
@@ -104,9 +110,16 @@ def create_run(
         model_set=chosen.name,
         budget_usd=budget,
         idempotency_key=idempotency_key,
+        workflow_ids=[run_id] if record_workflow else [],
     )
     manifest.save(company)
     return manifest
+
+
+@functools.lru_cache(maxsize=8)
+def storage_at(url: str) -> Storage:
+    """The storage root at `url` (one object per URL: it holds no state but its filesystem)."""
+    return Storage(url)
 
 
 async def execute(

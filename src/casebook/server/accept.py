@@ -27,14 +27,14 @@ from typing import Any
 from casebook.config import Settings
 from casebook.deliver.base import CallbackTarget, DeliveryConfig, parse_destinations
 from casebook.deliver.callback import callback_policy, check_url
-from casebook.engine import Engine
+from casebook.engine import APP_VERSION, QUEUE, WORKFLOW, Engine
 from casebook.errors import CasebookError, LimitExceeded
 from casebook.fetch import RemoteDocument
 from casebook.logs import get_logger
 from casebook.models import RunStatus, SourceFile, Submission
 from casebook.netguard import Refused, checked_addresses
 from casebook.runs.manifest import Manifest
-from casebook.runs.runner import create_run, idempotent_run_id
+from casebook.runs.runner import create_run, idempotent_run_id, storage_at
 from casebook.server.context import ServerContext, blocking
 from casebook.server.errors import ApiError
 from casebook.storage import Storage, company_slug
@@ -76,18 +76,24 @@ async def accept(
             return Accepted(queued, replayed=not now)
     await check_callback_hosts(ctx, submission)
     manifest, existed = await blocking(_store, ctx, submission, sources, remote, key, budget_usd, scope)
-    queued, now = await _queue(ctx, manifest, deadline, key)
+    queued, now = await _queue(ctx, manifest, deadline, key, fresh=not existed)
     # A resend that had to queue its run gets the 202 the first request could not give.
     return Accepted(queued, replayed=existed and not now)
 
 
 async def _queue(
-    ctx: ServerContext, manifest: Manifest, deadline: float, key: str | None
+    ctx: ServerContext, manifest: Manifest, deadline: float, key: str | None, *, fresh: bool = False
 ) -> tuple[Manifest, bool]:
     """The run queued (or found queued), and True when it was queued now."""
     try:
         return await ctx.database(
-            queue_if_missing, ctx.engine, ctx.settings, manifest, timeout=max(0.5, deadline - time.monotonic())
+            queue_if_missing,
+            ctx.engine,
+            ctx.settings,
+            manifest,
+            fresh=fresh,
+            writes=True,
+            timeout=max(0.5, deadline - time.monotonic()),
         )
     except ApiError as exc:
         reason, headers = exc.code, exc.headers
@@ -128,6 +134,7 @@ def _store(
         remote=remote,
         from_client=True,
         key_scope=scope,
+        record_workflow=True,
     )
     return manifest, existed
 
@@ -137,9 +144,17 @@ def ensure_queued(engine: Engine, settings: Settings, manifest: Manifest) -> Man
     return queue_if_missing(engine, settings, manifest)[0]
 
 
-def queue_if_missing(engine: Engine, settings: Settings, manifest: Manifest) -> tuple[Manifest, bool]:
-    """The run's manifest, and True when its workflow had to be inserted now."""
-    company = Storage(settings.storage_url).company_by_slug(manifest.company_slug)
+def queue_if_missing(
+    engine: Engine, settings: Settings, manifest: Manifest, *, fresh: bool = False
+) -> tuple[Manifest, bool]:
+    """The run's manifest, and True when its workflow had to be inserted now.
+
+    `fresh`: the manifest was written just now, naming its first workflow; insert it.
+    """
+    if fresh and manifest.workflow_ids == [manifest.run_id]:
+        insert_first_workflow(engine, manifest)
+        return manifest, True
+    company = storage_at(settings.storage_url).company_by_slug(manifest.company_slug)
     current = manifest if not manifest.workflow_ids else Manifest.load(company, manifest.run_id)
     if current.status is not RunStatus.queued:
         return current, False  # running or ended: a retry is asked for explicitly
@@ -154,6 +169,19 @@ def queue_if_missing(engine: Engine, settings: Settings, manifest: Manifest) -> 
     if workflow_id not in current.workflow_ids:
         current.workflow_ids.append(workflow_id)
     return current, True
+
+
+def insert_first_workflow(engine: Engine, manifest: Manifest) -> None:
+    """Insert a new run's first workflow, whose id the manifest already records (the run id):
+    what `Engine.enqueue` does for a first attempt, without reading the manifest back."""
+    options: dict[str, Any] = {
+        "workflow_name": WORKFLOW,
+        "queue_name": QUEUE,
+        "workflow_id": manifest.run_id,
+        "app_version": APP_VERSION,
+        "workflow_timeout": engine.settings.run_timeout_s,
+    }
+    engine.client.enqueue(options, manifest.company_slug, manifest.run_id)  # type: ignore[arg-type]
 
 
 def _recorded_run(engine: Engine, settings: Settings, workflow_id: str) -> Manifest | None:
