@@ -259,6 +259,39 @@ def check_durable(root: Path, database_url: str, run_ids: list[str], unconfirmed
     }
 
 
+def peak_rss_mb(pid: int) -> dict[int, float]:
+    """Peak resident memory (VmHWM) of the server and its child processes, in MB, by pid."""
+    peaks, todo = {}, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            peaks[current] = int(status.split("VmHWM:")[1].split()[0]) / 1024
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+    return peaks
+
+
+def large_upload(server: ServerProcess, size_mb: float, run_ids: list[str]) -> dict[str, Any]:
+    """One multipart upload of `size_mb`: how much the peak memory of the process that took it grew."""
+    assert server.proc is not None
+    body = multipart_body(0, document(int(size_mb * 1024 * 1024)))
+    before = peak_rss_mb(server.proc.pid)
+    response = httpx.post(
+        f"{server.base_url}/v1/submissions",
+        content=body,
+        headers={"Authorization": f"Bearer {KEY}", "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+        timeout=300,
+    )
+    after = peak_rss_mb(server.proc.pid)
+    if response.status_code == 202:
+        run_ids.append(response.json()["run_id"])
+    growth = max((after[p] - before.get(p, after[p]) for p in after), default=0.0)
+    return {"status": response.status_code, "mb": size_mb, "peak_rss_growth_mb": round(growth, 1)}
+
+
 def fresh_postgres(admin_url: str) -> str:
     import psycopg
 
@@ -288,6 +321,9 @@ def main() -> int:
     )
     parser.add_argument("--out", type=Path, help="keep storage here instead of a temp dir")
     parser.add_argument("--postgres", help="PostgreSQL admin URL: the workflow database goes there")
+    parser.add_argument(
+        "--large-mb", type=float, default=0, help="then one upload this large: the server's peak memory for it"
+    )
     parser.add_argument("server_args", nargs="*", help="`casebook serve` options, after --")
     args = parser.parse_args()
 
@@ -302,7 +338,8 @@ def main() -> int:
             "CASEBOOK_DATABASE_URL": database_url,
             "CASEBOOK_API_KEYS": KEY,
             "CASEBOOK_LOG_LEVEL": "WARNING",
-            "CASEBOOK_MAX_REQUEST_MB": "8",
+            "CASEBOOK_MAX_REQUEST_MB": str(max(8.0, args.large_mb + 2)),
+            "CASEBOOK_MAX_FILE_MB": str(max(50.0, args.large_mb + 1)),
             "CASEBOOK_RATE_LIMIT_PER_KEY": "1000000/minute",
             "CASEBOOK_RATE_LIMIT_PER_ADDRESS": "1000000/minute",
             "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
@@ -331,6 +368,8 @@ def main() -> int:
                     results[name] = asyncio.run(
                         phase(server, kind, args.client, count, args.seconds, args.concurrency, run_ids, unconfirmed)
                     )
+            if args.large_mb:
+                results["large_upload"] = large_upload(server, args.large_mb, run_ids)
         stored = check_durable(root, database_url, run_ids, unconfirmed)
     finally:
         if args.out is None:
