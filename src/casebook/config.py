@@ -98,6 +98,12 @@ class Settings(BaseSettings):
     step_timeout_s: float = Field(1800.0, gt=0, description="One step's time limit, per attempt")
     step_max_attempts: int = Field(3, ge=1, description="Attempts per step after a transient failure")
     step_retry_interval_s: float = Field(5.0, ge=0, description="First wait before a step is retried")
+    shutdown_grace_s: float = Field(
+        30.0, ge=0, description="On SIGTERM / SIGINT: how long steps in flight may run on before they are stopped"
+    )
+    executor_timeout_s: float = Field(
+        60.0, gt=0, description="A worker silent this long is taken for dead; live workers take over its runs"
+    )
     llm_requests_per_minute: int | None = Field(
         None, ge=1, description="Per-endpoint request rate limit in one process"
     )

@@ -1,8 +1,9 @@
 """Durable runs on DBOS Transact: the only module that knows the workflow engine.
 
-Every run is one workflow, `casebook.run(company_slug, run_id)`. Each pipeline step runs as a
-DBOS step (checkpointed, retried after transient failures, with a timeout); the steps
-themselves stay plain functions in `casebook.runs.pipeline`. The system database is a SQLite file
+Every run is one or more attempts, each a workflow `casebook.run(company_slug, run_id)` whose
+id the manifest lists (`workflow_ids`: the run id, then `<run>.2`, `<run>.3` …). Each pipeline
+step runs as a DBOS step (checkpointed, retried after transient failures, with a timeout); the
+steps stay plain functions in `casebook.runs.pipeline`. The system database is a SQLite file
 beside the storage root by default, or PostgreSQL (`CASEBOOK_DATABASE_URL`) so that workers on
 many machines share one queue.
 
@@ -10,9 +11,14 @@ Sharp edges, handled here:
 - DBOS versions workflows by a hash of their source unless told otherwise, which strands
   in-flight runs after any redeploy: APP_VERSION pins it. Bump it only when a change makes old
   checkpoints unreadable (a step renamed, removed or reordered), after draining the queue.
-- A worker's pending runs are recovered when a process with the same executor id starts:
-  workers get a stable id (CASEBOOK_EXECUTOR_ID, else `worker-<hostname>`); one-off `casebook
-  run` processes get `cli-<hostname>-<pid>`, so no other process takes their run by surprise.
+- A workflow replays its recorded steps in order, so nothing may be recorded on a path that
+  a replay does not take: progress events are recorded only on a run's normal end, never when
+  it stops with its process or is cancelled (`casebook.shutdown`).
+- A worker's pending runs are recovered when a process with the same executor id starts
+  (CASEBOOK_EXECUTOR_ID, else `worker-<hostname>`), or, once it is silent for longer than
+  CASEBOOK_EXECUTOR_TIMEOUT_S, by a live worker (`casebook.executors`). One-off `casebook run`
+  processes get `cli-<hostname>-<pid>-<tag>` and are never taken over: their runs go on with
+  `casebook resume`, in the process that asks, as a new attempt.
 - Calls in flight at a crash run again: every step writes its artifact before it counts as
   done, and finalize / delivery are safe to repeat.
 """
@@ -20,13 +26,15 @@ Sharp edges, handled here:
 from __future__ import annotations
 
 import asyncio
-import os
+import contextlib
+import secrets
+import signal
 import socket
 import sqlite3
+import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,15 +47,19 @@ from dbos import (
     SetWorkflowTimeout,
     StepOptions,
 )
-from dbos._context import get_local_dbos_context
-from dbos._error import DBOSMaxStepRetriesExceeded
+from dbos import error as dbos_errors
 
 from casebook.config import Settings, get_settings
-from casebook.errors import ConfigError, LLMError, RunError
+from casebook.errors import CasebookError, ConfigError, LLMError, RunError, RunInterrupted
+from casebook.executors import CLI, WORKER, ExecutorInfo, Executors, pid_gone
+from casebook.llm.failures import recount
+from casebook.logs import get_logger
 from casebook.models import RunStatus
-from casebook.runs.manifest import Manifest
+from casebook.runs.attempts import LIVE_STATES, Latest, Plan, outcome, plan, settle
+from casebook.runs.manifest import Manifest, utcnow
 from casebook.runs.pipeline import Listener, RunContext, StepCaller, run_step
 from casebook.runs.runner import execute, find_run, load_manifest
+from casebook.shutdown import shutdown
 from casebook.storage import Storage
 
 APP_NAME = "casebook"
@@ -60,6 +72,9 @@ PROGRESS = "progress"
 _listeners: dict[str, Listener] = {}
 # The settings this process was launched with; workflows recovered or dequeued here use them.
 _launched_settings: Settings | None = None
+# A client of this process's own: reads that must never be recorded as a workflow's steps.
+_client: DBOSClient | None = None
+_stop_requested = threading.Event()
 
 
 def database_url(settings: Settings) -> str:
@@ -87,11 +102,17 @@ def _prepare_sqlite(url: str) -> None:
 _migrated: set[str] = set()
 
 
-def _migrate(url: str) -> None:
-    """Create or upgrade the system database's tables (a DBOS client never does it itself)."""
+def prepare_database(settings: Settings) -> None:
+    """Create or upgrade the workflow database's tables (a no-op when they are current)."""
+    url = database_url(settings)
     if url not in _migrated:
         _prepare_sqlite(url)
         DBOS.migrate(url)
+        executors = Executors(url, settings.executor_timeout_s)
+        try:
+            executors.create_table()
+        finally:
+            executors.close()
         _migrated.add(url)
 
 
@@ -100,7 +121,10 @@ def worker_executor_id(settings: Settings) -> str:
 
 
 def cli_executor_id() -> str:
-    return f"cli-{socket.gethostname()}-{os.getpid()}"
+    """Unique to this process: no other process ever recovers under it."""
+    import os
+
+    return f"cli-{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(2)}"
 
 
 # -- the workflow ----------------------------------------------------------------------------
@@ -110,9 +134,10 @@ def _is_transient(exc: BaseException) -> bool:
     return isinstance(exc, LLMError) and exc.transient
 
 
-def _step_caller(settings: Settings) -> Any:
+def _step_caller(settings: Settings) -> Callable[[RunContext], StepCaller]:
     def make(ctx: RunContext) -> StepCaller:
         async def call(name: str) -> None:
+            await shutdown.gate()  # once this process stops, no step starts
             options: StepOptions = {
                 "name": f"casebook.{name}",
                 "retries_allowed": settings.step_max_attempts > 1,
@@ -123,39 +148,69 @@ def _step_caller(settings: Settings) -> Any:
                 "preemptible": True,
                 "timeout_seconds": settings.step_timeout_s,
             }
-            try:
-                await DBOS.run_step_async(options, run_step, ctx, name)
-            except DBOSMaxStepRetriesExceeded as exc:
-                raise (exc.errors[-1] if exc.errors else exc) from None  # the cause, not the wrapper
+            with shutdown.in_flight():
+                try:
+                    await DBOS.run_step_async(options, run_step, ctx, name)
+                except dbos_errors.DBOSMaxStepRetriesExceeded as exc:
+                    raise (recount(exc.errors) or exc) from None  # the cause, counting every request
+                except dbos_errors.DBOSStepTimeoutError:
+                    raise CasebookError(
+                        f"step {name} ran longer than CASEBOOK_STEP_TIMEOUT_S ({settings.step_timeout_s:g} s): "
+                        "raise it, or find what makes the step slow (the model endpoint's speed, the documents' size)"
+                    ) from None
+                except (dbos_errors.DBOSWorkflowCancelledError, dbos_errors.DBOSWorkflowConflictIDError) as exc:
+                    reason = await asyncio.to_thread(_interruption, DBOS.workflow_id or "")
+                    raise RunInterrupted(f"run {ctx.run_id} {reason.replace('_', ' ')}", reason=reason) from exc
 
         return call
 
     return make
 
 
+def _interruption(workflow_id: str) -> str:
+    """Why the engine stopped an attempt: timed_out, cancelled, or taken_over by another process."""
+    status = _latest_status(_client, workflow_id) if _client is not None else None
+    if status is None or status.status != "CANCELLED":
+        return "taken_over"
+    return "timed_out" if _timed_out(status) else "cancelled"
+
+
+def _timed_out(status: Any) -> bool:
+    deadline = status.workflow_deadline_epoch_ms
+    ended = status.updated_at or int(time.time() * 1000)
+    return deadline is not None and ended >= deadline - 1000
+
+
 async def _publish(manifest: Manifest) -> None:
-    # From a step this records no checkpoint; from the workflow body it is a checkpointed step,
-    # which is deterministic because the body publishes only before and after the step groups.
-    await DBOS.set_event_async(PROGRESS, progress_event(manifest))
+    """The progress event. From a step it is not recorded; from the workflow body (a run's normal
+    end only) it is a recorded step, in the same place on every replay."""
+    try:
+        await DBOS.set_event_async(PROGRESS, progress_event(manifest))
+    except Exception as exc:
+        get_logger(run_id=manifest.run_id).warning("could not publish a progress event", reason=str(exc))
     listener = _listeners.get(DBOS.workflow_id or "")
     if listener is not None:
         await listener(manifest)
 
 
 @DBOS.workflow(name=WORKFLOW)
-async def run_workflow(company_slug: str, run_id: str) -> str:
+async def run_workflow(company_slug: str, run_id: str) -> dict[str, Any]:
     settings = _launched_settings or get_settings()
-    context = get_local_dbos_context()
-    deadline_ms = context.workflow_deadline_epoch_ms if context else None
-    manifest = await execute(
-        settings,
-        company_slug,
-        run_id,
-        listener=_publish,
-        step_caller=_step_caller(settings),
-        deadline_epoch=deadline_ms / 1000 if deadline_ms else None,
-    )
-    return manifest.status.value
+    with shutdown.running():
+        try:
+            manifest = await execute(
+                settings,
+                company_slug,
+                run_id,
+                listener=_publish,
+                step_caller=_step_caller(settings),
+                attempt=DBOS.workflow_id,
+            )
+        except RunInterrupted as exc:
+            if isinstance(exc.__cause__, BaseException):
+                raise exc.__cause__ from None  # the engine's own signal: it parks this execution
+            raise
+    return outcome(manifest)
 
 
 def progress_event(manifest: Manifest) -> dict[str, Any]:
@@ -176,11 +231,34 @@ def progress_event(manifest: Manifest) -> dict[str, Any]:
 # -- processes that run workflows --------------------------------------------------------------
 
 
-@contextmanager
+def request_stop() -> None:
+    """From a signal handler: the first call stops the process gracefully, a second at once."""
+    shutdown.request()
+    _stop_requested.set()
+
+
+def stop_requested() -> bool:
+    return shutdown.stopping
+
+
+def wait_for_stop() -> None:
+    """Block until `request_stop` (the signal handlers of a worker)."""
+    while not _stop_requested.wait(1.0):
+        pass
+
+
+@contextlib.contextmanager
 def launched(settings: Settings, *, executor_id: str, take_queued_work: bool) -> Iterator[None]:
-    """DBOS launched in this process; with take_queued_work it dequeues runs like a worker."""
+    """DBOS launched in this process; with take_queued_work it dequeues runs like a worker.
+
+    On the way out (a signal, the end of a command) the process stops gracefully: it takes no
+    new work, steps in flight get CASEBOOK_SHUTDOWN_GRACE_S to finish, and the runs still
+    executing are stopped resumable (`casebook.shutdown`)."""
     url = database_url(settings)
-    _prepare_sqlite(url)
+    prepare_database(settings)
+    kind = WORKER if take_queued_work else CLI
+    executors = Executors(url, settings.executor_timeout_s)
+    executors.register(executor_id, kind)
     config: DBOSConfig = {
         "name": APP_NAME,
         "system_database_url": url,
@@ -189,11 +267,17 @@ def launched(settings: Settings, *, executor_id: str, take_queued_work: bool) ->
         "log_level": "DEBUG" if settings.log_level == "DEBUG" else "WARNING",
         "notification_listener_polling_interval_sec": 0.1,
     }
-    global _launched_settings
+    global _launched_settings, _client
     _launched_settings = settings
+    shutdown.reset()
+    _stop_requested.clear()
     DBOS(config=config)
-    if not take_queued_work:
-        DBOS.listen_queues([])
+    DBOS.listen_queues([QUEUE] if take_queued_work else [])
+    _client = DBOSClient(system_database_url=url)
+    beating = threading.Event()
+    heart = threading.Thread(
+        target=_heartbeat, args=(beating, executors, executor_id, kind), name="casebook-heartbeat", daemon=True
+    )
     try:
         DBOS.launch()
         DBOS.register_queue(
@@ -203,117 +287,186 @@ def launched(settings: Settings, *, executor_id: str, take_queued_work: bool) ->
             polling_interval_sec=0.2,
             on_conflict="always_update",
         )
+        heart.start()
         yield
     finally:
+        _stop(settings.shutdown_grace_s)
+        beating.set()
+        with contextlib.suppress(Exception):  # the database may be what failed
+            executors.stopped(executor_id)
+        executors.close()
+        _client.destroy()
+        _client, _launched_settings = None, None
+
+
+def _stop(grace_s: float) -> None:
+    """No new work (the queue stops at once), steps in flight finish within the grace period,
+    then DBOS is torn down."""
+    if not shutdown.executing:
         DBOS.destroy()
-        _launched_settings = None
+        return
+    destroyer = threading.Thread(
+        target=DBOS.destroy, kwargs={"workflow_completion_timeout_sec": int(grace_s) + 40}, daemon=True
+    )
+    destroyer.start()  # stops dequeuing first, then waits for the runs below to stop
+    shutdown.drain(grace_s)
+    destroyer.join()
 
 
-async def run_here(settings: Settings, manifest: Manifest, listener: Listener | None = None) -> Manifest:
-    """Start (or attach to) a run's workflow in this process and wait for it to end."""
-    if _reload(settings, manifest).status is RunStatus.succeeded:
-        return _reload(settings, manifest)  # e.g. a repeated idempotent submission
-    workflow_id = _next_workflow_id(settings, manifest)
+def _heartbeat(stop: threading.Event, executors: Executors, me: str, kind: str) -> None:
+    log = get_logger(executor=me)
+    while not stop.wait(max(0.1, executors.timeout_s / 4)):
+        try:
+            if not executors.beat(me):
+                log.warning("this process was taken for dead and its runs handed on; it goes on afresh")
+                executors.register(me, kind)
+            if kind == WORKER and not shutdown.stopping and _client is not None:
+                for dead in executors.claim_dead(me):
+                    handed = _hand_over(_client, dead)
+                    log.warning("took over the runs of a silent worker", silent=dead, runs=handed)
+        except Exception as exc:
+            log.warning("heartbeat failed", reason=f"{type(exc).__name__}: {exc}")
+
+
+def _hand_over(client: DBOSClient, executor_id: str) -> list[str]:
+    """Put an executor's unfinished attempts on the workers' queue; they resume from their checkpoints."""
+    pending = client.list_workflows(
+        name=WORKFLOW, status=["PENDING"], executor_id=executor_id, load_input=False, load_output=False
+    )
+    for status in pending:
+        client.resume_workflow(status.workflow_id, queue_name=QUEUE)
+    return [s.workflow_id for s in pending]
+
+
+def serve_worker(settings: Settings, stop: threading.Event | None = None) -> None:
+    """Take runs from the queue until stopped (`request_stop`, or `stop` set)."""
+    with launched(settings, executor_id=worker_executor_id(settings), take_queued_work=True):
+        (stop or _stop_requested).wait()
+
+
+def plan_here(settings: Settings, run_id: str, *, resume: bool) -> RunView:
+    """How this process would go on with a run (`.plan`); RunError when it must not (`resume`
+    of a run that is running elsewhere, or queued for live workers)."""
+    with Engine(settings) as eng:
+        view = eng.view(run_id)
+        step = view.plan.step
+        if resume and step == "running":
+            where = view.executor.describe() if view.executor else f"{view.executor_id} looks alive"
+            raise RunError(
+                f"run {run_id} is running on {view.executor_id} ({where}): wait for it, or "
+                f"`casebook cancel {run_id}` first"
+            )
+        if resume and step == "queued" and eng.executors.live_workers():
+            raise RunError(f"run {run_id} is queued and live workers will take it: `casebook status {run_id}`")
+        return view
+
+
+async def run_here(
+    settings: Settings, manifest: Manifest, listener: Listener | None = None, *, resume: bool = False
+) -> Manifest:
+    """Run a run in this process until it ends, or until this process is stopped (SIGINT,
+    SIGTERM: the run stays resumable; `stop_requested()` then says so).
+
+    The next attempt runs here; an attempt orphaned by a process that is gone (or queued with
+    no live worker, on `resume`) is cancelled first. An attempt alive elsewhere is followed."""
+    async with _signals():
+        view = await asyncio.to_thread(plan_here, settings, manifest.run_id, resume=resume)
+        current = view.plan
+        if current.step == "done":
+            return view.manifest
+        if current.step == "running" or (current.step == "queued" and not resume):
+            return await _follow(settings, manifest, current.workflow_id, listener)
+        if current.step in ("orphaned", "queued"):  # its process is gone / no worker will take it
+            await asyncio.to_thread(_cancel_attempt, current.workflow_id)
+        workflow_id = current.workflow_id
+        if current.step != "start":
+            workflow_id = f"{manifest.run_id}.{len(view.manifest.workflow_ids) + 1}"
+        return await _run_attempt(settings, view.manifest, workflow_id, listener)
+
+
+async def _run_attempt(settings: Settings, manifest: Manifest, workflow_id: str, listener: Listener | None) -> Manifest:
+    await asyncio.to_thread(_name_attempt, settings, manifest, workflow_id)
     if listener is not None:
         _listeners[workflow_id] = listener
     try:
         with SetWorkflowID(workflow_id), SetWorkflowTimeout(settings.run_timeout_s):
             handle = await DBOS.start_workflow_async(run_workflow, manifest.company_slug, manifest.run_id)
         await handle.get_result()
-    except Exception as exc:  # the workflow itself failed: timeout, cancellation, engine error
-        return await _record_engine_failure(settings, manifest, exc)
-    finally:
-        _listeners.pop(workflow_id, None)
-    return _reload(settings, manifest)
-
-
-async def recover_here(
-    settings: Settings, manifest: Manifest, owner: str, listener: Listener | None = None
-) -> Manifest:
-    """Take over the pending attempt of a dead one-off process and finish it here.
-
-    DBOS replays the attempt's finished steps from their checkpoints; only the steps that were
-    in flight at the crash run again.
-    """
-    workflow_id = manifest.workflow_ids[-1]
-    if listener is not None:
-        _listeners[workflow_id] = listener
-    try:
-        handles = await asyncio.to_thread(DBOS._recover_pending_workflows, [owner])
-        handle = next((h for h in handles if h.get_workflow_id() == workflow_id), None)
-        if handle is None:
-            raise RunError(f"run {manifest.run_id} has no pending attempt to recover on {owner}")
-        await asyncio.to_thread(handle.get_result)
-    except RunError:
-        raise
+    except asyncio.CancelledError:
+        if not shutdown.stopping:
+            raise
     except Exception as exc:
-        return await _record_engine_failure(settings, manifest, exc)
+        get_logger(run_id=manifest.run_id).debug("attempt ended in the engine", reason=str(exc))
     finally:
         _listeners.pop(workflow_id, None)
-    return _reload(settings, manifest)
+    with Engine(settings) as eng:
+        return eng.view(manifest.run_id).manifest
 
 
-def executor_gone(executor_id: str | None) -> bool:
-    """True when the executor is a one-off process of this machine that no longer exists."""
-    prefix = f"cli-{socket.gethostname()}-"
-    if not executor_id or not executor_id.startswith(prefix):
-        return False
+async def _follow(settings: Settings, manifest: Manifest, workflow_id: str, listener: Listener | None) -> Manifest:
+    """Wait for an attempt that runs elsewhere, showing its progress; bounded by the run's limit."""
+    deadline = time.monotonic() + settings.run_timeout_s + settings.shutdown_grace_s
+    with Engine(settings) as eng:
+        while time.monotonic() < deadline and not shutdown.stopping:
+            view = await asyncio.to_thread(eng.view, manifest.run_id)
+            if view.engine_status not in LIVE_STATES or view.manifest.workflow_ids[-1:] != [workflow_id]:
+                return view.manifest
+            if listener is not None:
+                await listener(view.manifest)
+            await asyncio.sleep(1.0)
+        return (await asyncio.to_thread(eng.view, manifest.run_id)).manifest
+
+
+@contextlib.asynccontextmanager
+async def _signals() -> AsyncIterator[None]:
+    """SIGINT and SIGTERM stop this process gracefully (a second one at once)."""
+    loop = asyncio.get_running_loop()
+    grace = (_launched_settings or get_settings()).shutdown_grace_s
+    draining: list[asyncio.Task[None]] = []
+
+    def on_signal() -> None:
+        first = shutdown.request()
+        _stop_requested.set()
+        if first:
+            draining.append(loop.create_task(asyncio.to_thread(shutdown.drain, grace)))
+
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
+            loop.add_signal_handler(sig, on_signal)
+            installed.append(sig)
     try:
-        os.kill(int(executor_id.removeprefix(prefix)), 0)
-    except ProcessLookupError:
-        return True
-    except (ValueError, PermissionError):
-        return False
-    return False
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+        await asyncio.gather(*draining, return_exceptions=True)  # the stopped runs have saved their state
 
 
-def _next_workflow_id(settings: Settings, manifest: Manifest) -> str:
-    """The first attempt runs under the run id; a resumed finished attempt gets a new one."""
+def _cancel_attempt(workflow_id: str) -> None:
+    assert _client is not None
+    with contextlib.suppress(dbos_errors.DBOSNonExistentWorkflowError):
+        _client.cancel_workflow(workflow_id)
+
+
+def _name_attempt(settings: Settings, manifest: Manifest, workflow_id: str) -> Manifest:
+    """The manifest (as settled from the engine's record) names the attempt before the engine
+    hears of it; a retry finds it there."""
     company = Storage(settings.storage_url).company_by_slug(manifest.company_slug)
-    manifest = load_manifest(company, manifest.run_id)
-    if not manifest.workflow_ids:
-        workflow_id = manifest.run_id
-    elif manifest.status in (RunStatus.queued, RunStatus.running):
-        return manifest.workflow_ids[-1]  # attach to (or recover) the same attempt
-    else:
-        workflow_id = f"{manifest.run_id}.{len(manifest.workflow_ids) + 1}"
-    manifest.workflow_ids.append(workflow_id)
-    manifest.save(company)
-    return workflow_id
-
-
-def _reload(settings: Settings, manifest: Manifest) -> Manifest:
-    company = Storage(settings.storage_url).company_by_slug(manifest.company_slug)
-    return load_manifest(company, manifest.run_id)
-
-
-async def _record_engine_failure(settings: Settings, manifest: Manifest, exc: Exception) -> Manifest:
-    """The workflow ended without recording its end (it was cancelled before it started a step)."""
-    current = _reload(settings, manifest)
-    if current.status in (RunStatus.queued, RunStatus.running, RunStatus.cancelled):
-        status = None
-        if current.workflow_ids:
-            found = await DBOS.list_workflows_async(workflow_ids=[current.workflow_ids[-1]], load_input=False)
-            status = found[0] if found else None
-        deadline = status.workflow_deadline_epoch_ms if status else None
-        if deadline is not None and time.time() * 1000 >= deadline - 1000:
-            current.status, current.error = RunStatus.failed, "run timed out (CASEBOOK_RUN_TIMEOUT_S)"
-        elif current.status is not RunStatus.cancelled:
-            current.status, current.error = RunStatus.cancelled, "cancelled"
-        current.current_step = None
-        company = Storage(settings.storage_url).company_by_slug(current.company_slug)
-        current.save(company)
+    current = manifest.model_copy(deep=True)
+    if current.workflow_ids[-1:] != [workflow_id]:
+        current.workflow_ids.append(workflow_id)
+    if current.status.finished:
+        current.status, current.error, current.ended = RunStatus.queued, None, None
+    current.save(company)
     return current
 
 
-def serve_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """Take runs from the queue until stopped (SIGINT / SIGTERM)."""
-    with launched(settings, executor_id=worker_executor_id(settings), take_queued_work=True):
-        asyncio.run(_wait(stop))
-
-
-async def _wait(stop: asyncio.Event | None) -> None:
-    await (stop or asyncio.Event()).wait()
+def _latest_status(client: DBOSClient | None, workflow_id: str, *, output: bool = False) -> Any:
+    if client is None or not workflow_id:
+        return None
+    found = client.list_workflows(workflow_ids=[workflow_id], load_input=False, load_output=output)
+    return found[0] if found else None
 
 
 # -- clients: submit, inspect, cancel, hand over ---------------------------------------------------
@@ -321,10 +474,13 @@ async def _wait(stop: asyncio.Event | None) -> None:
 
 @dataclass
 class RunView:
-    manifest: Manifest
+    manifest: Manifest  # settled: its status is the run's real one
     engine_status: str | None
     executor_id: str | None
     progress: dict[str, Any] | None
+    executor: ExecutorInfo | None = None
+    plan: Plan = field(default_factory=lambda: Plan("start", ""))
+    hint: str | None = None  # what to do when the run's process is gone
 
 
 class Engine:
@@ -333,11 +489,13 @@ class Engine:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         url = database_url(settings)
-        _migrate(url)
+        prepare_database(settings)
         self.client = DBOSClient(system_database_url=url)
+        self.executors = Executors(url, settings.executor_timeout_s)
 
     def close(self) -> None:
         self.client.destroy()
+        self.executors.close()
 
     def __enter__(self) -> Engine:
         return self
@@ -345,40 +503,67 @@ class Engine:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def enqueue(self, manifest: Manifest) -> str:
-        """Put a run on the queue: a new run, or a new attempt of one that failed or was cancelled.
+    def latest(self, manifest: Manifest) -> Latest | None:
+        if not manifest.workflow_ids:
+            return None
+        workflow_id = manifest.workflow_ids[-1]
+        status = _latest_status(self.client, workflow_id, output=True)
+        if status is None:
+            return Latest(workflow_id, None)
+        error = status.error
+        return Latest(
+            workflow_id,
+            status.status,
+            status.executor_id,
+            status.output,
+            f"{error}" if isinstance(error, CasebookError) else (f"{type(error).__name__}: {error}" if error else None),
+            status.status == "CANCELLED" and _timed_out(status),
+        )
 
-        Idempotent: a run that is queued, running or done is never queued again.
-        """
-        current = _reload(self.settings, manifest)
-        if current.workflow_ids and current.status in (RunStatus.queued, RunStatus.running, RunStatus.succeeded):
-            return current.workflow_ids[-1]
-        workflow_id = _next_workflow_id(self.settings, manifest)
-        options: EnqueueOptions = {
-            "workflow_name": WORKFLOW,
-            "queue_name": QUEUE,
-            "workflow_id": workflow_id,
-            "app_version": APP_VERSION,
-            "workflow_timeout": self.settings.run_timeout_s,
-        }
-        self.client.enqueue(options, manifest.company_slug, manifest.run_id)
-        return workflow_id
+    def alive(self, executor_id: str | None) -> tuple[bool, ExecutorInfo | None]:
+        """Whether an executor runs; one never heard of counts as alive unless it is a process
+        of this machine that is gone (nothing is taken from it on a guess)."""
+        if not executor_id:
+            return False, None
+        info = self.executors.info(executor_id)
+        if info is not None:
+            return info.alive, info
+        prefix = f"cli-{socket.gethostname()}-"
+        if executor_id.startswith(prefix):  # cli-<host>-<pid>, or cli-<host>-<pid>-<tag>
+            pid = executor_id.removeprefix(prefix).split("-")[0]
+            if pid.isdigit() and pid_gone(socket.gethostname(), int(pid)):
+                return False, None
+        return True, None
 
     def view(self, run_id: str) -> RunView:
         company = find_run(self.settings, run_id)
         manifest = load_manifest(company, run_id)
-        if not manifest.workflow_ids:
-            return RunView(manifest, None, None, None)
-        workflow_id = manifest.workflow_ids[-1]
-        found = self.client.list_workflows(workflow_ids=[workflow_id], load_input=False, load_output=False)
-        status = found[0] if found else None
-        progress = self.client.get_event(workflow_id, PROGRESS, timeout_seconds=0) if status else None
-        return RunView(
-            manifest,
-            status.status if status else None,
-            status.executor_id if status else None,
-            progress,
-        )
+        latest = self.latest(manifest)
+        settle(manifest, latest)
+        engine_status = latest.status if latest else None
+        executor_id = latest.executor_id if latest else None
+        alive, info = self.alive(executor_id) if engine_status == "PENDING" else (True, None)
+        progress = None
+        if latest is not None and engine_status is not None:
+            progress = self.client.get_event(latest.workflow_id, PROGRESS, timeout_seconds=0)
+        view = RunView(manifest, engine_status, executor_id, progress, info, plan(manifest, latest, alive))
+        view.hint = self._hint(view)
+        return view
+
+    def _hint(self, view: RunView) -> str | None:
+        run_id, step = view.manifest.run_id, view.plan.step
+        if step == "orphaned":
+            gone = view.executor.describe() if view.executor else f"{view.executor_id} is gone"
+            if (view.executor_id or "").startswith("cli-"):
+                return f"its process is gone ({gone}): `casebook resume {run_id}` continues it"
+            return (
+                f"its worker is gone ({gone}): live workers take its runs over after "
+                f"CASEBOOK_EXECUTOR_TIMEOUT_S ({self.settings.executor_timeout_s:g} s); "
+                f"`casebook worker --executor-id {view.executor_id}` or `casebook resume {run_id}` continues it now"
+            )
+        if step == "queued" and not self.executors.live_workers():
+            return f"no live `casebook worker` on this database: start one, or `casebook resume {run_id}` runs it here"
+        return None
 
     def list_runs(self, limit: int = 50) -> list[RunView]:
         views = []
@@ -394,25 +579,75 @@ class Engine:
             manifest = load_manifest(company, run_id)
             if manifest.workflow_ids and manifest.workflow_ids[-1] != status.workflow_id:
                 continue  # an earlier attempt; the latest one is listed
+            settle(manifest, Latest(status.workflow_id, status.status, status.executor_id, None, None))
             views.append(RunView(manifest, status.status, status.executor_id, None))
         return views
 
+    def enqueue(self, manifest: Manifest) -> str:
+        """Put a run on the workers' queue: its first attempt, or the next of one that ended.
+
+        Idempotent: a run that is queued, running or done is never queued again; an attempt
+        orphaned by a process that is gone is handed to the workers as it is."""
+        view = self.view(manifest.run_id)
+        step, workflow_id = view.plan.step, view.plan.workflow_id
+        if step == "orphaned":
+            self.client.resume_workflow(workflow_id, queue_name=QUEUE)
+            return workflow_id
+        if step not in ("start", "new"):
+            return workflow_id
+        _name_attempt(self.settings, view.manifest, workflow_id)
+        options: EnqueueOptions = {
+            "workflow_name": WORKFLOW,
+            "queue_name": QUEUE,
+            "workflow_id": workflow_id,
+            "app_version": APP_VERSION,
+            "workflow_timeout": self.settings.run_timeout_s,
+        }
+        self.client.enqueue(options, manifest.company_slug, manifest.run_id)
+        return workflow_id
+
+    def retry(self, run_id: str) -> Manifest:
+        """The API's retry: the run goes on, on the workers' queue (RunError when it cannot)."""
+        view = self.view(run_id)
+        step = view.plan.step
+        if step == "done":
+            raise RunError(f"run {run_id} already succeeded: GET its report")
+        if view.manifest.status.waiting:
+            raise RunError(f"run {run_id} waits for review: POST /v1/runs/{run_id}/approve releases it")
+        if step == "running":
+            raise RunError(
+                f"run {run_id} is running on {view.executor_id}: it needs no retry "
+                f"(if that machine is gone, `casebook recover {view.executor_id}` hands its runs over)"
+            )
+        if step == "queued":
+            raise RunError(f"run {run_id} is already in the queue: a worker will take it")
+        self.enqueue(view.manifest)
+        return self.view(run_id).manifest
+
     def cancel(self, run_id: str) -> Manifest:
-        company = find_run(self.settings, run_id)
-        manifest = load_manifest(company, run_id)
+        """Cancel the run's current attempt; what it finished is kept, and resume goes on from there."""
+        view = self.view(run_id)
+        manifest = view.manifest
         if manifest.status.finished:
             raise RunError(f"run {run_id} already ended ({manifest.status.value})")
         if manifest.workflow_ids:
-            self.client.cancel_workflow(manifest.workflow_ids[-1])
+            with contextlib.suppress(dbos_errors.DBOSNonExistentWorkflowError):
+                self.client.cancel_workflow(manifest.workflow_ids[-1])
         manifest.status, manifest.error, manifest.current_step = RunStatus.cancelled, "cancelled", None
-        manifest.save(company)
+        manifest.ended = utcnow()
+        for state in manifest.steps.values():
+            if state.state == "running":
+                state.state, state.started = "pending", None
+        manifest.save(find_run(self.settings, run_id))
         return manifest
 
-    def hand_over(self, executor_id: str) -> list[str]:
-        """Queue a dead executor's unfinished runs so that live workers take them."""
-        pending = self.client.list_workflows(
-            name=WORKFLOW, status=["PENDING"], executor_id=executor_id, load_output=False
-        )
-        for status in pending:
-            self.client.resume_workflow(status.workflow_id, queue_name=QUEUE)
-        return [s.workflow_id for s in pending]
+    def hand_over(self, executor_id: str, *, force: bool = False) -> list[str]:
+        """Queue an executor's unfinished runs so that live workers take them (RunError when it
+        is alive, unless forced: it would run them at the same time)."""
+        alive, info = self.alive(executor_id)
+        if alive and info is not None and not force:
+            raise RunError(
+                f"{info.describe()}: its runs are running there. Stop it first, or "
+                f"`casebook recover {executor_id} --force` if it is stuck"
+            )
+        return _hand_over(self.client, executor_id)

@@ -6,14 +6,17 @@
     │   ├── Unreadable            a document we cannot turn into text (`.reason` says why)
     │   ├── CallbackRefused       a callback URL or an address it resolves to is not allowed
     │   ├── URLRefused            a document URL or an address it resolves to is not allowed
-    │   └── LimitExceeded         a submission asks for more than the operator allows (`.field`)
+    │   ├── LimitExceeded         a submission asks for more than the operator allows (`.field`)
+    │   └── IdempotencyConflict   an idempotency key already made a run from other inputs
     ├── StorageError              the storage root cannot be read or written
     ├── DriveError                Google Drive failed (neither the link's nor the key's fault)
     ├── DownloadFailed            a document URL could not be downloaded (`.transient`)
     ├── LLMError                  the model endpoint failed (after retries) or answered badly
     │   └── BudgetExceeded        the next call could exceed the run's budget
     └── RunError                  a run is in a state that forbids the action
-        └── RunNotFound           no run has that id
+        ├── RunNotFound           no run has that id
+        └── RunInterrupted        the engine stopped a run without ending it (cancelled, timed
+                                  out, or taken over by another process)
 
 The HTTP API maps these to status codes by type (`casebook.server.errors`), never by message.
 """
@@ -63,6 +66,13 @@ class DownloadFailed(CasebookError):
     def __init__(self, message: str, *, transient: bool = False) -> None:
         super().__init__(message)
         self.transient = transient
+class IdempotencyConflict(InputError):
+    """The key already made a run from different inputs; `.key` and `.run_id` name them."""
+
+    def __init__(self, message: str, *, key: str, run_id: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.run_id = run_id
 
 
 class StorageError(CasebookError):
@@ -74,9 +84,11 @@ class DriveError(CasebookError):
 
 
 class LLMError(CasebookError):
-    """`transient` is True when trying again later may succeed (timeouts, 429, 5xx)."""
+    """`transient` is True when trying again later may succeed (timeouts, 429, 5xx);
+    `attempts` is how many requests were made before giving up (0: not counted)."""
 
     transient: bool = False
+    attempts: int = 0
 
 
 class BudgetExceeded(LLMError):
@@ -92,3 +104,13 @@ class RunError(CasebookError):
 
 class RunNotFound(RunError):
     pass
+
+
+class RunInterrupted(RunError):
+    """The engine stopped the run's attempt before its end. `reason`: "timed_out" (the
+    whole-run limit passed: the run has failed), "cancelled" (someone cancelled it) or
+    "taken_over" (another process runs it now, and records what happens)."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import signal
 from typing import TYPE_CHECKING, Annotated, Any
@@ -26,23 +25,21 @@ def worker(
         str | None, typer.Option("--executor-id", help="Stable id of this worker (default worker-<hostname>)")
     ] = None,
 ) -> None:
-    """Take queued runs and execute them until stopped (Ctrl-C or SIGTERM)."""
+    """Take queued runs and execute them until stopped (Ctrl-C or SIGTERM: steps in flight get
+    CASEBOOK_SHUTDOWN_GRACE_S to finish; a second signal stops them at once)."""
     from casebook import engine
+
     settings = settings_for_command()
     if executor_id:
         settings = settings.model_copy(update={"executor_id": executor_id})
-    err.print(f"worker {engine.worker_executor_id(settings)} on {engine.database_url(settings).split('@')[-1]}")
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
+    me = engine.worker_executor_id(settings)
+    err.print(f"worker {me} on {engine.database_url(settings).split('@')[-1]}", markup=False)
+    with engine.launched(settings, executor_id=me, take_queued_work=True):
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
-
-    with engine.launched(settings, executor_id=engine.worker_executor_id(settings), take_queued_work=True):
-        asyncio.run(main())
-    err.print("worker stopped")
+            signal.signal(sig, lambda *_: engine.request_stop())
+        engine.wait_for_stop()
+        err.print(f"worker {me} stopping: steps in flight may finish (up to {settings.shutdown_grace_s:g} s)", markup=False)
+    err.print(f"worker {me} stopped", markup=False)
 
 
 def _summary(view: engine.RunView) -> dict[str, Any]:
@@ -67,6 +64,8 @@ def _summary(view: engine.RunView) -> dict[str, Any]:
         "executor_id": view.executor_id,
         "citations": m.citations(),
         "gate": m.gate.model_dump(mode="json") if m.gate else None,
+        "executor_alive": view.executor.alive if view.executor else None,
+        "hint": view.hint,
     }
 
 
@@ -77,6 +76,7 @@ def runs(
 ) -> None:
     """List runs, newest first."""
     from casebook import engine
+
     settings = settings_for_command()
     with engine.Engine(settings) as eng:
         views = eng.list_runs(limit)
@@ -98,6 +98,7 @@ def runs(
 def status(run_id: RunArg, as_json: JsonOpt = False) -> None:
     """Show a run's status, current step, tokens, cost and error."""
     from casebook import engine
+
     settings = settings_for_command()
     with engine.Engine(settings) as eng:
         view = eng.view(run_id)
@@ -135,12 +136,15 @@ def _print_status(view: engine.RunView, s: dict[str, Any]) -> None:
         out.print(f"[red]error:[/red] {escape(m.error)}")
     if m.final_report:
         out.print(f"report: {m.final_report}", markup=False)
+    if view.hint:
+        out.print(f"[yellow]note:[/yellow] {escape(view.hint)}", highlight=False)
 
 
 @command
 def cancel(run_id: RunArg) -> None:
     """Cancel a queued or running run; what it finished is kept."""
     from casebook import engine
+
     settings = settings_for_command()
     with engine.Engine(settings) as eng:
         eng.cancel(run_id)
@@ -150,10 +154,14 @@ def cancel(run_id: RunArg) -> None:
 @command
 def recover(
     executor_id: Annotated[str, typer.Argument(help="The executor id of the machine that is gone")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Even if it still sends heartbeats (it would run them at the same time)")
+    ] = False,
 ) -> None:
     """Hand a dead worker's unfinished runs to the live workers (they resume where it stopped)."""
     from casebook import engine
+
     settings = settings_for_command()
     with engine.Engine(settings) as eng:
-        handed = eng.hand_over(executor_id)
+        handed = eng.hand_over(executor_id, force=force)
     out.print(f"{len(handed)} run(s) queued for live workers" + (": " + ", ".join(handed) if handed else ""))

@@ -94,7 +94,8 @@ def progress_line(manifest: Manifest) -> Text:
     return Text(f"step {manifest.step_number}/{len(STEPS)} {step}{detail} · {tokens:,} tokens · ${cost:.4f}")
 
 
-def run_in_this_process(settings: Settings, manifest: Manifest, recover_from: str | None = None) -> Manifest:
+def run_in_this_process(settings: Settings, manifest: Manifest, *, resume: bool = False) -> tuple[Manifest, bool]:
+    """The run, executed here until it ends; True with it when a signal stopped this process first."""
     from casebook import engine
 
     live = Live(progress_line(manifest), console=err, transient=True)
@@ -105,9 +106,8 @@ def run_in_this_process(settings: Settings, manifest: Manifest, recover_from: st
     listener = show if err.is_terminal else None
     display = live if err.is_terminal else contextlib.nullcontext()
     with engine.launched(settings, executor_id=engine.cli_executor_id(), take_queued_work=False), display:
-        if recover_from:
-            return asyncio.run(engine.recover_here(settings, manifest, recover_from, listener))
-        return asyncio.run(engine.run_here(settings, manifest, listener))
+        final = asyncio.run(engine.run_here(settings, manifest, listener, resume=resume))
+        return final, engine.stop_requested()
 
 
 @command
@@ -130,7 +130,7 @@ def run(
         settings, company, docs, company_info, use_cases, model_set, budget_usd, submission, idempotency_key, template
     )
     err.print(f"run {manifest.run_id} ({manifest.model_set}) for {manifest.company_slug}", highlight=False)
-    finish(run_in_this_process(settings, manifest), as_json, settings.storage_url)
+    finish(*run_in_this_process(settings, manifest), as_json, settings.storage_url)
 
 
 @command
@@ -168,7 +168,7 @@ def submit(
 
 @command
 def resume(run_id: RunArg, as_json: JsonOpt = False) -> None:
-    """Finish an interrupted or failed run from where it stopped (a failed step is retried)."""
+    """Finish an interrupted, failed or cancelled run here, from where it stopped (a failed step is retried)."""
     from casebook import engine
     from casebook.runs.runner import find_run, load_manifest
 
@@ -178,18 +178,15 @@ def resume(run_id: RunArg, as_json: JsonOpt = False) -> None:
         raise RunError(f"run {run_id} already succeeded: `casebook report` prints its report")
     if manifest.status.waiting and manifest.gate is not None:
         raise RunError(f"run {run_id} waits for review ({manifest.gate.reason}): {approve_hint(manifest)}")
-    with engine.Engine(settings) as eng:
-        view = eng.view(run_id)
-    owner = view.executor_id or ""
-    recover = view.engine_status == "PENDING" and engine.executor_gone(owner)
-    if view.engine_status in ("PENDING", "ENQUEUED") and not recover:
-        raise RunError(
-            f"run {run_id} is {view.engine_status.lower()} on {owner or 'the queue'}: a worker will "
-            f"finish it; if that machine is gone, `casebook recover {owner or 'EXECUTOR'}` hands its "
-            "runs to live workers"
-        )
-    err.print(f"resuming run {run_id} from step {_first_open_step(manifest)}", highlight=False)
-    finish(run_in_this_process(settings, manifest, owner if recover else None), as_json, settings.storage_url)
+    plan = engine.plan_here(settings, run_id, resume=True).plan  # RunError when it runs elsewhere
+    if plan.step == "done":
+        raise RunError(f"run {run_id} already succeeded: `casebook report` prints its report")
+    why = {
+        "orphaned": f" (its process {plan.executor_id} is gone)",
+        "queued": " (it was queued, and no worker is alive)",
+    }.get(plan.step, "")
+    err.print(f"resuming run {run_id} here from step {_first_open_step(manifest)}{why}", markup=False)
+    finish(*run_in_this_process(settings, manifest, resume=True), as_json, settings.storage_url)
 
 
 @command
@@ -200,7 +197,7 @@ def approve(run_id: RunArg, as_json: JsonOpt = False) -> None:
     settings = settings_for_command()
     manifest = approve_run(settings, run_id, by="cli")
     err.print(f"run {run_id} approved: marking its report ready and delivering it", highlight=False)
-    finish(run_in_this_process(settings, manifest), as_json, settings.storage_url)
+    finish(*run_in_this_process(settings, manifest), as_json, settings.storage_url)
 
 
 def approve_hint(manifest: Manifest) -> str:
@@ -224,14 +221,16 @@ def citation_line(manifest: Manifest) -> str:
     )
 
 
-def finish(manifest: Manifest, as_json: bool, storage_url: str) -> None:
+def finish(manifest: Manifest, stopped: bool, as_json: bool, storage_url: str) -> None:
     if as_json:
         print(manifest.model_dump_json(indent=2))
     elif manifest.status is RunStatus.succeeded and manifest.final_report:
         root = Storage(storage_url).company_by_slug(manifest.company_slug).root
         m = manifest.metrics
+        total, active = float(m.get("pipeline_duration") or 0), float(m.get("pipeline_active_duration") or 0)
+        took = f"{total:.1f}s" + (f" ({active:.1f}s active)" if abs(total - active) >= 1 else "")
         err.print(
-            f"done in {m.get('pipeline_duration', 0):.1f}s · {m.get('use_cases_count')} use cases · "
+            f"done in {took} · {m.get('use_cases_count')} use cases · "
             f"{citation_line(manifest)} · "
             f"{(m.get('tokens') or {}).get('total_tokens', 0):,} tokens · ${m.get('cost_usd') or 0:.4f}",
             highlight=False,
@@ -247,11 +246,20 @@ def finish(manifest: Manifest, as_json: bool, storage_url: str) -> None:
         raise typer.Exit(4)
     if manifest.status.waiting:
         raise typer.Exit(4)
-    if manifest.status is not RunStatus.succeeded:
+    if manifest.status is RunStatus.succeeded:
+        return
+    if stopped and not manifest.status.finished:
         if not as_json:
-            err.print(f"[red]run {manifest.run_id} {manifest.status.value}:[/red] {escape(str(manifest.error))}")
-            err.print(f"`casebook resume {manifest.run_id}` continues it from where it stopped", highlight=False)
-        raise typer.Exit(3 if manifest.status is RunStatus.budget_exceeded else 1)
+            err.print(
+                f"run {manifest.run_id} stopped with this process: `casebook resume {manifest.run_id}` "
+                f"continues it from step {_first_open_step(manifest)}",
+                markup=False,
+            )
+        raise typer.Exit(130)
+    if not as_json:
+        err.print(f"[red]run {manifest.run_id} {manifest.status.value}:[/red] {escape(str(manifest.error))}")
+        err.print(f"`casebook resume {manifest.run_id}` continues it from where it stopped", highlight=False)
+    raise typer.Exit(3 if manifest.status is RunStatus.budget_exceeded else 1)
 
 
 @command

@@ -39,7 +39,6 @@ def serve(
 
     from casebook import engine
     from casebook.server import create_app  # the web stack is imported by `serve` alone
-    from casebook.server.app import prepare_database
     from casebook.server.options import server_settings
     from casebook.server.protocol import HeaderTimeoutProtocol
 
@@ -52,7 +51,7 @@ def serve(
     if not server.api_keys:
         err.print("[yellow]warning:[/yellow] /v1 is served WITHOUT authentication")
     if workers > 1:
-        prepare_database(settings)  # once, before the processes start
+        engine.prepare_database(settings)  # once, before the processes start
     worker = (
         engine.launched(
             settings, executor_id=engine.worker_executor_id(settings), take_queued_work=True

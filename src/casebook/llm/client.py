@@ -365,6 +365,7 @@ class LLMClient:
         )
         error = LLMError(self._scrub(message))
         error.transient = is_transient(exc)
+        error.attempts = self._max_retries + 1
         return error
 
     def _scrub(self, text: str) -> str:

@@ -7,9 +7,12 @@ through `casebook.logs.mask` as a second guard.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import openai
+
+from casebook.errors import LLMError
 
 _MODEL_MISSING = re.compile(
     r"model.*(not found|does not exist|not exist|unknown)|no such model", re.I
@@ -76,7 +79,7 @@ def describe_error(
     timeout_s: float,
 ) -> str:
     prefix = f"step {step}: {model} on {host}"
-    tries = f"after {attempts} attempt{'s' if attempts != 1 else ''}"
+    tries = tries_phrase(attempts)
     if isinstance(exc, openai.APITimeoutError):
         return (
             f"{prefix}: timed out (no answer within {timeout_s:g} s) {tries}. The endpoint is "
@@ -142,3 +145,25 @@ def describe_error(
             f"({type(exc).__name__}: {detail}): check OPENAI_BASE_URL"
         )
     return f"{prefix}: {type(exc).__name__}"
+
+
+def tries_phrase(attempts: int) -> str:
+    return f"after {attempts} attempt{'s' if attempts != 1 else ''}"
+
+
+def recount(errors: Sequence[BaseException]) -> BaseException | None:
+    """The last of a step's failed attempts, its message counting the requests of them all.
+
+    Each attempt's LLMError says how many requests it made ("after 5 attempts"); when the
+    engine ran the step three times, the user should read "after 15 attempts"."""
+    if not errors:
+        return None
+    last = errors[-1]
+    calls = [e.attempts for e in errors if isinstance(e, LLMError)]
+    if not isinstance(last, LLMError) or not last.attempts or len(calls) < 2:
+        return last
+    total = sum(calls)
+    message = str(last).replace(tries_phrase(last.attempts), f"{tries_phrase(total)} in {len(errors)} step attempts")
+    again = LLMError(message)
+    again.transient, again.attempts = last.transient, total
+    return again

@@ -53,17 +53,22 @@ class UsageLedger:
         prices: PriceTable,
         budget_usd: float | None = None,
         spent_usd: float = 0.0,
-        tokens: Mapping[str, int] | None = None,
+        tokens: Mapping[str, Any] | None = None,
     ) -> None:
-        """`spent_usd` / `tokens` ({"prompt_tokens", "completion_tokens"}) seed what an
-        earlier, resumed run already used; they count against the budget."""
+        """`spent_usd` and `tokens` (an earlier `totals()`: prompt and completion tokens, calls,
+        and `by_step`) seed what the earlier attempts of a resumed run used; the cost counts
+        against the budget, and every figure of `totals()` goes on from them."""
         self.prices = prices
         self.budget_usd = budget_usd
         self.calls: list[CallUsage] = []
         self._seed_usd = float(spent_usd)
         seed = dict(tokens or {})
-        self._seed_prompt = int(seed.get("prompt_tokens", 0))
-        self._seed_completion = int(seed.get("completion_tokens", 0))
+        self._seed = _figures(seed)
+        self._seed_by_step = {
+            str(step): _figures(figures)
+            for step, figures in (seed.get("by_step") or {}).items()
+            if isinstance(figures, Mapping)
+        }
         self._spent = float(spent_usd)
         self._open: dict[int, Reservation] = {}
         self._ids = itertools.count(1)
@@ -130,22 +135,44 @@ class UsageLedger:
             self._open.pop(reservation.id, None)
 
     def totals(self) -> dict[str, Any]:
-        """Token and cost totals (including a resumed run's seed) and a break-down by step.
+        """Token and cost totals and a break-down by step, both going on from the seed.
 
         `cost_usd` sums the known costs; `cost_complete` is False when some call's model
         had no price. `tokens_estimated` is True when some endpoint reported no usage."""
         with self._lock:
             calls = list(self.calls)
-        overall = _sum(calls)
-        overall["prompt_tokens"] += self._seed_prompt
-        overall["completion_tokens"] += self._seed_completion
-        overall["total_tokens"] = overall["prompt_tokens"] + overall["completion_tokens"]
-        overall["cost_usd"] = round(overall["cost_usd"] + self._seed_usd, 8)
-        by_step: dict[str, dict[str, Any]] = {}
+        overall = _add(self._seed, _sum(calls))
+        overall["cost_usd"] = round(_sum(calls)["cost_usd"] + self._seed_usd, 8)
+        by_step = {step: dict(figures) for step, figures in self._seed_by_step.items()}
         for step in dict.fromkeys(call.step for call in calls):
-            by_step[step] = _sum([call for call in calls if call.step == step])
+            mine = _sum([call for call in calls if call.step == step])
+            by_step[step] = _add(by_step[step], mine) if step in by_step else mine
         overall["by_step"] = by_step
         return overall
+
+
+_COUNTS = ("calls", "prompt_tokens", "completion_tokens")
+
+
+def _figures(seed: Mapping[str, Any]) -> dict[str, Any]:
+    """The summable part of an earlier `totals()` (or of one of its steps)."""
+    figures: dict[str, Any] = {name: int(seed.get(name) or 0) for name in _COUNTS}
+    figures["total_tokens"] = figures["prompt_tokens"] + figures["completion_tokens"]
+    figures["cost_usd"] = round(float(seed.get("cost_usd") or 0.0), 8)
+    figures["cost_complete"] = bool(seed.get("cost_complete", True))
+    figures["tokens_estimated"] = bool(seed.get("tokens_estimated", False))
+    figures["seconds"] = round(float(seed.get("seconds") or 0.0), 3)
+    return figures
+
+
+def _add(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
+    total: dict[str, Any] = {name: int(a[name]) + int(b[name]) for name in _COUNTS}
+    total["total_tokens"] = total["prompt_tokens"] + total["completion_tokens"]
+    total["cost_usd"] = round(float(a["cost_usd"]) + float(b["cost_usd"]), 8)
+    total["cost_complete"] = bool(a["cost_complete"]) and bool(b["cost_complete"])
+    total["tokens_estimated"] = bool(a["tokens_estimated"]) or bool(b["tokens_estimated"])
+    total["seconds"] = round(float(a["seconds"]) + float(b["seconds"]), 3)
+    return total
 
 
 def _sum(calls: list[CallUsage]) -> dict[str, Any]:

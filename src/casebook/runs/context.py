@@ -13,6 +13,7 @@ from typing import Any
 from casebook.config import Settings
 from casebook.documents.corpus import open_set
 from casebook.documents.index import PassageIndex
+from casebook.errors import CasebookError
 from casebook.llm import LLMClient, ModelSet, UsageLedger
 from casebook.models import SourceFile, Submission
 from casebook.render import ReportTemplate
@@ -35,7 +36,9 @@ class RunContext:
     llm: LLMClient
     ledger: UsageLedger
     listener: Listener | None = None
-    deadline_epoch: float | None = None  # the whole run's time limit, when the engine sets one
+    attempt: str | None = None  # the engine's id of this attempt (the manifest's last workflow id)
+    active_before: float = 0.0  # seconds earlier attempts ran
+    _attempt_t0: float = field(default_factory=time.monotonic, init=False, repr=False)
 
     @cached_property
     def template(self) -> ReportTemplate:
@@ -66,17 +69,41 @@ class RunContext:
     _last_event: tuple[Any, ...] | None = field(default=None, init=False, repr=False)
     _last_event_at: float = field(default=0.0, init=False, repr=False)
 
+    def save(self) -> None:
+        """Write the manifest with the ledger's figures and the time this attempt has run.
+
+        Only a finished run's manifest is fsynced: the step artifacts, not the manifest, are
+        what a resumed run trusts."""
+        manifest = self.manifest
+        manifest.metrics["tokens"] = self.ledger.totals()
+        manifest.metrics["cost_usd"] = round(self.ledger.spent_usd, 6)
+        active = self.active_before + time.monotonic() - self._attempt_t0
+        manifest.metrics["pipeline_active_duration"] = round(active, 3)
+        manifest.save(self.company, sync=manifest.status.finished)
+
+    def superseded(self) -> bool:
+        """True when a later attempt of this run has started (the stored manifest names it):
+        this one must then leave the manifest alone."""
+        if self.attempt is None:
+            return False
+        try:
+            stored = Manifest.load(self.company, self.run_id)
+        except CasebookError:
+            return False
+        return bool(stored.workflow_ids) and stored.workflow_ids[-1] != self.attempt
+
     async def publish(self) -> None:
         """Write the manifest, then tell the listener (the engine's progress events, a live display).
 
         Progress within a state (tokens, k of N) is told at most once a second; a change of
-        status or step state is told at once. Only a finished run's manifest is fsynced: the
-        step artifacts, not the manifest, are what a resumed run trusts.
+        status or step state is told at once.
         """
+        self.save()
+        await self.tell()
+
+    async def tell(self) -> None:
+        """Tell the listener, throttled as `publish` says, without writing the manifest."""
         manifest = self.manifest
-        manifest.metrics["tokens"] = self.ledger.totals()
-        manifest.metrics["cost_usd"] = round(self.ledger.spent_usd, 6)
-        manifest.save(self.company, sync=manifest.status.finished)
         if self.listener is None:
             return
         signature = (manifest.status, manifest.current_step, *(s.state for s in manifest.steps.values()))

@@ -75,6 +75,7 @@ class Manifest(BaseModel):
     endpoint: str | None = None  # host only, never a key
     budget_usd: float | None = None
     idempotency_key: str | None = None
+    idempotency_fingerprint: dict[str, str] | None = None  # SHA-256 of each input part the key stands for
     inputs: dict[str, str] = Field(default_factory=dict)  # document name (relative path) -> sha256: its set
     skipped: list[Skipped] = Field(default_factory=list)
     index_fingerprint: str | None = None

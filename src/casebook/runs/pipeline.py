@@ -7,18 +7,20 @@ This module knows storage and the steps; it knows nothing of the CLI, HTTP or th
 from __future__ import annotations
 
 import asyncio
-import time
+import contextlib
+import functools
 from collections.abc import Awaitable
 from typing import Any
 
 import structlog
 
-from casebook.errors import BudgetExceeded, CasebookError
+from casebook.errors import BudgetExceeded, CasebookError, RunInterrupted
 from casebook.logs import get_logger, log_metric
 from casebook.models import RunStatus
 from casebook.runs.context import Listener, RunContext, StepCaller, stage_inputs, staged_inputs
 from casebook.runs.manifest import STEPS, Manifest, utcnow
 from casebook.runs.stages import LLM_STEPS, PLAN, STEP_FUNCS, notify_failure
+from casebook.storage import CompanyStorage
 
 __all__ = [
     "PLAN",
@@ -26,7 +28,9 @@ __all__ = [
     "Listener",
     "RunContext",
     "StepCaller",
+    "describe_failure",
     "execute_run",
+    "restore_figures",
     "run_step",
     "stage_inputs",
     "staged_inputs",
@@ -40,15 +44,21 @@ async def execute_run(ctx: RunContext, call_step: StepCaller | None = None) -> M
     which checkpoints each step, and the default calls `run_step` directly.
     """
     with structlog.contextvars.bound_contextvars(company=ctx.submission.company_name, run_id=ctx.run_id):
-        return await _execute(ctx, call_step or (lambda name: run_step(ctx, name)))
+        return await _execute(ctx, call_step or functools.partial(_run_step_only, ctx))
 
 
 async def _execute(ctx: RunContext, call_step: StepCaller) -> Manifest:
+    """Every exception of a step ends the run `failed` with its message (budget_exceeded for
+    the budget), recorded before this returns. Two ways out leave the run unfinished:
+    - this process is stopping (the task is cancelled: SIGTERM, Ctrl-C): the manifest is
+      saved, nothing is told to the engine, and the run resumes from its last finished step;
+    - the engine interrupted the attempt (RunInterrupted): a timeout fails the run; a cancel
+      or a take-over is recorded by whoever did it, this attempt writes only if still current.
+    """
     log = get_logger()
     manifest = ctx.manifest
-    manifest.status, manifest.error = RunStatus.running, None
+    manifest.status, manifest.error, manifest.ended = RunStatus.running, None, None
     manifest.started = manifest.started or utcnow()
-    t0 = time.monotonic() - float(manifest.metrics.get("pipeline_duration") or 0)
     try:
         for group in PLAN:
             await _run_group([call_step(name) for name in group])
@@ -60,72 +70,162 @@ async def _execute(ctx: RunContext, call_step: StepCaller) -> Manifest:
         else:
             manifest.status, manifest.error = gate.status, None
             log.warning(f"run waits at its {gate.kind} gate: {gate.reason}", gate=gate.kind)
+    except asyncio.CancelledError:
+        _stopped(manifest)
+        _save_quietly(ctx, log)
+        log.warning("run stopped with its process; `casebook resume` or a worker continues it")
+        raise
+    except RunInterrupted as exc:
+        _stopped(manifest)
+        if exc.reason != "timed_out":
+            if exc.reason == "cancelled" and not ctx.superseded():
+                manifest.status, manifest.error, manifest.ended = RunStatus.cancelled, "cancelled", utcnow()
+                _save_quietly(ctx, log)
+            log.warning("run attempt stopped by the engine", reason=exc.reason)
+            raise
+        manifest.status, manifest.error = RunStatus.failed, str(exc)
+        log.error("run failed", reason=manifest.error)
+        await notify_failure(ctx, log)
+        await _end(ctx, log, tell=False)
+        return manifest
     except BudgetExceeded as exc:
         manifest.status, manifest.error = RunStatus.budget_exceeded, str(exc)
         log.warning("run stopped: budget exceeded", reason=str(exc))
         await notify_failure(ctx, log)
-    except CasebookError as exc:
-        manifest.status, manifest.error = RunStatus.failed, str(exc)
-        log.error("run failed", reason=str(exc))
+    except Exception as exc:
+        manifest.status, manifest.error = RunStatus.failed, describe_failure(exc)
+        log.error("run failed", reason=manifest.error)
         if manifest.steps["deliver"].state != "failed":
             await notify_failure(ctx, log)
-    except asyncio.CancelledError:
-        if ctx.deadline_epoch is not None and time.time() >= ctx.deadline_epoch - 1:
-            manifest.status, manifest.error = RunStatus.failed, "run timed out (CASEBOOK_RUN_TIMEOUT_S)"
-        else:
-            manifest.status, manifest.error = RunStatus.cancelled, "cancelled"
-        raise
-    except Exception as exc:  # an engine error (a step timeout, a cancelled workflow): recorded, then raised
-        manifest.status, manifest.error = _engine_status(exc)
-        timed_out = ctx.deadline_epoch is not None and time.time() >= ctx.deadline_epoch - 1
-        if manifest.status is RunStatus.cancelled and timed_out:
-            manifest.status, manifest.error = RunStatus.failed, "run timed out (CASEBOOK_RUN_TIMEOUT_S)"
-        log.error("run stopped", reason=manifest.error)
-        raise
-    finally:
-        manifest.ended = utcnow()
-        manifest.current_step = None
-        manifest.metrics["pipeline_duration"] = round(time.monotonic() - t0, 3)
-        manifest.save(ctx.company)
-        try:
-            await ctx.publish()
-        except Exception as exc:  # the manifest is saved; only the progress event was lost
-            log.warning("could not publish the final progress event", reason=str(exc))
-        _log_metrics(log, manifest)
+    await _end(ctx, log, tell=True)
     return manifest
 
 
-async def run_step(ctx: RunContext, name: str) -> None:
-    """Run one step unless it is done, keeping its state in the manifest."""
+async def _end(ctx: RunContext, log: Any, *, tell: bool) -> None:
+    """Record the run's end. A manifest that cannot be written is logged, not raised: the
+    engine keeps the outcome, and `status` shows it from there."""
+    manifest = ctx.manifest
+    manifest.ended = utcnow()
+    manifest.current_step = None
+    started = manifest.started or manifest.ended
+    manifest.metrics["pipeline_duration"] = round((manifest.ended - started).total_seconds(), 3)
+    _save_quietly(ctx, log)
+    if tell:
+        try:
+            await ctx.tell()
+        except Exception as exc:
+            log.warning("could not publish the final progress event", reason=str(exc))
+    _log_metrics(log, manifest)
+
+
+def _stopped(manifest: Manifest) -> None:
+    """The steps in flight did not finish: they run again on resume."""
+    manifest.current_step = None
+    for state in manifest.steps.values():
+        if state.state == "running":
+            state.state, state.started = "pending", None
+
+
+def _save_quietly(ctx: RunContext, log: Any) -> None:
+    try:
+        ctx.save()
+    except (CasebookError, OSError) as exc:
+        log.error("could not save the run's manifest", reason=str(exc))
+
+
+def describe_failure(exc: BaseException) -> str:
+    """The run's recorded error: our own messages as they are, anything else with its type."""
+    if isinstance(exc, CasebookError):
+        return str(exc)
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+async def _run_step_only(ctx: RunContext, name: str) -> None:
+    await run_step(ctx, name)
+
+
+async def run_step(ctx: RunContext, name: str) -> dict[str, Any] | None:
+    """Run one step unless it is done, keeping its state in the manifest.
+
+    A finished step's figures (the metrics it set) and the run's usage so far are written to
+    `runs/<run>/steps/<name>.json` with its result, and returned (the engine checkpoints them),
+    so that a later attempt has them even when a manifest write was lost.
+    """
     func = STEP_FUNCS[name]
     log = get_logger(company=ctx.submission.company_name, run_id=ctx.run_id)
     state = ctx.manifest.steps[name]
     if state.state == "done":
-        return
+        return None
     number = STEPS.index(name) + 1
     ctx.manifest.current_step = name
     state.state, state.started, state.error = "running", utcnow(), None
     state.model = ctx.model_set.for_step(name).model if name in LLM_STEPS and ctx.model_set.has_step(name) else None
+    before = {k: v for k, v in ctx.manifest.metrics.items() if k not in _RUN_FIGURES}
     await ctx.publish()
     log.info(f"[STEP {number}/{len(STEPS)}] {name}", step=number, total_steps=len(STEPS))
     try:
         await func(ctx)
-    except BaseException as exc:
-        state.state, state.error, state.ended = "failed", str(exc) or type(exc).__name__, utcnow()
-        await ctx.publish()
+    except Exception as exc:
+        state.state, state.error, state.ended = "failed", describe_failure(exc), utcnow()
+        with contextlib.suppress(Exception):  # the step's own error is the one to report
+            await ctx.publish()
         raise
+    except BaseException:  # cancelled: this process stops, or the engine preempted the step
+        state.state, state.started = "pending", None
+        raise
+    figures = {k: v for k, v in ctx.manifest.metrics.items() if k not in _RUN_FIGURES and before.get(k) != v}
+    record = {"step": name, "figures": figures, "usage": ctx.ledger.totals(), "ended": utcnow().isoformat()}
+    if figures or not ctx.company.exists(_record_path(ctx.run_id, name)):
+        ctx.company.write_json(_record_path(ctx.run_id, name), record)
     gate = ctx.manifest.gate
     state.state = "waiting" if gate is not None and gate.step == name else "done"
     state.ended = utcnow()
     await ctx.publish()
+    return record
 
 
-async def _run_group(calls: list[Awaitable[None]]) -> None:
-    """Run a group's steps concurrently; let every one finish before reporting a failure."""
+# Figures of the whole run, kept by the run itself rather than by one step.
+_RUN_FIGURES = frozenset({"tokens", "cost_usd", "pipeline_duration", "pipeline_active_duration"})
+
+
+def _record_path(run_id: str, step: str) -> str:
+    return f"runs/{run_id}/steps/{step}.json"
+
+
+def restore_figures(company: CompanyStorage, manifest: Manifest) -> dict[str, Any]:
+    """Before an attempt: put back what the finished steps' records hold and the manifest lost
+    (a failed write), and return the fullest usage snapshot to seed the ledger with."""
+    usage: dict[str, Any] = dict(manifest.metrics.get("tokens") or {})
+    usage.setdefault("cost_usd", manifest.metrics.get("cost_usd") or 0.0)
+    for name in STEPS:
+        path = _record_path(manifest.run_id, name)
+        if not company.exists(path):
+            continue
+        try:
+            record = company.read_json(path)
+        except (CasebookError, ValueError):
+            continue
+        for key, value in (record.get("figures") or {}).items():
+            manifest.metrics.setdefault(key, value)
+        seen = record.get("usage") or {}
+        if int(seen.get("total_tokens") or 0) > int(usage.get("total_tokens") or 0):
+            usage = dict(seen)
+    return usage
+
+
+async def _run_group(calls: list[Awaitable[Any]]) -> None:
+    """Run a group's steps concurrently; let every one finish before reporting a failure.
+
+    A cancellation (this process stopping) wins over the other outcomes: the run is not over."""
     results = await asyncio.gather(*calls, return_exceptions=True)
     errors = [r for r in results if isinstance(r, BaseException)]
     if errors:
-        raise next((e for e in errors if isinstance(e, BudgetExceeded)), errors[0])
+        for kind in (asyncio.CancelledError, RunInterrupted, BudgetExceeded):
+            first = next((e for e in errors if isinstance(e, kind)), None)
+            if first is not None:
+                raise first
+        raise errors[0]
 
 
 def _log_metrics(log: Any, manifest: Manifest) -> None:
@@ -150,12 +250,3 @@ def _log_metrics(log: Any, manifest: Manifest) -> None:
     tokens = manifest.metrics.get("tokens") or {}
     if "total_tokens" in tokens:
         log_metric(log, "tokens", tokens["total_tokens"], "tokens")
-
-
-def _engine_status(exc: Exception) -> tuple[RunStatus, str]:
-    name = type(exc).__name__
-    if "Cancelled" in name:
-        return RunStatus.cancelled, "cancelled"
-    if "Timeout" in name:
-        return RunStatus.failed, f"timed out: {exc}"
-    return RunStatus.failed, f"{name}: {exc}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import hashlib
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -17,14 +16,25 @@ from urllib.parse import urlsplit
 
 from casebook.config import Settings
 from casebook.documents.corpus import SourceFile
-from casebook.errors import ConfigError, InputError, RunError, RunNotFound
+from casebook.errors import CasebookError, ConfigError, InputError, RunError, RunInterrupted, RunNotFound
 from casebook.fetch import RemoteDocument
 from casebook.llm import LLMClient, ModelSet, UsageLedger, get_model_set, load_prices
+from casebook.logs import get_logger
 from casebook.models import RunStatus, Skipped, Submission
 from casebook.runs.admission import admit, private_fields, stored_record
+from casebook.runs.idempotency import check_same_inputs, idempotent_run_id, input_fingerprint
 from casebook.runs.manifest import Manifest, new_run_id, utcnow
-from casebook.runs.pipeline import Listener, RunContext, StepCaller, execute_run, stage_inputs
+from casebook.runs.pipeline import (
+    Listener,
+    RunContext,
+    StepCaller,
+    describe_failure,
+    execute_run,
+    restore_figures,
+    stage_inputs,
+)
 from casebook.runs.remote import stage_remote
+from casebook.runs.stages import notify_ended
 from casebook.storage import CompanyStorage, Storage
 
 LOCAL_SET = "local"
@@ -81,10 +91,16 @@ def create_run(
             "or a Google Drive link in the submission"
         )
     company = storage_at(settings.storage_url).company(submission.company_name)
+    fingerprint = None
+    if idempotency_key is not None:
+        form = {**submission.model_dump(mode="json"), "model_set": chosen.name}
+        fingerprint = input_fingerprint(form, sources, budget, [r.as_record() for r in remote])
     if idempotency_key is not None:
         run_id = idempotent_run_id(key_scope or company.slug, idempotency_key)
-        if company.exists(f"runs/{run_id}.json"):
-            return Manifest.load(company, run_id)  # the same key gives the same run
+        if company.exists(f"runs/{run_id}.json"):  # the same key gives the same run
+            existing = Manifest.load(company, run_id)
+            check_same_inputs(existing, idempotency_key, fingerprint or {})
+            return existing
     else:
         run_id = new_run_id()
     skipped: list[Skipped] = []
@@ -110,6 +126,7 @@ def create_run(
         model_set=chosen.name,
         budget_usd=budget,
         idempotency_key=idempotency_key,
+        idempotency_fingerprint=fingerprint,
         workflow_ids=[run_id] if record_workflow else [],
     )
     manifest.save(company)
@@ -128,41 +145,75 @@ async def execute(
     run_id: str,
     listener: Listener | None = None,
     step_caller: Callable[[RunContext], StepCaller] | None = None,
-    deadline_epoch: float | None = None,
+    attempt: str | None = None,
 ) -> Manifest:
     """Run (or resume) a run to its end; returns the final manifest.
 
     `step_caller(ctx)` gives the function that runs each step: the engine's checkpoints them.
+    `attempt` is the engine's id of this attempt; the manifest names it last. Any exception
+    before the steps start (a model set, the embedded model, the endpoint) fails the run with
+    its message, as a step's exception does.
     """
     company = Storage(settings.storage_url).company_by_slug(company_slug)
     manifest = load_manifest(company, run_id)
     if manifest.status is RunStatus.succeeded:
         return manifest
+    if attempt is not None and manifest.workflow_ids[-1:] != [attempt]:
+        manifest.workflow_ids = [w for w in manifest.workflow_ids if w != attempt] + [attempt]
     submission = run_submission(company, manifest)
-    model_set = get_model_set(manifest.model_set, settings.model_sets_file)
-    ledger = UsageLedger(
-        load_prices(settings.prices_file),
-        budget_usd=manifest.budget_usd,
-        spent_usd=float(manifest.metrics.get("cost_usd") or 0.0),
-    )
-    local = _is_local(model_set)
-    if local:
-        settings = for_local_model(settings)
-    async with open_endpoint(settings, model_set) as endpoint:
-        manifest.endpoint = endpoint.label
-        llm = LLMClient(
-            base_url=endpoint.base_url,
-            api_key=endpoint.api_key,
-            ledger=ledger,
-            timeout_s=settings.llm_timeout_s,
-            max_retries=settings.llm_max_retries,
-            length_retries=settings.llm_length_retries,
-            requests_per_minute=settings.llm_requests_per_minute,
-            schema_lengths=local,
+    ran: Manifest | None = None
+    try:
+        model_set = get_model_set(manifest.model_set, settings.model_sets_file)
+        usage = restore_figures(company, manifest)
+        ledger = UsageLedger(
+            load_prices(settings.prices_file),
+            budget_usd=manifest.budget_usd,
+            spent_usd=float(usage.get("cost_usd") or 0.0),
+            tokens=usage,
         )
-        async with llm:
-            ctx = RunContext(settings, company, manifest, submission, model_set, llm, ledger, listener, deadline_epoch)
-            return await execute_run(ctx, step_caller(ctx) if step_caller else None)
+        local = _is_local(model_set)
+        if local:
+            settings = for_local_model(settings)
+        async with open_endpoint(settings, model_set) as endpoint:
+            manifest.endpoint = endpoint.label
+            llm = LLMClient(
+                base_url=endpoint.base_url,
+                api_key=endpoint.api_key,
+                ledger=ledger,
+                timeout_s=settings.llm_timeout_s,
+                max_retries=settings.llm_max_retries,
+                length_retries=settings.llm_length_retries,
+                requests_per_minute=settings.llm_requests_per_minute,
+                schema_lengths=local,
+            )
+            async with llm:
+                ctx = RunContext(settings, company, manifest, submission, model_set, llm, ledger, listener, attempt)
+                ctx.active_before = _active_before(manifest)
+                ran = await execute_run(ctx, step_caller(ctx) if step_caller else None)
+    except RunInterrupted:
+        raise
+    except Exception as exc:
+        if ran is not None:  # the run ended; only closing the endpoint failed
+            get_logger(run_id=run_id).warning("could not close the model endpoint", reason=describe_failure(exc))
+            return ran
+        return await _failed_before_start(settings, company, manifest, submission, exc)
+    return ran
+
+
+async def _failed_before_start(
+    settings: Settings, company: CompanyStorage, manifest: Manifest, submission: Submission, exc: Exception
+) -> Manifest:
+    log = get_logger(company=manifest.company_name, run_id=manifest.run_id)
+    manifest.status, manifest.error = RunStatus.failed, describe_failure(exc)
+    manifest.started = manifest.started or utcnow()
+    manifest.ended, manifest.current_step = utcnow(), None
+    log.error("run failed", reason=manifest.error)
+    await notify_ended(settings, company, manifest, submission, log)
+    try:
+        manifest.save(company)
+    except (CasebookError, OSError) as error:
+        log.error("could not save the run's manifest", reason=str(error))
+    return manifest
 
 
 @contextlib.asynccontextmanager
@@ -215,13 +266,6 @@ def _download_from_drive(settings: Settings, link: str) -> tuple[list[SourceFile
     return sources, skipped
 
 
-def idempotent_run_id(company_slug: str, key: str) -> str:
-    """The run id an idempotency key always maps to (keys are scoped to a company)."""
-    if not key.strip() or len(key) > 255:
-        raise InputError("idempotency key must be 1-255 characters")
-    return "key-" + hashlib.sha256(f"{company_slug}\0{key}".encode()).hexdigest()[:20]
-
-
 def for_local_model(settings: Settings) -> Settings:
     """A small CPU model answers one request at a time and reads prompts slowly: shorter
     prompts, one call at a time, and time enough for the queue."""
@@ -268,6 +312,12 @@ def find_run(settings: Settings, run_id: str) -> CompanyStorage:
         if company.exists(f"runs/{run_id}.json"):
             return company
     raise RunNotFound(f"no run {run_id!r} in {settings.storage_url}: `casebook runs` lists the runs")
+
+
+def _active_before(manifest: Manifest) -> float:
+    """Seconds the earlier attempts ran (a manifest from before the split kept it as the duration)."""
+    metrics = manifest.metrics
+    return float(metrics.get("pipeline_active_duration", metrics.get("pipeline_duration")) or 0.0)
 
 
 def _has_endpoint(settings: Settings) -> bool:

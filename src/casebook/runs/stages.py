@@ -10,6 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from casebook.config import Settings
 from casebook.deliver import (
     DeliveryConfig,
     collect_final_files,
@@ -21,7 +22,7 @@ from casebook.deliver import (
 from casebook.documents.corpus import INDEX_FILE, ingest_documents
 from casebook.errors import BudgetExceeded, CasebookError
 from casebook.fetch import FetchConfig
-from casebook.models import Evidence, RunStatus, Skipped, UseCase
+from casebook.models import Evidence, RunStatus, Skipped, Submission, UseCase
 from casebook.render import Branding
 from casebook.render.run import render_run
 from casebook.runs.context import RunContext, staged_inputs
@@ -43,6 +44,7 @@ from casebook.steps import (
 from casebook.steps.prompts import render_submission
 from casebook.steps.verify import doubtful
 from casebook.steps.verify_model import judge
+from casebook.storage import CompanyStorage
 
 StepFunc = Callable[[RunContext], Awaitable[None]]
 LLM_STEPS = frozenset({"evidence", "use_cases", "part_a", "part_b", "consolidate"})
@@ -122,6 +124,7 @@ def load_use_cases(ctx: RunContext) -> list[UseCase]:
 
 async def step_use_cases(ctx: RunContext) -> None:
     if ctx.company.exists(ctx.work("use_cases.json")):
+        ctx.manifest.metrics["use_cases_count"] = len(load_use_cases(ctx))
         return
     use_cases = await generate_use_cases(
         ctx.llm, ctx.model_set.for_step("use_cases"), ctx.submission, load_evidence(ctx), ctx.template.tone
@@ -133,6 +136,7 @@ async def step_use_cases(ctx: RunContext) -> None:
 async def step_part_a(ctx: RunContext) -> None:
     target = f"part_a/report_draft_{ctx.run_id}.md"
     if ctx.company.exists(target):
+        ctx.manifest.metrics["part_a_length"] = len(ctx.company.read_text(target).removesuffix("\n"))
         return
     text = await write_part_a(
         ctx.llm,
@@ -335,20 +339,27 @@ async def step_deliver(ctx: RunContext) -> None:
 
 async def notify_failure(ctx: RunContext, log: Any) -> None:
     """Tell callback destinations that the run ended without a report (`run.failed`)."""
+    await notify_ended(ctx.settings, ctx.company, ctx.manifest, ctx.submission, log)
+
+
+async def notify_ended(
+    settings: Settings, company: CompanyStorage, manifest: Manifest, submission: Submission, log: Any
+) -> None:
+    """`run.failed` to the callback destinations, from what a run has even before it started."""
     try:
-        hooks = [d for d in destinations_for(ctx.settings, ctx.submission.deliver) if d.kind == "callback"]
+        hooks = [d for d in destinations_for(settings, submission.deliver) if d.kind == "callback"]
         if hooks:
             outcomes = await deliver_run(
                 hooks,
                 {},
-                run_id=ctx.run_id,
-                company_slug=ctx.company.slug,
-                company_name=ctx.submission.company_name,
-                status=ctx.manifest.status.value,
-                error=ctx.manifest.error,
-                config=DeliveryConfig.from_settings(ctx.settings),
+                run_id=manifest.run_id,
+                company_slug=company.slug,
+                company_name=submission.company_name,
+                status=manifest.status.value,
+                error=manifest.error,
+                config=DeliveryConfig.from_settings(settings),
             )
-            ctx.manifest.deliveries = merge_outcomes(ctx.manifest.deliveries, outcomes)
+            manifest.deliveries = merge_outcomes(manifest.deliveries, outcomes)
     except CasebookError as exc:
         log.error("could not send run.failed", reason=str(exc))
 

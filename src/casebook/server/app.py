@@ -10,14 +10,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
-from dbos import DBOS
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from casebook import __version__
 from casebook.config import Settings, get_settings
-from casebook.engine import Engine, _prepare_sqlite, database_url
+from casebook.engine import Engine
 from casebook.errors import ConfigError, LimitExceeded
 from casebook.logs import configure_logging, get_logger, register_secret
 from casebook.server import routes_intake, routes_ops, routes_providers, routes_runs
@@ -156,17 +155,9 @@ def worker_app() -> FastAPI:
     return create_app(settings)
 
 
-def prepare_database(settings: Settings) -> None:
-    """The workflow database created or migrated (a no-op when it is current)."""
-    url = database_url(settings)
-    _prepare_sqlite(url)
-    DBOS.migrate(url)
-
-
 def _open_engine(settings: Settings) -> Engine:
     """The workflow database made ready, then the app's one client."""
-    prepare_database(settings)
-    return Engine(settings)
+    return Engine(settings)  # creates or upgrades the tables first
 
 
 class RequestMetrics:

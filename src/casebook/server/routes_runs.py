@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from casebook.errors import RunError
-from casebook.models import RunStatus
 from casebook.runs.manifest import Manifest
 from casebook.runs.runner import approve_run, find_run, load_manifest
 from casebook.server import schemas
@@ -171,24 +170,8 @@ def _approve(ctx: ServerContext, run_id: str, key: str) -> Manifest:
 
 
 def _requeue(ctx: ServerContext, run_id: str) -> Manifest:
-    view = ctx.engine.view(run_id)
-    manifest = view.manifest
-    if manifest.status is RunStatus.succeeded:
-        raise ApiError(409, "run_state", f"run {run_id} already succeeded: GET its report")
-    if manifest.status.waiting:
-        raise ApiError(
-            409, "run_state", f"run {run_id} waits for review: POST /v1/runs/{run_id}/approve releases it"
-        )
-    if view.engine_status in ("ENQUEUED", "PENDING"):
-        where = "in the queue" if view.engine_status == "ENQUEUED" else f"running on {view.executor_id}"
-        raise ApiError(
-            409,
-            "run_state",
-            f"run {run_id} is {where}: a worker will finish it "
-            "(if that machine is gone, `casebook recover EXECUTOR` hands its runs over)",
-        )
-    ctx.engine.enqueue(manifest)
-    return manifest
+    """The run goes on from where it stopped, on the workers' queue (409 when it needs no retry)."""
+    return ctx.engine.retry(run_id)
 
 
 @router.get(
