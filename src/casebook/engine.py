@@ -385,7 +385,7 @@ async def run_here(
 
 
 async def _run_attempt(settings: Settings, manifest: Manifest, workflow_id: str, listener: Listener | None) -> Manifest:
-    await asyncio.to_thread(_name_attempt, settings, manifest, workflow_id)
+    named = await asyncio.to_thread(_name_attempt, settings, manifest, workflow_id)
     if listener is not None:
         _listeners[workflow_id] = listener
     try:
@@ -395,12 +395,16 @@ async def _run_attempt(settings: Settings, manifest: Manifest, workflow_id: str,
     except asyncio.CancelledError:
         if not shutdown.stopping:
             raise
-    except Exception as exc:
+    except Exception as exc:  # the attempt ended in the engine: settle says how
         get_logger(run_id=manifest.run_id).debug("attempt ended in the engine", reason=str(exc))
     finally:
         _listeners.pop(workflow_id, None)
     with Engine(settings) as eng:
-        return eng.view(manifest.run_id).manifest
+        try:
+            return eng.view(manifest.run_id).manifest
+        except CasebookError as exc:  # storage unreadable: the engine's record says how it ended
+            get_logger(run_id=manifest.run_id).error("cannot read the run's manifest", reason=str(exc))
+            return settle(named, eng.latest(named))
 
 
 async def _follow(settings: Settings, manifest: Manifest, workflow_id: str, listener: Listener | None) -> Manifest:

@@ -111,7 +111,7 @@ def test_ctrl_c_of_casebook_run_then_one_resume_finishes_with_a_clean_runs_token
     docs = write_docs(tmp_path / "docs")
     with FakeOpenAIServer() as clean_server:
         env = environment(tmp_path / "clean", clean_server.base_url, None)
-        rc, out, err = Proc(env, "run", COMPANY, "--docs", str(docs), "--use-cases", "4").finish()
+        rc, _, err = Proc(env, "run", COMPANY, "--docs", str(docs), "--use-cases", "4").finish()
         assert rc == 0, err
         clean = run_manifest(tmp_path / "clean")
 

@@ -101,3 +101,19 @@ async def test_rate_limiter_is_shared_per_endpoint_in_a_process() -> None:
     assert first is _limiter_for("http://a/v1", 30)
     assert first is not _limiter_for("http://b/v1", 30)
     assert first is not None and first.max_rate == 30 and first.time_period == 60
+
+
+def test_a_resumed_ledger_goes_on_from_every_figure_of_the_earlier_attempts() -> None:
+    first = UsageLedger(load_prices())
+    for step in ("evidence", "part_b", "part_b"):
+        reservation = first.reserve(step, "gpt-4o-mini", 100, 100)
+        first.settle(reservation, usage(step, "gpt-4o-mini", 100, 50, 0.001))
+    earlier = first.totals()
+    resumed = UsageLedger(load_prices(), spent_usd=earlier["cost_usd"], tokens=earlier)
+    reservation = resumed.reserve("part_b", "gpt-4o-mini", 100, 100)
+    resumed.settle(reservation, usage("part_b", "gpt-4o-mini", 10, 5, 0.0001))
+    totals = resumed.totals()
+    assert totals["calls"] == 4 and totals["prompt_tokens"] == 310 and totals["completion_tokens"] == 155
+    assert totals["total_tokens"] == 465 and totals["cost_usd"] == pytest.approx(0.0031)
+    assert totals["by_step"]["part_b"]["calls"] == 3 and totals["by_step"]["part_b"]["total_tokens"] == 315
+    assert totals["by_step"]["evidence"]["total_tokens"] == 150
