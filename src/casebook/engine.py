@@ -292,6 +292,8 @@ def launched(settings: Settings, *, executor_id: str, take_queued_work: bool) ->
     finally:
         _stop(settings.shutdown_grace_s)
         beating.set()
+        if heart.is_alive():
+            heart.join(timeout=10)
         with contextlib.suppress(Exception):  # the database may be what failed
             executors.stopped(executor_id)
         executors.close()
@@ -571,7 +573,7 @@ class Engine:
 
     def list_runs(self, limit: int = 50) -> list[RunView]:
         views = []
-        for status in self.client.list_workflows(name=WORKFLOW, sort_desc=True, limit=limit, load_output=False):
+        for status in self.client.list_workflows(name=WORKFLOW, sort_desc=True, limit=limit, load_output=True):
             if status.input is None or len(status.input["args"]) != 2:
                 continue
             slug, run_id = status.input["args"]
@@ -583,7 +585,7 @@ class Engine:
             manifest = load_manifest(company, run_id)
             if manifest.workflow_ids and manifest.workflow_ids[-1] != status.workflow_id:
                 continue  # an earlier attempt; the latest one is listed
-            settle(manifest, Latest(status.workflow_id, status.status, status.executor_id, None, None))
+            settle(manifest, Latest(status.workflow_id, status.status, status.executor_id, status.output))
             views.append(RunView(manifest, status.status, status.executor_id, None))
         return views
 

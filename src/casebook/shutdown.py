@@ -93,14 +93,18 @@ class Shutdown:
             while self._in_flight and not self.hurry and (left := deadline - time.monotonic()) > 0:
                 self._cond.wait(left)
             unfinished = self._in_flight
-            tasks = list(self._tasks.values())
         if unfinished:
             log.warning("stopping the steps still in flight; they run again on resume", steps=unfinished)
-        for loop, task in tasks:
-            with contextlib.suppress(RuntimeError):  # the loop already closed: nothing to stop
-                loop.call_soon_threadsafe(task.cancel)
-        with self._cond:
-            self._cond.wait_for(lambda: not self._tasks, timeout=30)
+        stopped: set[int] = set()
+        deadline = time.monotonic() + 30
+        with self._cond:  # a run that started meanwhile is stopped too
+            while self._tasks and (left := deadline - time.monotonic()) > 0:
+                for key, (loop, task) in list(self._tasks.items()):
+                    if key not in stopped:
+                        stopped.add(key)
+                        with contextlib.suppress(RuntimeError):  # its loop closed: nothing to stop
+                            loop.call_soon_threadsafe(task.cancel)
+                self._cond.wait(min(left, 1.0))
 
 
 # This process's one instance: signals, the step caller and the workflow body share it.
