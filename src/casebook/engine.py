@@ -413,14 +413,17 @@ async def _follow(settings: Settings, manifest: Manifest, workflow_id: str, list
     """Wait for an attempt that runs elsewhere, showing its progress; bounded by the run's limit."""
     deadline = time.monotonic() + settings.run_timeout_s + settings.shutdown_grace_s
     with Engine(settings) as eng:
-        while time.monotonic() < deadline and not shutdown.stopping:
+        while time.monotonic() < deadline:
             view = await asyncio.to_thread(eng.view, manifest.run_id)
             if view.engine_status not in LIVE_STATES or view.manifest.workflow_ids[-1:] != [workflow_id]:
                 return view.manifest
+            if shutdown.stopping:
+                where = f"on {view.executor_id}" if view.executor_id else "in the queue"
+                raise RunError(f"stopped waiting: run {manifest.run_id} goes on {where} (`casebook status` follows it)")
             if listener is not None:
                 await listener(view.manifest)
             await asyncio.sleep(1.0)
-        return (await asyncio.to_thread(eng.view, manifest.run_id)).manifest
+        raise RunError(f"run {manifest.run_id} did not end within CASEBOOK_RUN_TIMEOUT_S: `casebook status` says where")
 
 
 @contextlib.asynccontextmanager

@@ -45,8 +45,8 @@ def test_a_submission_survives_a_killed_server_and_completes_after_restart(tmp_p
 
         with ServerProcess(env, "--with-worker") as second:
             with httpx.Client(base_url=second.base_url, timeout=30) as c:
-                same = c.post("/v1/submissions", data={"company_name": "Crash Test Ltd"}, files=files,
-                              headers={**AUTH, "Idempotency-Key": "crash-1"})
+                same = c.post("/v1/submissions", data={"company_name": "Crash Test Ltd", "use_cases_count": "3"},
+                              files=files, headers={**AUTH, "Idempotency-Key": "crash-1"})  # the same request again
             events = follow(second.base_url, accepted["run_id"])
             with httpx.Client(base_url=second.base_url, timeout=30) as c:
                 status = c.get(accepted["status_url"], headers=AUTH).json()

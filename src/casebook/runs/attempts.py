@@ -43,6 +43,12 @@ def outcome(manifest: Manifest) -> dict[str, Any]:
     }
 
 
+def returned_status(output: Any) -> str | None:
+    """The run status an attempt returned (a dict from `outcome`, a bare string before it)."""
+    value = output.get("status") if isinstance(output, dict) else output
+    return str(value) if value is not None else None
+
+
 def settle(manifest: Manifest, latest: Latest | None) -> Manifest:
     """The manifest with the status the run really has (in memory; nothing is written).
 
@@ -87,9 +93,8 @@ def _ended(latest: Latest) -> tuple[RunStatus | None, str | None]:
         )
     if latest.status == "SUCCESS":
         output = latest.output
-        value = output.get("status") if isinstance(output, dict) else output
         try:
-            status = RunStatus(str(value))
+            status = RunStatus(returned_status(output) or "")
         except ValueError:
             return None, None
         return status, output.get("error") if isinstance(output, dict) else None

@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from casebook.engine import WORKFLOW, Engine
 from casebook.errors import CasebookError
 from casebook.models import RunStatus
+from casebook.runs.attempts import returned_status
 from casebook.runs.manifest import STEPS, Manifest
 from casebook.storage import Storage
 
@@ -100,7 +101,8 @@ class Metrics:
             latest.setdefault(run_id, status)
         counts: Tally[str] = Tally()
         for run_id, status in latest.items():
-            state = str(status.output) if status.status == "SUCCESS" else _ENGINE_STATES.get(status.status, "queued")
+            returned = returned_status(status.output) if status.status == "SUCCESS" else None
+            state = returned or _ENGINE_STATES.get(status.status, "queued")
             counts[state if state in _STATES else "failed"] += 1
             if status.status in ("SUCCESS", "ERROR", "CANCELLED") and status.workflow_id not in self._seen:
                 self._seen.add(status.workflow_id)
