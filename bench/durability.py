@@ -3,7 +3,8 @@ them go on, and count how many finish at the first try.
 
     .venv/bin/python bench/durability.py                          # 10 runs per row, both modes
     .venv/bin/python bench/durability.py --runs 3 --modes run --signals SIGINT
-    .venv/bin/python bench/durability.py --postgres               # a fresh PostgreSQL database
+    .venv/bin/python bench/durability.py --postgres               # PostgreSQL: a throwaway cluster
+                                                                   # (or CASEBOOK_TEST_DATABASE_URL)
 
 Modes (each a row per signal):
   run     `casebook run` is stopped; one `casebook resume RUN` must finish it.
@@ -36,7 +37,6 @@ import contextlib
 import json
 import os
 import re
-import secrets
 import shutil
 import signal
 import subprocess
@@ -45,6 +45,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -195,11 +196,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=10, help="runs per row (mode x signal)")
     parser.add_argument("--modes", default="run,worker", help="run, worker or both")
     parser.add_argument("--signals", default="SIGKILL,SIGTERM,SIGINT")
-    parser.add_argument("--postgres", action="store_true", help="one fresh database on 127.0.0.1:5432")
+    parser.add_argument("--postgres", action="store_true", help="one fresh database (tests/postgres.py)")
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="casebook-durability-"))
-    database = _fresh_postgres() if args.postgres else None
     rows: list[Row] = []
+    with contextlib.ExitStack() as stack:
+        database = stack.enter_context(_postgres()) if args.postgres else None
+        _sweep(args, tmp, database, rows)
+    print()
+    print(f"{'mode':<7} {'signal':<8} {'finished first try':>18} {'calls repeated/run':>19} {'s/run':>6} "
+          f"{'missed':>6}  stopped at")
+    for r in rows:
+        where = ", ".join(f"{s} {c}" for s, c in sorted(r.stopped_at.items(), key=lambda x: STOPS.index(x[0])
+                                                         if x[0] in STOPS else 99))
+        print(f"{r.mode:<7} {r.signal:<8} {f'{r.finished}/{r.runs}':>18} {r.repeated / max(r.runs, 1):>19.2f} "
+              f"{r.seconds / max(r.runs, 1):>6.1f} {r.missed:>6}  {where}")
+    for r in rows:
+        for failure in r.failures:
+            print(f"{r.mode} {r.signal}: {failure}")
+    return 0 if all(r.finished == r.runs for r in rows) else 1
+
+
+def _sweep(args: argparse.Namespace, tmp: Path, database: str | None, rows: list[Row]) -> None:
     try:
         docs = SAMPLE / "docs"
         n = 0
@@ -235,37 +253,14 @@ def main(argv: list[str] | None = None) -> int:
                           f"{'finished' if ok else 'NOT finished'}, {repeated} calls repeated", flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        if database:
-            _drop_postgres(database)
-    print()
-    print(f"{'mode':<7} {'signal':<8} {'finished first try':>18} {'calls repeated/run':>19} {'s/run':>6} "
-          f"{'missed':>6}  stopped at")
-    for r in rows:
-        where = ", ".join(f"{s} {c}" for s, c in sorted(r.stopped_at.items(), key=lambda x: STOPS.index(x[0])
-                                                         if x[0] in STOPS else 99))
-        print(f"{r.mode:<7} {r.signal:<8} {f'{r.finished}/{r.runs}':>18} {r.repeated / max(r.runs, 1):>19.2f} "
-              f"{r.seconds / max(r.runs, 1):>6.1f} {r.missed:>6}  {where}")
-    for r in rows:
-        for failure in r.failures:
-            print(f"{r.mode} {r.signal}: {failure}")
-    return 0 if all(r.finished == r.runs for r in rows) else 1
 
 
-def _fresh_postgres() -> str:
-    import psycopg
+@contextlib.contextmanager
+def _postgres() -> Iterator[str]:
+    from tests.postgres import admin_url, fresh_database
 
-    name = f"casebook_bench_{secrets.token_hex(4)}"
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"postgresql://postgres@127.0.0.1:5432/{name}"
-
-
-def _drop_postgres(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[-1]
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with admin_url() as admin, fresh_database(admin) as url:
+        yield url
 
 
 if __name__ == "__main__":

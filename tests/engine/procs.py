@@ -5,23 +5,17 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
 from casebook.testing.answers import schema_answer
 from tests.prompt_steps import call_key
-
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
@@ -120,15 +114,3 @@ def run_manifest(storage: Path) -> dict[str, Any]:
     found = list(storage.glob("*/runs/*.json"))
     assert len(found) == 1, found
     return dict(json.loads(found[0].read_text()))
-
-
-@contextmanager
-def postgres_database() -> Iterator[str]:
-    name = f"casebook_test_{secrets.token_hex(4)}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

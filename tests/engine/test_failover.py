@@ -9,15 +9,15 @@ from pathlib import Path
 
 from casebook.engine import Engine
 from casebook.testing.openai_server import FakeOpenAIServer
-from tests.engine.procs import Held, Proc, calls, postgres_database, run_manifest, wait_for
+from tests.engine.procs import Held, Proc, calls, wait_for
 from tests.engine.test_graceful import HELD, environment, part_b_half_done, settings_of, submit
 from tests.factories import write_docs
 
 
-def test_a_live_worker_takes_over_the_run_of_a_killed_one(tmp_path: Path) -> None:
+def test_a_live_worker_takes_over_the_run_of_a_killed_one(tmp_path: Path, pg_database: str) -> None:
     storage, docs, held = tmp_path / "outputs", write_docs(tmp_path / "docs"), Held(*HELD)
-    with postgres_database() as database, FakeOpenAIServer(held) as server:
-        env = environment(storage, server.base_url, database, CASEBOOK_EXECUTOR_TIMEOUT_S="2")
+    with FakeOpenAIServer(held) as server:
+        env = environment(storage, server.base_url, pg_database, CASEBOOK_EXECUTOR_TIMEOUT_S="2")
         workers = {name: Proc(env, "worker", "--executor-id", name) for name in ("w1", "w2")}
         try:
             run_id = submit(env, docs)
@@ -30,8 +30,9 @@ def test_a_live_worker_takes_over_the_run_of_a_killed_one(tmp_path: Path) -> Non
                 workers[victim].finish()
                 before = calls(server)
                 held.release()
-                wait_for(lambda: run_manifest(storage)["status"] == "succeeded", 180, "the live worker to finish")
-                view = eng.view(run_id)
+                view = wait_for(
+                    lambda: (v := eng.view(run_id)).engine_status == "SUCCESS" and v, 180, "the live worker to finish"
+                )
                 dead = eng.executors.info(victim)
         finally:
             for proc in workers.values():

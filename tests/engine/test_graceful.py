@@ -8,7 +8,6 @@ import json
 import os
 import signal
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from casebook.config import Settings
 from casebook.engine import Engine
 from casebook.models import RunStatus
 from casebook.testing.openai_server import FakeOpenAIServer
-from tests.engine.procs import Held, Proc, calls, postgres_database, run_manifest, wait_for
+from tests.engine.procs import Held, Proc, calls, run_manifest, wait_for
 from tests.factories import write_docs
 
 COMPANY = "Northwind Logistics"
@@ -29,12 +28,10 @@ BEFORE_PART_B_ENDS = Counter(
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest) -> Iterator[str | None]:
+def database(request: pytest.FixtureRequest) -> str | None:
     if request.param == "sqlite":
-        yield None  # the default: a SQLite file beside the storage root
-    else:
-        with postgres_database() as url:
-            yield url
+        return None  # the default: a SQLite file beside the storage root
+    return str(request.getfixturevalue("pg_database"))  # a fresh database of the tests' own cluster
 
 
 def environment(storage: Path, base_url: str, database: str | None, **extra: str) -> dict[str, str]:

@@ -38,7 +38,8 @@ def worker(
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: engine.request_stop())
         engine.wait_for_stop()
-        err.print(f"worker {me} stopping: steps in flight may finish (up to {settings.shutdown_grace_s:g} s)", markup=False)
+        grace = settings.shutdown_grace_s
+        err.print(f"worker {me} stopping: steps in flight may finish (up to {grace:g} s)", markup=False)
     err.print(f"worker {me} stopped", markup=False)
 
 
