@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import secrets
 import signal
 import socket
@@ -75,6 +76,19 @@ _launched_settings: Settings | None = None
 # A client of this process's own: reads that must never be recorded as a workflow's steps.
 _client: DBOSClient | None = None
 _stop_requested = threading.Event()
+
+
+class _QuietCancellations(logging.Filter):
+    """DBOS logs "Exception encountered in asynchronous workflow" when a cancelled run's execution
+    ends; the run's own status already says it was cancelled (or timed out), so that line goes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        cancelled = (dbos_errors.DBOSAwaitedWorkflowCancelledError, dbos_errors.DBOSWorkflowCancelledError)
+        return not isinstance(exc, cancelled)
+
+
+logging.getLogger("dbos").addFilter(_QuietCancellations())
 
 
 def database_url(settings: Settings) -> str:

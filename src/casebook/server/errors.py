@@ -77,8 +77,8 @@ def from_casebook_error(exc: CasebookError) -> ApiError:
         return ApiError(409, "run_state", message)
     if isinstance(exc, LimitExceeded):
         return ApiError(422, "not_allowed", message, field=exc.field)
-    if isinstance(exc, IdempotencyConflict):  # IETF Idempotency-Key draft: 422 for a reused key
-        return ApiError(422, "idempotency_conflict", message, idempotency_key=exc.key, run_id=exc.run_id)
+    if isinstance(exc, IdempotencyConflict):  # the key is bound to an earlier, different request
+        return ApiError(409, "idempotency_conflict", message, idempotency_key=exc.key, run_id=exc.run_id)
     if isinstance(exc, InputError | ConfigError):
         return ApiError(422, "invalid_submission", message)
     if isinstance(exc, DriveError):
