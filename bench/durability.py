@@ -13,7 +13,7 @@ Modes (each a row per signal):
 
 The sample company (examples/northwind-logistics: 12 documents, company.json) with 4 use cases,
 model set `cheap`. The runs of a row stop at the steps in turn: ingest, evidence, use_cases, part_a, part_b,
-consolidate, verify, finalize, then again from ingest. For a step that calls the model, a
+consolidate, verify, finalize, review, then again from ingest. For a step that calls the model, a
 loopback fake model (casebook.testing.openai_server) holds that step's first call until the
 process has been signalled, so the stop lands with the call in flight. For the others the signal
 is sent as soon as the manifest names the step current; a fast step may end first, so the table
@@ -60,7 +60,7 @@ from tests.prompt_steps import call_key  # noqa: E402
 SAMPLE = ROOT / "examples" / "northwind-logistics"
 COMPANY = "Northwind Logistics"
 USE_CASES = 4
-STOPS = ("ingest", "evidence", "use_cases", "part_a", "part_b", "consolidate", "verify", "finalize")
+STOPS = ("ingest", "evidence", "use_cases", "part_a", "part_b", "consolidate", "verify", "finalize", "review")
 MODEL_STEPS = {"evidence": "evidence", "use_cases": "use_cases", "part_a": "part_a", "part_b": "part_b:1",
                "consolidate": "consolidate"}
 SIGNALS = {"SIGKILL": signal.SIGKILL, "SIGTERM": signal.SIGTERM, "SIGINT": signal.SIGINT}
