@@ -187,6 +187,24 @@ class Settings(BaseSettings):
         30.0, gt=0, description="How long a large upload waits for its turn before a 503"
     )
 
+    # web app (`casebook serve`: sign-in, intake form, runs, review)
+    web: bool = Field(True, description="Serve the web app (/, /app/…) beside the API; off: the API alone")
+    session_secret: SecretStr | None = Field(
+        None,
+        description="Signs the web app's session cookies; default: derived from CASEBOOK_API_KEYS (rotating "
+        "the keys signs everyone out), or random per process without keys",
+    )
+    session_hours: float = Field(12.0, gt=0, le=24 * 90, description="How long a web sign-in lasts, in hours")
+    rate_limit_signin: str = Field(
+        "10/minute", description="Failed web sign-ins allowed per client address, e.g. 10/minute"
+    )
+    public_intake: bool = Field(
+        False, description="Serve the intake form at /intake to anyone, without an account (rate-limited)"
+    )
+    rate_limit_public_intake: str = Field(
+        "20/hour", description="Submissions per client address through the public /intake page"
+    )
+
     # report rendering
     report_formats: str = Field(
         "html,pdf,docx", description="Formats finalize renders beside the Markdown, comma-separated; empty for none"

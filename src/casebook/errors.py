@@ -33,7 +33,12 @@ class ConfigError(CasebookError):
 
 
 class InputError(CasebookError):
-    pass
+    """`fields`: what is wrong with each named field, where the error is about fields (a form shows
+    each next to its field)."""
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or {}
 
 
 class Unreadable(InputError):

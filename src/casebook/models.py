@@ -142,20 +142,31 @@ class Submission(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            raise InputError(describe_validation_error(exc)) from None
+            raise InputError(describe_validation_error(exc), fields=field_errors(exc)) from None
 
 
 def describe_validation_error(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors(include_url=False):
         field = ".".join(str(p) for p in err["loc"]) or "submission"
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            message = "is required"
+        message = _message(err)
         got = err.get("input")
         shown = "" if err["type"] == "missing" or isinstance(got, dict) else f" (got {got!r:.60})"
         parts.append(f"{field}: {message}{shown}")
     return "invalid submission: " + "; ".join(parts)
+
+
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    """What is wrong with each top-level field (the first problem of each)."""
+    found: dict[str, str] = {}
+    for err in exc.errors(include_url=False):
+        field = str(err["loc"][0]) if err["loc"] else "submission"
+        found.setdefault(field, _message(err))
+    return found
+
+
+def _message(err: Any) -> str:
+    return "is required" if err["type"] == "missing" else str(err["msg"]).removeprefix("Value error, ")
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,10 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
             expose_headers=["Location", "Retry-After", "Idempotent-Replayed"],
             max_age=600,
         )
+    if settings.web:
+        from casebook.web import install as install_web
+
+        install_web(app, settings, options)
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -32,14 +32,26 @@ class RateLimiter:
 
     def check(self, item: RateLimitItem, scope: str, identity: str) -> None:
         if not self._limiter.hit(item, scope, identity):
-            stats = self._limiter.get_window_stats(item, scope, identity)
-            retry = max(1, math.ceil(stats.reset_time - time.time()))
-            raise ApiError(
-                429,
-                "rate_limited",
-                f"too many requests from this {scope}: at most {item} — retry in {retry} s",
-                headers={"Retry-After": str(retry)},
-            )
+            raise self._refused(item, scope, identity)
+
+    def check_spent(self, item: RateLimitItem, scope: str, identity: str) -> None:
+        """429 when the window is used up, without counting this request (see `spend`)."""
+        if not self._limiter.test(item, scope, identity):
+            raise self._refused(item, scope, identity)
+
+    def spend(self, item: RateLimitItem, scope: str, identity: str) -> None:
+        """Count one event (e.g. a failed sign-in) against the window."""
+        self._limiter.hit(item, scope, identity)
+
+    def _refused(self, item: RateLimitItem, scope: str, identity: str) -> ApiError:
+        stats = self._limiter.get_window_stats(item, scope, identity)
+        retry = max(1, math.ceil(stats.reset_time - time.time()))
+        return ApiError(
+            429,
+            "rate_limited",
+            f"too many requests from this {scope}: at most {item} — retry in {retry} s",
+            headers={"Retry-After": str(retry)},
+        )
 
 
 def client_address(request: Request) -> str:
@@ -64,13 +76,18 @@ def authenticate(request: Request, options: ServerOptions) -> str:
             "send an API key: `Authorization: Bearer <key>`",
             headers={"WWW-Authenticate": 'Bearer realm="casebook"'},
         )
-    presented = token.encode()
-    matched = False
-    for key in options.api_keys:  # every key is compared: the time taken says nothing about which matched
-        matched |= hmac.compare_digest(presented, key)
-    if not matched:
+    identity = key_identity(token.encode(), options.api_keys)
+    if identity is None:
         raise ApiError(403, "forbidden", "this API key is not valid for this server")
-    return "key:" + hashlib.sha256(presented).hexdigest()[:32]
+    return identity
+
+
+def key_identity(presented: bytes, keys: tuple[bytes, ...]) -> str | None:
+    """The identity of a configured key (a digest, never the key), or None for any other key."""
+    matched = False
+    for key in keys:  # every key is compared: the time taken says nothing about which matched
+        matched |= hmac.compare_digest(presented, key)
+    return "key:" + hashlib.sha256(presented).hexdigest()[:32] if matched else None
 
 
 async def require_api_key(request: Request, ctx: Annotated[ServerContext, Depends(get_context)]) -> str:

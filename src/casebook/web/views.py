@@ -1,0 +1,158 @@
+"""What the pages show of a run, from the engine's view: one dict per run for the templates and
+the live updates alike (the run page's server-sent events carry the same dict)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from casebook.engine import Engine, RunView
+from casebook.runs.manifest import STEPS, Manifest
+from casebook.server.runs import api_status, report_formats, run_body
+from casebook.storage import Storage
+
+STEP_LABELS = {
+    "ingest": "Read the documents",
+    "evidence": "Gather the evidence",
+    "use_cases": "Propose use cases",
+    "part_a": "Write Part A",
+    "part_b": "Write Part B, one section per use case",
+    "consolidate": "Summarise",
+    "verify": "Check the citations",
+    "finalize": "Render the report",
+    "review": "Quality gate",
+    "deliver": "Deliver",
+}
+LIVE = ("queued", "running")
+NEXT_STEP = {
+    "failed": "Retry runs the steps that are left; the finished ones are kept and not paid for again.",
+    "budget_exceeded": "The run stopped before it could spend more than its budget. Retry continues it "
+    "(under a higher CASEBOOK_BUDGET_USD if the budget was the server's).",
+    "cancelled": "Resume continues it from where it stopped; the finished steps are kept.",
+}
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{minutes} min {secs:02d} s"
+    return f"{secs} s"
+
+
+def when(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else ""
+
+
+def _elapsed(start: datetime | None, end: datetime | None, live: bool) -> float | None:
+    if start is None:
+        return None
+    stop = end if end is not None and not live else datetime.now(UTC)
+    return (stop - start).total_seconds()
+
+
+def steps_done(manifest: Manifest) -> int:
+    return sum(1 for s in manifest.steps.values() if s.state == "done")
+
+
+def timeline(manifest: Manifest, live: bool) -> list[dict[str, Any]]:
+    rows = []
+    for name in STEPS:
+        step = manifest.steps[name]
+        state: str = step.state
+        if not live and state == "running":
+            state = "stopped"  # the attempt ended while this step ran
+        rows.append(
+            {
+                "name": name,
+                "number": STEPS.index(name) + 1,
+                "label": STEP_LABELS.get(name, name.replace("_", " ")),
+                "state": state,
+                "progress": step.progress if state == "running" else None,
+                "model": step.model,
+                "duration": duration(_elapsed(step.started, step.ended, state == "running")),
+                "error": step.error if state in ("failed", "stopped") else None,
+            }
+        )
+    return rows
+
+
+def summary_row(view: RunView) -> dict[str, Any]:
+    """One line of the runs list."""
+    m = view.manifest
+    status = api_status(view)
+    live = status in LIVE
+    progress = view.progress or {}
+    number = (progress.get("step_number") or m.step_number) if live else steps_done(m)
+    start = m.started or m.created
+    return {
+        "run_id": m.run_id,
+        "company": m.company_name,
+        "status": status,
+        "step": number,
+        "total_steps": len(STEPS),
+        "cost_usd": float(m.metrics.get("cost_usd") or progress.get("cost_usd") or 0.0),
+        "started": when(start),
+        "duration": duration(_elapsed(m.started, m.ended, live)) if m.started else "",
+    }
+
+
+def citations(manifest: Manifest) -> dict[str, Any] | None:
+    """Verification figures once the citations were checked: supported of total."""
+    m = manifest.metrics
+    if "citations_total" not in m:
+        return None
+    total = int(m["citations_total"])
+    supported = int(m.get("citations_supported", m.get("citations_valid", 0)))
+    return {
+        "total": total,
+        "supported": supported,
+        "removed": int(m["citations_removed"]) if isinstance(m.get("citations_removed"), int) else total - supported,
+        "share": round(supported / total * 100) if total else 0,
+    }
+
+
+def page_state(view: RunView, formats: list[str]) -> dict[str, Any]:
+    """Everything the run page shows that changes while the run goes on."""
+    m = view.manifest
+    body = run_body(view, formats)
+    live = body["status"] in LIVE
+    body.update(
+        {
+            "live": live,
+            "steps": timeline(m, live),
+            "steps_done": steps_done(m),
+            "duration": duration(_elapsed(m.started, m.ended, live)) if m.started else "",
+            "created_text": when(m.created),
+            "started_text": when(m.started),
+            "skipped": [s.model_dump() for s in m.skipped],
+            "citations": citations(m),
+            "next_step": NEXT_STEP.get(body["status"]),
+            "model_set": m.model_set,
+            "documents": len(m.inputs),
+            "actions": actions(body["status"]),
+        }
+    )
+    return body
+
+
+def actions(status: str) -> list[str]:
+    """The buttons a run in this status has."""
+    if status in LIVE:
+        return ["cancel"]
+    if status in ("failed", "budget_exceeded"):
+        return ["retry"]
+    if status == "cancelled":
+        return ["resume"]
+    return []
+
+
+def run_page_state(engine: Engine, storage: Storage, run_id: str) -> dict[str, Any]:
+    """Blocking: the run page's state (RunError for an unknown run)."""
+    view = engine.view(run_id)
+    return page_state(view, report_formats(storage, view))
