@@ -4,6 +4,7 @@ without a reload, open the report; the form without JavaScript; the public intak
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -15,6 +16,12 @@ from tests.web.browser import WAIT_MS, sign_in
 from tests.web.conftest import Served
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def picture(tmp_path: Path, name: str) -> Path:
+    """Where a screenshot goes: docs/ (the README's pictures) with CASEBOOK_SCREENSHOTS=1, else the
+    test's own folder, so that a test run leaves the work tree as it was."""
+    return (DOCS if os.environ.get("CASEBOOK_SCREENSHOTS") == "1" else tmp_path) / name
 
 
 def test_sign_in_submit_and_follow_a_run_to_its_report(browser: Browser, served: Served, tmp_path: Path) -> None:
@@ -62,10 +69,82 @@ def test_sign_in_submit_and_follow_a_run_to_its_report(browser: Browser, served:
     assert download.value.suggested_filename.startswith("FINAL_REPORT_")
     assert "## Sources" in Path(download.value.path()).read_text()
 
-    page.screenshot(path=str(DOCS / "run-page.png"), full_page=True)  # the README's picture
+    shot = picture(tmp_path, "run-page.png")
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
 
     page.goto(f"{served.base_url}/app/runs")
     row = page.locator("table.runs tbody tr").filter(has_text="Northwind Logistics")
     expect(row).to_contain_text("succeeded")
     expect(row).to_contain_text(re.compile(r"\d+ of \d+"))
     page.close()
+
+
+def test_the_form_without_javascript_shows_each_problem_next_to_its_field(
+    browser: Browser, served: Served, tmp_path: Path
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, served.base_url, KEY)
+    page.goto(f"{served.base_url}/app/new")
+    page.get_by_label("Readiness score").fill("lots")
+    page.get_by_label("Number of use cases").fill("40")
+    page.get_by_role("button", name="Start the run").click()  # a plain form post: no JavaScript runs
+
+    expect(page.locator("[data-error-summary]")).to_contain_text("The form was not sent")
+    expect(page.locator("#company_name-error")).to_have_text("Is required")
+    expect(page.locator("#readiness_score-error")).to_contain_text("Must be a number from 0 to 100")
+    expect(page.locator("#use_cases_count-error")).to_contain_text("less than or equal to 20")
+    expect(page.get_by_label("Company name")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Readiness score")).to_have_value("lots")  # what was typed stays
+
+    page.get_by_label("Company name").fill("Contoso Freight")
+    page.get_by_label("Readiness score").fill("62%")
+    page.get_by_label("Number of use cases").fill("2")
+    page.get_by_role("button", name="Start the run").click()
+    expect(page.locator("#files-error")).to_contain_text("at least one document")
+
+    docs = sorted(write_docs(tmp_path / "docs").iterdir())
+    page.get_by_label("Files", exact=True).set_input_files([str(p) for p in docs])
+    page.get_by_role("button", name="Start the run").click()
+    expect(page).to_have_url(re.compile(r"/app/runs/[A-Za-z0-9_-]+$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Contoso Freight")
+    context.close()
+
+
+def test_the_form_with_javascript_shows_problems_without_losing_the_chosen_files(
+    browser: Browser, served: Served, tmp_path: Path
+) -> None:
+    page = browser.new_page()
+    sign_in(page, served.base_url, KEY)
+    page.goto(f"{served.base_url}/app/new")
+    (tmp_path / "movie.gif").write_bytes(b"GIF89a" + b"\x00" * 40)
+    page.get_by_label("Company name").fill("Fabrikam")
+    page.get_by_label("Files", exact=True).set_input_files([str(tmp_path / "movie.gif")])
+    page.evaluate("window.__samePage = true")
+    page.get_by_role("button", name="Start the run").click()
+    expect(page.locator("#files-error")).to_contain_text("movie.gif")
+    expect(page.locator("[data-file-list] li")).to_have_count(1)  # still chosen
+    assert page.evaluate("window.__samePage") is True
+    page.close()
+
+
+def test_the_public_intake_page_takes_a_submission_and_shows_its_confirmation_code(
+    browser: Browser, served: Served, tmp_path: Path
+) -> None:
+    docs = sorted(write_docs(tmp_path / "docs").iterdir())
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)  # a phone
+    page = context.new_page()
+    page.goto(f"{served.base_url}/intake")
+    expect(page.get_by_label("Model set")).to_have_count(0)  # the operator's choice, not the client's
+    page.get_by_label("Company name").fill("Tailspin Toys")
+    page.get_by_label("Files", exact=True).set_input_files([str(p) for p in docs])
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("[data-confirmation]")).to_have_text(re.compile(r"^CB-[0-9A-F]{4}-[0-9A-F]{4}$"))
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is wider than the phone: {width}px"
+
+    page.goto(f"{served.base_url}/app/runs")  # nothing else without a session
+    expect(page).to_have_url(re.compile(r"/\?next=/app/runs$"))
+    expect(page.get_by_label("API key")).to_be_visible()
+    context.close()

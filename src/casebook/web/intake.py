@@ -176,10 +176,10 @@ def _field_errors(exc: ApiError | CasebookError) -> dict[str, str]:
         return {name if name in known else "form": _sentence(msg) for name, msg in exc.fields.items()}
     if isinstance(exc, LimitExceeded):
         name = exc.field.split("[", 1)[0]
-        return {name if name in FIELDS else "form": _sentence(str(exc))}
+        return {name if name in FIELDS else "form": str(exc)}
     if isinstance(exc, ApiError):
-        return {_where(exc): _sentence(exc.message)}
-    return {"form": _sentence(from_casebook_error(exc).message)}
+        return {_where(exc): exc.message}
+    return {"form": from_casebook_error(exc).message}
 
 
 def _where(exc: ApiError) -> str:
