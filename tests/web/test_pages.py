@@ -10,6 +10,7 @@ import pytest
 
 from casebook.engine import Engine
 from casebook.models import RunStatus, Skipped
+from casebook.runs.manifest import Manifest
 from casebook.web.listing import list_page
 from tests.server.api import AUTH, MD, Api, files_json, running_api
 from tests.server.test_runs import edit_manifest, finish_with_report
@@ -116,7 +117,8 @@ def test_a_succeeded_runs_page_shows_the_report_and_its_downloads(api: Api, runs
     assert f'href="/app/runs/{run_id}/report?format=md"' in page.text and "data-events" not in page.text
     assert md.status_code == 200 and md.text.startswith("# Final report")
     assert md.headers["content-disposition"] == f'attachment; filename="FINAL_REPORT_{run_id}.md"'
-    assert pdf.status_code == 404 and "only Markdown" in pdf.text and pdf.headers["content-type"].startswith("text/html")
+    assert pdf.status_code == 404 and "only Markdown" in pdf.text
+    assert pdf.headers["content-type"].startswith("text/html")
 
 
 def test_the_report_shown_in_the_page_may_only_be_framed_here(api: Api, tmp_path_factory: Any) -> None:
@@ -136,3 +138,27 @@ def test_the_report_shown_in_the_page_may_only_be_framed_here(api: Api, tmp_path
     assert inline.headers["x-frame-options"] == "SAMEORIGIN"
     assert "frame-ancestors 'self'" in inline.headers["content-security-policy"]
     assert "script-src" not in inline.headers["content-security-policy"]  # no script runs in the report
+
+
+def test_a_run_that_needs_review_is_approved_from_its_page(api: Api) -> None:
+    made = submit(api, "Epsilon Review")
+    with Engine(api.settings) as engine:
+        engine.cancel(made["run_id"])
+    company = finish_with_report(api, made["company_slug"], made["run_id"]).company_by_slug(made["company_slug"])
+    manifest = Manifest.load(company, made["run_id"])
+    manifest.status = RunStatus.needs_review
+    manifest.open_gate("quality", "review", RunStatus.needs_review, "only 1 of 4 citations (25%) are supported")
+    manifest.metrics.update({"citations_total": 4, "citations_supported": 1, "citations_removed": 3})
+    manifest.save(company)
+    with signed_in(api) as c:
+        page = c.get(f"/app/runs/{made['run_id']}")
+        r = c.post(f"/app/runs/{made['run_id']}/approve", data={"csrf_token": csrf_of(page)})
+        after = c.get(f"/app/runs/{made['run_id']}")
+    assert "Waits for your review" in page.text and "only 1 of 4 citations (25%) are supported" in page.text
+    assert "<strong>1 of 4</strong> citations" in page.text and ">Approve</button>" in page.text
+    assert '<iframe class="report"' not in page.text  # Markdown only here: the download is offered
+    assert r.status_code == 303 and "Approved: the run goes on" in after.text
+    approved = Manifest.load(company, made["run_id"])
+    assert approved.gates["quality"].approved_at is not None
+    assert (approved.gates["quality"].approved_by or "").startswith("web key:")
+    assert len(approved.workflow_ids) == 2  # a second attempt, queued

@@ -10,6 +10,8 @@ from fastapi.responses import Response
 
 from casebook.errors import CasebookError
 from casebook.logs import get_logger
+from casebook.runs.manifest import Manifest
+from casebook.runs.runner import approve_run
 from casebook.server.context import ServerContext, get_context
 from casebook.server.errors import ApiError, from_casebook_error
 from casebook.server.routes_runs import _requeue
@@ -53,6 +55,26 @@ async def retry(request: Request, run_id: RunId, ctx: Ctx, viewer: Signed) -> Re
             get_logger(run_id=run_id).info("run queued again from the web app", user=viewer.identity[:16])
             flash(request, "Run queued again: it goes on from the first step that is not done.")
     return see_other(f"/app/runs/{run_id}")
+
+
+@router.post("/app/runs/{run_id}/approve")
+async def approve(request: Request, run_id: RunId, ctx: Ctx, viewer: Signed) -> Response:
+    if await _checked(request):
+        try:
+            await ctx.database(approve_and_continue, ctx, run_id, f"web {viewer.identity[:16]}")
+        except (ApiError, CasebookError) as exc:
+            flash(request, _reason(exc), "error")
+        else:
+            get_logger(run_id=run_id).info("run approved from the web app", user=viewer.identity[:16])
+            flash(request, "Approved: the run goes on with the steps that are left.")
+    return see_other(f"/app/runs/{run_id}")
+
+
+def approve_and_continue(ctx: ServerContext, run_id: str, by: str) -> Manifest:
+    """Blocking: the gate's approval recorded, then an attempt queued that runs only what is left."""
+    manifest = approve_run(ctx.settings, run_id, by=by)
+    ctx.engine.enqueue(manifest)
+    return manifest
 
 
 def _reason(exc: ApiError | CasebookError) -> str:

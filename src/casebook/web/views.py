@@ -103,18 +103,11 @@ def summary_row(view: RunView) -> dict[str, Any]:
 
 
 def citations(manifest: Manifest) -> dict[str, Any] | None:
-    """Verification figures once the citations were checked: supported of total."""
-    m = manifest.metrics
-    if "citations_total" not in m:
+    """Verification figures once the citations were checked: supported of total, as a percentage."""
+    found = manifest.citations()
+    if found is None:
         return None
-    total = int(m["citations_total"])
-    supported = int(m.get("citations_supported", m.get("citations_valid", 0)))
-    return {
-        "total": total,
-        "supported": supported,
-        "removed": int(m["citations_removed"]) if isinstance(m.get("citations_removed"), int) else total - supported,
-        "share": round(supported / total * 100) if total else 0,
-    }
+    return {**found, "share": round(found["supported_share"] * 100)}
 
 
 def page_state(view: RunView, formats: list[str]) -> dict[str, Any]:
@@ -136,6 +129,7 @@ def page_state(view: RunView, formats: list[str]) -> dict[str, Any]:
             "model_set": m.model_set,
             "documents": len(m.inputs),
             "actions": actions(body["status"]),
+            "gate": m.gate.model_dump(mode="json") if m.gate is not None and not live else None,
         }
     )
     return body
@@ -149,6 +143,8 @@ def actions(status: str) -> list[str]:
         return ["retry"]
     if status == "cancelled":
         return ["resume"]
+    if status == "needs_review":
+        return ["approve"]
     return []
 
 
