@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import socket
-import time
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -245,7 +244,6 @@ def _have(module: str) -> bool:
 def test_smollm2_answers_a_json_schema_request_through_the_openai_client() -> None:
     import openai
 
-    started = time.monotonic()
     with start_local_server("smollm2-135m", threads=1, ctx_size=2048) as srv:
         assert srv.base_url.startswith("http://127.0.0.1:") and srv.base_url.endswith("/v1")
         assert srv.model_name == "smollm2-135m"
@@ -286,4 +284,3 @@ def test_smollm2_answers_a_json_schema_request_through_the_openai_client() -> No
     assert port is not None
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
         pass
-    assert time.monotonic() - started < 60

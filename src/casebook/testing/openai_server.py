@@ -165,6 +165,7 @@ class FakeOpenAIServer:
             self._script.enqueue(*script)
         self._lock = threading.Lock()
         self.completed = 0
+        self.completed_requests: list[dict[str, Any]] = []  # answered in full (the client took the reply)
         self._httpd = _Server((host, port), _Handler)
         self._httpd.owner = self
         self._thread: threading.Thread | None = None
@@ -197,6 +198,7 @@ class FakeOpenAIServer:
             return
         with self._lock:
             self.completed += 1
+            self.completed_requests.append(request)
             if self.counter_file is not None:
                 record = call_record(request)
                 with self.counter_file.open("a", encoding="utf-8") as out:
