@@ -7,6 +7,14 @@ steps stay plain functions in `casebook.runs.pipeline`. The system database is a
 beside the storage root by default, or PostgreSQL (`CASEBOOK_DATABASE_URL`) so that workers on
 many machines share one queue.
 
+What the rest of casebook gets from it, and nothing of DBOS: `prepare_database` (migrate),
+`Engine.ping`, the run-state queries (`Engine.view`: the one answer to "what is the status of
+run X", `Engine.list_runs`, `Engine.recent` for the metrics), `enqueue` / `retry` / `cancel` /
+`hand_over`, and the processes that run workflows (`launched`, `run_here`, `serve_worker`).
+Attempt states reach the rest in casebook's words (`casebook.runs.attempts.AttemptState`), and
+the engine's exceptions as `RunError` subclasses (`EngineError`, `EngineUnavailable`,
+`RunNotFound`). Only DBOS's public API is used (its package exports and `dbos.error`).
+
 Sharp edges, handled here:
 - DBOS versions workflows by a hash of their source unless told otherwise, which strands
   in-flight runs after any redeploy: APP_VERSION pins it. Bump it only when a change makes old
@@ -36,8 +44,9 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
+from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from dbos import (
     DBOS,
@@ -47,16 +56,28 @@ from dbos import (
     SetWorkflowID,
     SetWorkflowTimeout,
     StepOptions,
+    WorkflowStatus,
+    WorkflowStatusString,
 )
 from dbos import error as dbos_errors
+from sqlalchemy.exc import SQLAlchemyError
 
 from casebook.config import Settings, get_settings
-from casebook.errors import CasebookError, ConfigError, LLMError, RunError, RunInterrupted
+from casebook.errors import (
+    CasebookError,
+    ConfigError,
+    EngineError,
+    EngineUnavailable,
+    LLMError,
+    RunError,
+    RunInterrupted,
+    RunNotFound,
+)
 from casebook.executors import CLI, WORKER, ExecutorInfo, Executors, pid_gone
 from casebook.llm.failures import recount
 from casebook.logs import get_logger
 from casebook.models import RunStatus
-from casebook.runs.attempts import LIVE_STATES, Latest, Plan, outcome, plan, settle
+from casebook.runs.attempts import AttemptState, Latest, Plan, outcome, plan, settle
 from casebook.runs.manifest import Manifest, utcnow
 from casebook.runs.pipeline import Listener, RunContext, StepCaller, run_step
 from casebook.runs.runner import execute, find_run, load_manifest
@@ -76,6 +97,40 @@ _launched_settings: Settings | None = None
 # A client of this process's own: reads that must never be recorded as a workflow's steps.
 _client: DBOSClient | None = None
 _stop_requested = threading.Event()
+
+# The engine's words for an attempt's state, in casebook's (`casebook.runs.attempts`).
+_STATES: dict[str, AttemptState] = {
+    WorkflowStatusString.ENQUEUED.value: "queued",
+    WorkflowStatusString.DELAYED.value: "queued",
+    WorkflowStatusString.PENDING.value: "running",
+    WorkflowStatusString.SUCCESS.value: "returned",
+    WorkflowStatusString.ERROR.value: "failed",
+    WorkflowStatusString.CANCELLED.value: "cancelled",
+    WorkflowStatusString.MAX_RECOVERY_ATTEMPTS_EXCEEDED.value: "abandoned",
+}
+_CANCELLED = WorkflowStatusString.CANCELLED.value
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _translated(func: Callable[_P, _T]) -> Callable[_P, _T]:
+    """The engine's own exceptions as casebook's: EngineUnavailable when its database does not
+    answer, RunNotFound for a workflow it does not hold, EngineError for any other refusal."""
+
+    @wraps(func)
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            return func(*args, **kwargs)
+        except (SQLAlchemyError, sqlite3.Error) as exc:
+            raise EngineUnavailable(
+                f"the workflow database cannot be reached ({type(exc).__name__}): try again shortly"
+            ) from exc
+        except dbos_errors.DBOSNonExistentWorkflowError as exc:
+            raise RunNotFound(f"the workflow engine holds no such attempt: {exc}") from exc
+        except dbos_errors.DBOSException as exc:
+            raise EngineError(f"the workflow engine refused: {exc}") from exc
+
+    return call
 
 
 class _QuietCancellations(logging.Filter):
@@ -184,7 +239,7 @@ def _step_caller(settings: Settings) -> Callable[[RunContext], StepCaller]:
 def _interruption(workflow_id: str) -> str:
     """Why the engine stopped an attempt: timed_out, cancelled, or taken_over by another process."""
     status = _latest_status(_client, workflow_id) if _client is not None else None
-    if status is None or status.status != "CANCELLED":
+    if status is None or status.status != _CANCELLED:
         return "taken_over"
     return "timed_out" if _timed_out(status) else "cancelled"
 
@@ -347,7 +402,11 @@ def _heartbeat(stop: threading.Event, executors: Executors, me: str, kind: str) 
 def _hand_over(client: DBOSClient, executor_id: str) -> list[str]:
     """Put an executor's unfinished attempts on the workers' queue; they resume from their checkpoints."""
     pending = client.list_workflows(
-        name=WORKFLOW, status=["PENDING"], executor_id=executor_id, load_input=False, load_output=False
+        name=WORKFLOW,
+        status=[WorkflowStatusString.PENDING.value],
+        executor_id=executor_id,
+        load_input=False,
+        load_output=False,
     )
     for status in pending:
         client.resume_workflow(status.workflow_id, queue_name=QUEUE)
@@ -429,7 +488,7 @@ async def _follow(settings: Settings, manifest: Manifest, workflow_id: str, list
     with Engine(settings) as eng:
         while time.monotonic() < deadline:
             view = await asyncio.to_thread(eng.view, manifest.run_id)
-            if view.engine_status not in LIVE_STATES or view.manifest.workflow_ids[-1:] != [workflow_id]:
+            if not view.live or view.manifest.workflow_ids[-1:] != [workflow_id]:
                 return view.manifest
             if shutdown.stopping:
                 where = f"on {view.executor_id}" if view.executor_id else "in the queue"
@@ -485,11 +544,37 @@ def _name_attempt(settings: Settings, manifest: Manifest, workflow_id: str) -> M
     return current
 
 
-def _latest_status(client: DBOSClient | None, workflow_id: str, *, output: bool = False) -> Any:
+def _latest_status(client: DBOSClient | None, workflow_id: str, *, output: bool = False) -> WorkflowStatus | None:
     if client is None or not workflow_id:
         return None
     found = client.list_workflows(workflow_ids=[workflow_id], load_input=False, load_output=output)
     return found[0] if found else None
+
+
+def _as_latest(status: WorkflowStatus) -> Latest:
+    """The engine's record of an attempt in casebook's words. A state this engine version does not
+    name counts as running: nothing is started or taken over on a guess."""
+    error = status.error
+    return Latest(
+        status.workflow_id,
+        _STATES.get(status.status, "running"),
+        status.executor_id,
+        status.output,
+        f"{error}" if isinstance(error, CasebookError) else (f"{type(error).__name__}: {error}" if error else None),
+        status.status == _CANCELLED and _timed_out(status),
+        engine_status=status.status,
+    )
+
+
+def _run_of(status: WorkflowStatus) -> tuple[str, str] | None:
+    """(company slug, run id) from an attempt's input, when it is one of casebook's runs."""
+    args = status.input.get("args") if isinstance(status.input, dict) else None
+    if not args or len(args) != 2 or not all(isinstance(a, str) for a in args):
+        return None
+    slug, run_id = args
+    if status.workflow_id != run_id and not status.workflow_id.startswith(f"{run_id}."):
+        return None
+    return slug, run_id
 
 
 # -- clients: submit, inspect, cancel, hand over ---------------------------------------------------
@@ -504,21 +589,75 @@ class RunView:
     executor: ExecutorInfo | None = None
     plan: Plan = field(default_factory=lambda: Plan("start", ""))
     hint: str | None = None  # what to do when the run's process is gone
+    live: bool = False  # its latest attempt is queued or running in the engine
+
+    @property
+    def status(self) -> RunStatus:
+        """The run's status: the one answer, for the CLI, the API and the web pages alike."""
+        return self.manifest.status
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The latest attempt of a run, as the engine lists it (newest runs first)."""
+
+    company_slug: str
+    run_id: str
+    latest: Latest
 
 
 class Engine:
     """Talks to the system database without running workflows: for submit, status, cancel, the API."""
 
+    @_translated
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         url = database_url(settings)
         prepare_database(settings)
-        self.client = DBOSClient(system_database_url=url)
+        self._client = DBOSClient(system_database_url=url)
         self.executors = Executors(url, settings.executor_timeout_s)
 
     def close(self) -> None:
-        self.client.destroy()
+        self._client.destroy()
         self.executors.close()
+
+    @_translated
+    def ping(self) -> None:
+        """EngineUnavailable unless the workflow database answers."""
+        self._client.check_connection()
+
+    @_translated
+    def has_attempt(self, workflow_id: str) -> bool:
+        """Whether the engine holds this attempt (it was inserted)."""
+        return bool(self._client.list_workflows(workflow_ids=[workflow_id], load_input=False, load_output=False))
+
+    @_translated
+    def run_of_attempt(self, workflow_id: str) -> tuple[str, str] | None:
+        """(company slug, run id) of the run an attempt belongs to, from the engine's record."""
+        found = self._client.list_workflows(workflow_ids=[workflow_id], load_input=True, load_output=False)
+        return _run_of(found[0]) if found else None
+
+    @_translated
+    def recent(self, limit: int) -> list[Attempt]:
+        """The latest attempt of each run among the newest `limit` attempts, newest first."""
+        latest: dict[str, Attempt] = {}
+        for status in self._client.list_workflows(name=WORKFLOW, sort_desc=True, limit=limit, load_output=True):
+            run = _run_of(status)
+            if run is not None and run[1] not in latest:  # newest first: the first seen is the latest
+                latest[run[1]] = Attempt(run[0], run[1], _as_latest(status))
+        return list(latest.values())
+
+    @_translated
+    def insert_attempt(self, company_slug: str, run_id: str, workflow_id: str) -> None:
+        """Put an attempt on the workers' queue (its id already named in the manifest)."""
+        options: EnqueueOptions = {
+            "workflow_name": WORKFLOW,
+            "queue_name": QUEUE,
+            "workflow_id": workflow_id,
+            "app_version": APP_VERSION,
+            "workflow_timeout": self.settings.run_timeout_s,
+        }
+        self._client.enqueue(options, company_slug, run_id)
 
     def __enter__(self) -> Engine:
         return self
@@ -526,22 +665,13 @@ class Engine:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @_translated
     def latest(self, manifest: Manifest) -> Latest | None:
         if not manifest.workflow_ids:
             return None
         workflow_id = manifest.workflow_ids[-1]
-        status = _latest_status(self.client, workflow_id, output=True)
-        if status is None:
-            return Latest(workflow_id, None)
-        error = status.error
-        return Latest(
-            workflow_id,
-            status.status,
-            status.executor_id,
-            status.output,
-            f"{error}" if isinstance(error, CasebookError) else (f"{type(error).__name__}: {error}" if error else None),
-            status.status == "CANCELLED" and _timed_out(status),
-        )
+        status = _latest_status(self._client, workflow_id, output=True)
+        return Latest(workflow_id, None) if status is None else _as_latest(status)
 
     def alive(self, executor_id: str | None) -> tuple[bool, ExecutorInfo | None]:
         """Whether an executor runs; one never heard of counts as alive unless it is a process
@@ -558,18 +688,21 @@ class Engine:
                 return False, None
         return True, None
 
+    @_translated
     def view(self, run_id: str) -> RunView:
+        """What run X is: its manifest settled with the engine's record of its latest attempt
+        (`casebook.runs.attempts.settle`), how it goes on, and what to do when its process is gone.
+        RunNotFound for an unknown run."""
         company = find_run(self.settings, run_id)
         manifest = load_manifest(company, run_id)
         latest = self.latest(manifest)
-        settle(manifest, latest)
-        engine_status = latest.status if latest else None
         executor_id = latest.executor_id if latest else None
-        alive, info = self.alive(executor_id) if engine_status == "PENDING" else (True, None)
+        alive, info = self.alive(executor_id) if latest is not None and latest.state == "running" else (True, None)
         progress = None
-        if latest is not None and engine_status is not None:
-            progress = self.client.get_event(latest.workflow_id, PROGRESS, timeout_seconds=0)
-        view = RunView(manifest, engine_status, executor_id, progress, info, plan(manifest, latest, alive))
+        if latest is not None and latest.state is not None:
+            progress = self._client.get_event(latest.workflow_id, PROGRESS, timeout_seconds=0)
+        view = _settled(manifest, latest, progress)
+        view.executor, view.plan = info, plan(view.manifest, latest, alive)
         view.hint = self._hint(view)
         return view
 
@@ -589,23 +722,17 @@ class Engine:
         return None
 
     def list_runs(self, limit: int = 50) -> list[RunView]:
+        """The runs of the newest `limit` attempts, newest first, each settled as `view` settles it."""
         views = []
-        for status in self.client.list_workflows(name=WORKFLOW, sort_desc=True, limit=limit, load_output=True):
-            if status.input is None or len(status.input["args"]) != 2:
+        storage = Storage(self.settings.storage_url)
+        for attempt in self.recent(limit):
+            company = storage.company_by_slug(attempt.company_slug)
+            if not company.exists(f"runs/{attempt.run_id}.json"):
                 continue
-            slug, run_id = status.input["args"]
-            if status.workflow_id != run_id and not status.workflow_id.startswith(f"{run_id}."):
-                continue
-            company = Storage(self.settings.storage_url).company_by_slug(slug)
-            if not company.exists(f"runs/{run_id}.json"):
-                continue
-            manifest = load_manifest(company, run_id)
-            if manifest.workflow_ids and manifest.workflow_ids[-1] != status.workflow_id:
-                continue  # an earlier attempt; the latest one is listed
-            settle(manifest, Latest(status.workflow_id, status.status, status.executor_id, status.output))
-            views.append(RunView(manifest, status.status, status.executor_id, None))
+            views.append(_settled(load_manifest(company, attempt.run_id), attempt.latest, None))
         return views
 
+    @_translated
     def enqueue(self, manifest: Manifest) -> str:
         """Put a run on the workers' queue: its first attempt, or the next of one that ended.
 
@@ -614,21 +741,15 @@ class Engine:
         view = self.view(manifest.run_id)
         step, workflow_id = view.plan.step, view.plan.workflow_id
         if step == "orphaned":
-            self.client.resume_workflow(workflow_id, queue_name=QUEUE)
+            self._client.resume_workflow(workflow_id, queue_name=QUEUE)
             return workflow_id
         if step not in ("start", "new"):
             return workflow_id
         _name_attempt(self.settings, view.manifest, workflow_id)
-        options: EnqueueOptions = {
-            "workflow_name": WORKFLOW,
-            "queue_name": QUEUE,
-            "workflow_id": workflow_id,
-            "app_version": APP_VERSION,
-            "workflow_timeout": self.settings.run_timeout_s,
-        }
-        self.client.enqueue(options, manifest.company_slug, manifest.run_id)
+        self.insert_attempt(manifest.company_slug, manifest.run_id, workflow_id)
         return workflow_id
 
+    @_translated
     def retry(self, run_id: str) -> Manifest:
         """The API's retry: the run goes on, on the workers' queue (RunError when it cannot)."""
         view = self.view(run_id)
@@ -647,6 +768,7 @@ class Engine:
         self.enqueue(view.manifest)
         return self.view(run_id).manifest
 
+    @_translated
     def cancel(self, run_id: str) -> Manifest:
         """Cancel the run's current attempt; what it finished is kept, and resume goes on from there."""
         view = self.view(run_id)
@@ -655,7 +777,7 @@ class Engine:
             raise RunError(f"run {run_id} already ended ({manifest.status.value})")
         if manifest.workflow_ids:
             with contextlib.suppress(dbos_errors.DBOSNonExistentWorkflowError):
-                self.client.cancel_workflow(manifest.workflow_ids[-1])
+                self._client.cancel_workflow(manifest.workflow_ids[-1])
         manifest.status, manifest.error, manifest.current_step = RunStatus.cancelled, "cancelled", None
         manifest.ended = utcnow()
         for state in manifest.steps.values():
@@ -664,6 +786,7 @@ class Engine:
         manifest.save(find_run(self.settings, run_id))
         return manifest
 
+    @_translated
     def hand_over(self, executor_id: str, *, force: bool = False) -> list[str]:
         """Queue an executor's unfinished runs so that live workers take them (RunError when it
         is alive, unless forced: it would run them at the same time)."""
@@ -673,4 +796,17 @@ class Engine:
                 f"{info.describe()}: its runs are running there. Stop it first, or "
                 f"`casebook recover {executor_id} --force` if it is stuck"
             )
-        return _hand_over(self.client, executor_id)
+        return _hand_over(self._client, executor_id)
+
+
+def _settled(manifest: Manifest, latest: Latest | None, progress: dict[str, Any] | None) -> RunView:
+    """The run as it is: the manifest settled with the engine's record (`settle`, the one rule)."""
+    settle(manifest, latest)
+    live = latest is not None and latest.live and manifest.workflow_ids[-1:] == [latest.workflow_id]
+    return RunView(
+        manifest,
+        latest.engine_status if latest else None,
+        latest.executor_id if latest else None,
+        progress,
+        live=live,
+    )

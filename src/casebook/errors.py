@@ -15,6 +15,8 @@
     │   └── BudgetExceeded        the next call could exceed the run's budget
     └── RunError                  a run is in a state that forbids the action
         ├── RunNotFound           no run has that id
+        ├── EngineError           the workflow engine refused a call
+        │   └── EngineUnavailable the workflow database cannot be reached (refused, reset, locked)
         └── RunInterrupted        the engine stopped a run without ending it (cancelled, timed
                                   out, or taken over by another process)
 
@@ -109,6 +111,14 @@ class RunError(CasebookError):
 
 class RunNotFound(RunError):
     pass
+
+
+class EngineError(RunError):
+    """The workflow engine refused a call (its own reason is in the message)."""
+
+
+class EngineUnavailable(EngineError):
+    """The workflow database did not answer (refused, reset, locked): trying later may work."""
 
 
 class RunInterrupted(RunError):

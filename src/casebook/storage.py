@@ -121,7 +121,8 @@ class Storage:
     def companies(self) -> list[str]:
         if not self.fs.exists(self.root):
             return []
-        return sorted(p.rsplit("/", 1)[-1] for p in self.fs.ls(self.root, detail=False) if self.fs.isdir(p))
+        names = (p.rsplit("/", 1)[-1] for p in self.fs.ls(self.root, detail=False) if self.fs.isdir(p))
+        return sorted(name for name in names if _SLUG.match(name))  # not `.runs` (casebook.runs.locate)
 
 
 class CompanyStorage:

@@ -13,6 +13,7 @@ import pytest
 
 from casebook import engine
 from casebook.config import Settings
+from casebook.errors import EngineUnavailable, RunError, RunNotFound
 from casebook.models import RunStatus, Submission
 from casebook.runs.manifest import Manifest
 from casebook.runs.runner import create_run, load_manifest
@@ -152,3 +153,17 @@ def test_same_idempotency_key_same_run(tmp_path: Path, docs: Path, launched_engi
     assert done.status is RunStatus.succeeded and rerun.status is RunStatus.succeeded
     assert server.calls == calls  # the second submission paid for nothing
     assert rerun.workflow_ids == [first.run_id]
+
+
+def test_the_engines_errors_reach_casebook_as_run_errors(tmp_path: Path) -> None:
+    """An unreachable workflow database is EngineUnavailable (a RunError: callers need not know
+    DBOS or SQLAlchemy); an unknown run is RunNotFound."""
+    down = Settings(storage_url=str(tmp_path / "o"), database_url="postgresql://u:p@127.0.0.1:9/casebook")
+    with pytest.raises(EngineUnavailable, match="cannot be reached") as caught:
+        engine.Engine(down)
+    assert isinstance(caught.value, RunError)
+    with engine.Engine(Settings(storage_url=str(tmp_path / "o"))) as eng:
+        eng.ping()
+        with pytest.raises(RunNotFound):
+            eng.view("20260101-000000-abcdef")
+        assert eng.recent(10) == [] and not eng.has_attempt("nope") and eng.run_of_attempt("nope") is None

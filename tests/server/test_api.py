@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from casebook.config import Settings
-from casebook.errors import ConfigError
+from casebook.errors import ConfigError, EngineUnavailable
 from casebook.runs.manifest import STEPS
 from casebook.server import ServerSettings, create_app
 from tests.server.api import (
@@ -308,20 +308,19 @@ def test_no_api_keys_refuses_to_start_unless_insecure_is_explicit(tmp_path: Path
 
 
 def test_a_stored_run_the_queue_refused_is_503_then_queued_by_a_resend(api: Api) -> None:
-    client = api.app.state.ctx.engine.client
-    original = client.enqueue
+    engine = api.app.state.ctx.engine
 
-    def locked(*args: Any, **kwargs: Any) -> str:
-        raise RuntimeError("database is locked")
+    def locked(*args: Any, **kwargs: Any) -> None:
+        raise EngineUnavailable("the workflow database cannot be reached (OperationalError): try again shortly")
 
     body = {"company_name": "Queue Down Co", "files": files_json(("a.md", MD))}
     headers = {**AUTH, "Idempotency-Key": "queue-down-1"}
-    client.enqueue = locked  # the database's insert fails, after the run was stored
+    engine.insert_attempt = locked  # the database's insert fails, after the run was stored
     try:
         with api.client() as c:
             refused = c.post("/v1/submissions", json=body, headers=headers)
     finally:
-        client.enqueue = original
+        del engine.insert_attempt
     with api.client() as c:
         resent = c.post("/v1/submissions", json=body, headers=headers)
         status = c.get(resent.json()["status_url"], headers=AUTH).json()

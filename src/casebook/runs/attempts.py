@@ -4,7 +4,11 @@ A run is one or more attempts, each a workflow of the engine; the manifest lists
 (`workflow_ids`, the last is current). The manifest says what the run's own code wrote;
 the engine's record of the latest attempt says whether that code is still running, and
 how it ended when the manifest could not be written (a full disk, a killed process). Both
-are read here, without the engine or storage: the engine passes what it found.
+are read here, without the engine or storage: the engine passes what it found, in casebook's
+own words (`AttemptState`), never the engine's.
+
+`settle` is the one place that decides a run's status from the two; `run_status` is the same
+rule for when only the engine's record is at hand (the metrics' counts).
 """
 
 from __future__ import annotations
@@ -15,8 +19,11 @@ from typing import Any, Literal
 from casebook.models import RunStatus
 from casebook.runs.manifest import Manifest
 
-QUEUED_STATES = ("ENQUEUED", "DELAYED")
-LIVE_STATES = (*QUEUED_STATES, "PENDING")
+# What the engine says of an attempt: waiting in the queue, running, or ended — returned (its
+# code ended and returned `outcome`), failed (it raised), cancelled (or timed out), abandoned
+# (recovered too many times: its process kept dying).
+AttemptState = Literal["queued", "running", "returned", "failed", "cancelled", "abandoned"]
+LIVE_STATES: tuple[AttemptState, ...] = ("queued", "running")
 TIMED_OUT = "run timed out (CASEBOOK_RUN_TIMEOUT_S)"
 
 
@@ -25,11 +32,16 @@ class Latest:
     """The engine's record of the run's latest attempt."""
 
     workflow_id: str
-    status: str | None  # None: the engine has no record of it (it was never started)
+    state: AttemptState | None  # None: the engine has no record of it (it was never started)
     executor_id: str | None = None
     output: Any = None  # what the attempt returned (see `outcome`)
     error: str | None = None  # the exception it ended with
     timed_out: bool = False  # it was cancelled because the whole-run limit passed
+    engine_status: str | None = None  # the engine's own word for the state, shown as it is
+
+    @property
+    def live(self) -> bool:
+        return self.state in LIVE_STATES
 
 
 def outcome(manifest: Manifest) -> dict[str, Any]:
@@ -61,13 +73,12 @@ def settle(manifest: Manifest, latest: Latest | None) -> Manifest:
         return manifest
     if manifest.status is RunStatus.succeeded:
         return manifest  # a run that succeeded is never continued
-    live = latest.status in LIVE_STATES
     if manifest.status.finished:
-        if live:
-            manifest.status = RunStatus.queued if latest.status in QUEUED_STATES else RunStatus.running
+        if latest.live:
+            manifest.status = RunStatus.queued if latest.state == "queued" else RunStatus.running
             manifest.error = None
         return manifest
-    if live or latest.status is None:
+    if latest.live or latest.state is None:
         return manifest
     status, error = _ended(latest)
     if status is not None:
@@ -81,17 +92,27 @@ def settle(manifest: Manifest, latest: Latest | None) -> Manifest:
     return manifest
 
 
+def run_status(latest: Latest) -> RunStatus:
+    """The run's status from the engine's record alone (its manifest unread): how `settle`
+    would end a run whose manifest still said queued or running."""
+    if latest.state == "queued" or latest.state is None:
+        return RunStatus.queued
+    if latest.state == "running":
+        return RunStatus.running
+    return _ended(latest)[0] or RunStatus.failed
+
+
 def _ended(latest: Latest) -> tuple[RunStatus | None, str | None]:
-    if latest.status == "ERROR":
+    if latest.state == "failed":
         return RunStatus.failed, latest.error or "the run stopped with an engine error: see the worker's log"
-    if latest.status == "CANCELLED":
+    if latest.state == "cancelled":
         return (RunStatus.failed, TIMED_OUT) if latest.timed_out else (RunStatus.cancelled, "cancelled")
-    if latest.status == "MAX_RECOVERY_ATTEMPTS_EXCEEDED":
+    if latest.state == "abandoned":
         return RunStatus.failed, (
             "the run was recovered too many times (its process kept dying): see the worker's log, "
             "then `casebook resume` tries again"
         )
-    if latest.status == "SUCCESS":
+    if latest.state == "returned":
         output = latest.output
         try:
             status = RunStatus(returned_status(output) or "")
@@ -117,14 +138,14 @@ class Plan:
 
 def plan(manifest: Manifest, latest: Latest | None, executor_alive: bool) -> Plan:
     """`manifest` settled with `latest`; `executor_alive` says whether latest's executor lives."""
-    if manifest.status is RunStatus.succeeded and (latest is None or latest.status not in LIVE_STATES):
+    if manifest.status is RunStatus.succeeded and (latest is None or not latest.live):
         return Plan("done", manifest.workflow_ids[-1] if manifest.workflow_ids else manifest.run_id)
     if not manifest.workflow_ids:
         return Plan("start", manifest.run_id)
-    if latest is None or latest.status is None:
+    if latest is None or latest.state is None:
         return Plan("start", manifest.workflow_ids[-1])
-    if latest.status in QUEUED_STATES:
+    if latest.state == "queued":
         return Plan("queued", latest.workflow_id, latest.executor_id)
-    if latest.status == "PENDING":
+    if latest.state == "running":
         return Plan("running" if executor_alive else "orphaned", latest.workflow_id, latest.executor_id)
     return Plan("new", f"{manifest.run_id}.{len(manifest.workflow_ids) + 1}")

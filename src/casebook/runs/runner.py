@@ -21,6 +21,7 @@ from casebook.fetch import RemoteDocument
 from casebook.llm import LLMClient, ModelSet, UsageLedger, get_model_set, load_prices
 from casebook.logs import get_logger
 from casebook.models import RunStatus, Skipped, Submission
+from casebook.runs import locate
 from casebook.runs.admission import admit, private_fields, stored_record
 from casebook.runs.idempotency import check_same_inputs, idempotent_run_id, input_fingerprint
 from casebook.runs.manifest import Manifest, new_run_id, utcnow
@@ -129,6 +130,7 @@ def create_run(
         idempotency_fingerprint=fingerprint,
         workflow_ids=[run_id] if record_workflow else [],
     )
+    locate.record(company.storage, run_id, company.slug)  # before the manifest: no run without it
     manifest.save(company)
     return manifest
 
@@ -305,13 +307,8 @@ def load_manifest(company: CompanyStorage, run_id: str) -> Manifest:
 
 
 def find_run(settings: Settings, run_id: str) -> CompanyStorage:
-    """The company a run belongs to, looked up in storage."""
-    storage = Storage(settings.storage_url)
-    for slug in storage.companies():
-        company = storage.company_by_slug(slug)
-        if company.exists(f"runs/{run_id}.json"):
-            return company
-    raise RunNotFound(f"no run {run_id!r} in {settings.storage_url}: `casebook runs` lists the runs")
+    """The company a run belongs to, through its pointer (`casebook.runs.locate`)."""
+    return locate.company_of(storage_at(settings.storage_url), run_id)
 
 
 def _active_before(manifest: Manifest) -> float:

@@ -22,12 +22,11 @@ import hashlib
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from casebook.config import Settings
 from casebook.deliver.base import CallbackTarget, DeliveryConfig, parse_destinations
 from casebook.deliver.callback import callback_policy, check_url
-from casebook.engine import APP_VERSION, QUEUE, WORKFLOW, Engine
+from casebook.engine import Engine
 from casebook.errors import CasebookError, LimitExceeded
 from casebook.fetch import RemoteDocument
 from casebook.logs import get_logger
@@ -160,7 +159,7 @@ def queue_if_missing(
         return current, False  # running or ended: a retry is asked for explicitly
     if current.workflow_ids:
         workflow_id = current.workflow_ids[-1]
-        if engine.client.list_workflows(workflow_ids=[workflow_id], load_input=False, load_output=False):
+        if engine.has_attempt(workflow_id):
             return current, False
         get_logger(run_id=current.run_id).warning("run was recorded as queued but not queued: queuing it")
         current.workflow_ids.pop()  # recorded by an enqueue that never reached the database
@@ -174,26 +173,19 @@ def queue_if_missing(
 def insert_first_workflow(engine: Engine, manifest: Manifest) -> None:
     """Insert a new run's first workflow, whose id the manifest already records (the run id):
     what `Engine.enqueue` does for a first attempt, without reading the manifest back."""
-    options: dict[str, Any] = {
-        "workflow_name": WORKFLOW,
-        "queue_name": QUEUE,
-        "workflow_id": manifest.run_id,
-        "app_version": APP_VERSION,
-        "workflow_timeout": engine.settings.run_timeout_s,
-    }
-    engine.client.enqueue(options, manifest.company_slug, manifest.run_id)  # type: ignore[arg-type]
+    engine.insert_attempt(manifest.company_slug, manifest.run_id, manifest.run_id)
 
 
 def _recorded_run(engine: Engine, settings: Settings, workflow_id: str) -> Manifest | None:
     """The run whose first workflow has this id, found through the workflow's input."""
-    found = engine.client.list_workflows(workflow_ids=[workflow_id], load_input=True, load_output=False)
-    args: Any = found[0].input.get("args") if found and found[0].input else None
-    if not args or len(args) != 2:
+    found = engine.run_of_attempt(workflow_id)
+    if found is None:
         return None
-    company = Storage(settings.storage_url).company_by_slug(args[0])
-    if not company.exists(f"runs/{args[1]}.json"):
+    slug, run_id = found
+    company = Storage(settings.storage_url).company_by_slug(slug)
+    if not company.exists(f"runs/{run_id}.json"):
         return None
-    return Manifest.load(company, args[1])
+    return Manifest.load(company, run_id)
 
 
 async def check_callback_hosts(ctx: ServerContext, submission: Submission) -> None:

@@ -144,12 +144,11 @@ async def _reconcile(ctx: ServerContext) -> None:
 def _exit_before_enqueue(engine: Engine) -> None:
     """Tests only (CASEBOOK_TEST_FAULT=exit-before-enqueue): die between the manifest's record of
     the workflow and the workflow's insert, as a crash there would."""
-    client = engine.client
 
-    def enqueue(*args: Any, **kwargs: Any) -> Any:
+    def insert_attempt(*args: Any, **kwargs: Any) -> Any:
         os._exit(86)
 
-    client.enqueue = enqueue  # type: ignore[method-assign]
+    engine.insert_attempt = insert_attempt  # type: ignore[method-assign]
 
 
 def worker_app() -> FastAPI:

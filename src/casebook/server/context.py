@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import anyio.to_thread
 from anyio import CapacityLimiter
 from fastapi import Request
-from sqlalchemy.exc import SQLAlchemyError
 
 from casebook.config import Settings
 from casebook.engine import Engine, database_url
+from casebook.errors import EngineUnavailable
 from casebook.logs import get_logger
 from casebook.server.errors import ApiError
 from casebook.server.options import ServerOptions
@@ -126,8 +126,9 @@ class ServerContext:
         except TimeoutError:
             get_logger().warning("database call timed out", call=getattr(func, "__name__", "?"), seconds=limit)
             raise database_unavailable() from None
-        except SQLAlchemyError as exc:  # refused, reset, locked: the database, not the request
-            get_logger().warning("database call failed", call=getattr(func, "__name__", "?"), error=type(exc).__name__)
+        except EngineUnavailable as exc:  # refused, reset, locked: the database, not the request
+            cause = type(exc.__cause__ or exc).__name__
+            get_logger().warning("database call failed", call=getattr(func, "__name__", "?"), error=cause)
             raise database_unavailable("the workflow database cannot be reached") from None
 
 

@@ -13,6 +13,7 @@ from casebook.errors import (
     CasebookError,
     ConfigError,
     DriveError,
+    EngineUnavailable,
     IdempotencyConflict,
     InputError,
     LimitExceeded,
@@ -73,6 +74,13 @@ def from_casebook_error(exc: CasebookError) -> ApiError:
     message = str(exc)
     if isinstance(exc, RunNotFound):  # the library's message names the storage root: not for clients
         return ApiError(404, "run_not_found", "no run with this id: the run_id comes from the submission's answer")
+    if isinstance(exc, EngineUnavailable):
+        return ApiError(
+            503,
+            "database_unavailable",
+            "the workflow database cannot be reached: try again shortly",
+            headers={"Retry-After": "5"},
+        )
     if isinstance(exc, RunError):
         return ApiError(409, "run_state", message)
     if isinstance(exc, LimitExceeded):

@@ -11,24 +11,16 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter as Tally
-from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from casebook.engine import WORKFLOW, Engine
+from casebook.engine import Attempt, Engine
 from casebook.errors import CasebookError
 from casebook.models import RunStatus
-from casebook.runs.attempts import returned_status
+from casebook.runs.attempts import run_status
 from casebook.runs.manifest import STEPS, Manifest
 from casebook.storage import Storage
 
-_ENGINE_STATES = {
-    "ENQUEUED": "queued",
-    "PENDING": "running",
-    "ERROR": "failed",
-    "CANCELLED": "cancelled",
-    "MAX_RECOVERY_ATTEMPTS_EXCEEDED": "failed",
-}
 _STATES = tuple(status.value for status in RunStatus)  # needs_review too: a run waiting for approval
 _STEP_BUCKETS = (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
 SCAN_LIMIT = 2000  # latest workflows looked at per scrape
@@ -92,30 +84,20 @@ class Metrics:
         return generate_latest(self.registry)
 
     def _refresh(self, engine: Engine, storage: Storage) -> None:
-        statuses = engine.client.list_workflows(
-            name=WORKFLOW, sort_desc=True, limit=SCAN_LIMIT, load_input=True, load_output=True
-        )
-        latest: dict[str, Any] = {}
-        for status in statuses:  # newest first: the first attempt seen of a run is its latest
-            run_id = status.workflow_id.split(".", 1)[0]
-            latest.setdefault(run_id, status)
         counts: Tally[str] = Tally()
-        for run_id, status in latest.items():
-            returned = returned_status(status.output) if status.status == "SUCCESS" else None
-            state = returned or _ENGINE_STATES.get(status.status, "queued")
-            counts[state if state in _STATES else "failed"] += 1
-            if status.status in ("SUCCESS", "ERROR", "CANCELLED") and status.workflow_id not in self._seen:
-                self._seen.add(status.workflow_id)
-                self._observe(storage, status, run_id)
+        for attempt in engine.recent(SCAN_LIMIT):
+            latest = attempt.latest
+            counts[run_status(latest).value] += 1
+            if latest.state in ("returned", "failed", "cancelled") and latest.workflow_id not in self._seen:
+                self._seen.add(latest.workflow_id)
+                self._observe(storage, attempt)
         for state in _STATES:
             self.runs.labels(state).set(counts.get(state, 0))
 
-    def _observe(self, storage: Storage, status: Any, run_id: str) -> None:
-        args: list[Any] = list((status.input or {}).get("args") or [])
-        if len(args) != 2:
-            return
+    def _observe(self, storage: Storage, attempt: Attempt) -> None:
+        run_id = attempt.run_id
         try:
-            manifest = Manifest.load(storage.company_by_slug(args[0]), run_id)
+            manifest = Manifest.load(storage.company_by_slug(attempt.company_slug), run_id)
         except (CasebookError, OSError, ValueError):
             return
         self.finished.labels(manifest.status.value).inc()

@@ -62,7 +62,7 @@ async def _bounded(ctx: ServerContext, name: str, check: Callable[[ServerContext
 
 def _check_database(ctx: ServerContext) -> str:
     try:
-        ctx.engine.client.check_connection()
+        ctx.engine.ping()
     except Exception as exc:
         return f"unreachable: {type(exc).__name__}"
     return "ok"

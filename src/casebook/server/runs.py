@@ -17,16 +17,6 @@ REPORT_TYPES = {
 }
 
 
-def api_status(view: RunView) -> str:
-    """The manifest's status, unless the engine holds a newer attempt (a retry in the queue)."""
-    status = view.manifest.status
-    if status.finished and view.engine_status == "ENQUEUED":
-        return RunStatus.queued.value
-    if status.finished and view.engine_status == "PENDING":
-        return RunStatus.running.value
-    return status.value
-
-
 def readable(status: RunStatus) -> bool:
     """A report can be read once it succeeded, or while it waits for review (to be reviewed)."""
     return status is RunStatus.succeeded or status.waiting
@@ -45,7 +35,7 @@ def report_formats(storage: Storage, view: RunView) -> list[str]:
 def run_body(view: RunView, formats: list[str]) -> dict[str, Any]:
     m = view.manifest
     progress = view.progress or {}
-    status = api_status(view)
+    status = view.status.value
     live = status in ("queued", "running")
     tokens = (m.metrics.get("tokens") or {}).get("total_tokens") or progress.get("tokens") or 0
     return {

@@ -8,7 +8,7 @@ from typing import Any
 
 from casebook.engine import Engine, RunView
 from casebook.runs.manifest import STEPS, Manifest
-from casebook.server.runs import api_status, report_formats, run_body
+from casebook.server.runs import report_formats, run_body
 from casebook.storage import Storage
 
 STEP_LABELS = {
@@ -85,7 +85,7 @@ def timeline(manifest: Manifest, live: bool) -> list[dict[str, Any]]:
 def summary_row(view: RunView) -> dict[str, Any]:
     """One line of the runs list."""
     m = view.manifest
-    status = api_status(view)
+    status = view.status.value
     live = status in LIVE
     progress = view.progress or {}
     number = (progress.get("step_number") or m.step_number) if live else steps_done(m)
