@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     ocr_dpi: int = Field(300, ge=100, le=600, description="Resolution scanned PDF pages are rendered at for OCR")
     ocr_max_pages: int = Field(100, ge=1, description="Most pages (or images) OCR'd in one document")
     ocr_timeout_s: float = Field(60.0, gt=0, description="Longest OCR of one page or image, in seconds")
+    ingest_workers: int | None = Field(
+        None, ge=1, description="Processes reading documents at once during an ingest; unset: one a core (1: no pool)"
+    )
     chunk_chars: int = Field(1200, ge=200, description="Target passage size in characters")
     chunk_overlap: int = Field(150, ge=0, description="Characters shared by consecutive passages")
     keep_days: float | None = Field(

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -175,6 +176,34 @@ class SourceFile:
 
     name: str
     data: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    @property
+    def path(self) -> Path | None:
+        """A local file holding the bytes: none, they are in memory."""
+        return None
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    """A document offered for ingest from a local file, read only when it is used (one at a
+    time), so a folder of any size is never held in memory at once. `data` reads the file
+    on every access: keep what it returns only as long as it is needed."""
+
+    name: str
+    path: Path
+    size: int
+
+    @property
+    def data(self) -> bytes:
+        return self.path.read_bytes()
+
+
+Source = SourceFile | LocalFile
+"""A document offered for ingest, in memory or on local disk."""
 
 
 class Chunk(BaseModel):

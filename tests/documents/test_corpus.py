@@ -215,8 +215,14 @@ def test_a_store_of_the_old_schema_is_migrated(company: CompanyStorage, settings
         assert (hit.chunk_id, hit.file) == (f"{old_sha[:12]}-0000", "notes (2).md")
     assert company.read_bytes(data_path(old_sha)) == ALPHA and not company.exists("data/notes (2).md")
     # and ingest works on the migrated store: a swap of names, then a new file
+    # the migrated version records no reader, so today's reader reads it again (no run cites it)
     report = ingest(company, settings, {"notes.md": ALPHA, "notes (2).md": BETA})
-    assert report.unchanged == ["notes.md"] and report.indexed == ["notes (2).md"]
+    assert report.unchanged == [] and report.indexed == ["notes.md", "notes (2).md"]
+    with open_current(company) as index:
+        assert index is not None
+        hit = index.search("invoice matching")[0]
+        assert (hit.chunk_id, hit.file) == (f"{old_sha[:12]}-0000", "notes.md")
+        assert "nine full-time employees" in hit.text  # the stored file's text, not the old store's
 
 
 def test_a_run_set_lost_from_the_index_is_restored_from_stored_files(
@@ -259,7 +265,8 @@ def test_a_store_of_schema_2_gains_the_ocr_column(company: CompanyStorage, setti
         assert hit.file == "alpha.md" and hit.ocr is False
     with sqlite3.connect(path) as db:
         assert "ocr" in {row[1] for row in db.execute("PRAGMA table_info(passages)")}
-        assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("3",)
+        assert "reader" in {row[1] for row in db.execute("PRAGMA table_info(versions)")}
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("4",)
 
 
 def test_two_ingests_of_one_company_at_once_each_record_their_own_set(
@@ -268,10 +275,11 @@ def test_two_ingests_of_one_company_at_once_each_record_their_own_set(
     """Both ingests are inside their indexing at the same moment, each on its own connection."""
     import threading
 
-    import casebook.documents.corpus as corpus
+    import casebook.documents.extract as reading
 
+    settings = settings.model_copy(update={"ingest_workers": 1})  # read here, where the patch is
     both_reading = threading.Barrier(2, timeout=60)
-    extract = corpus.read_document
+    extract = reading.read_document
     first_call = threading.local()
 
     def extract_together(name: str, data: bytes, s: Settings):  # type: ignore[no-untyped-def]
@@ -280,7 +288,7 @@ def test_two_ingests_of_one_company_at_once_each_record_their_own_set(
             both_reading.wait()
         return extract(name, data, s)
 
-    monkeypatch.setattr(corpus, "read_document", extract_together)
+    monkeypatch.setattr(reading, "read_document", extract_together)
     sets = {"run-a": {"a.md": ALPHA, "same.md": BETA}, "run-b": {"b.md": GAMMA, "same.md": ALPHA}}
     reports: dict[str, IngestReport] = {}
     errors: list[BaseException] = []

@@ -8,9 +8,29 @@
 Anything we cannot read raises Unreadable (an InputError) whose `.reason` says why.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from casebook.documents.chunk import chunk_pages
-from casebook.documents.detect import detect_type
-from casebook.documents.extract import extract_pages
 from casebook.documents.pages import PageText, Unreadable
 
+if TYPE_CHECKING:
+    from casebook.documents.detect import detect_type
+    from casebook.documents.extract import extract_pages
+
 __all__ = ["PageText", "Unreadable", "chunk_pages", "detect_type", "extract_pages"]
+
+
+def __getattr__(name: str) -> Any:
+    """The readers are imported when first used: a process that only stores and searches
+    passages (the one that hands files to reading workers) does not load the format libraries."""
+    if name == "detect_type":
+        from casebook.documents.detect import detect_type
+
+        return detect_type
+    if name == "extract_pages":
+        from casebook.documents.extract import extract_pages
+
+        return extract_pages
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

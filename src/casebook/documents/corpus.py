@@ -27,15 +27,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from casebook.config import Settings
-from casebook.documents import Unreadable, chunk_pages
-from casebook.documents.extract import read_document, worth_rereading
+from casebook.documents import Unreadable
 from casebook.documents.index import PassageIndex
-from casebook.documents.store import DocumentStore
+from casebook.documents.readers import reader_version, worth_rereading
+from casebook.documents.reading import CHANGED, ToRead, read_version, read_versions, worker_count
+from casebook.documents.store import DocumentStore, Version, VersionRead
 from casebook.errors import StorageError
-from casebook.models import Skipped, SourceFile
+from casebook.models import LocalFile, Skipped, Source, SourceFile
 from casebook.storage import CompanyStorage, document_name
 
 INDEX_FILE = "index/passages.sqlite"
+BATCH_PASSAGES = 5000
+"""Passages stored per write transaction (and per flush of the batch's data/ files to disk)."""
+BATCH_VERSIONS = 64
+COPY_BLOCK = 1024 * 1024
 
 Progress = Callable[[int, int, str], None]
 
@@ -66,13 +71,14 @@ class IngestReport:
         return self.documents
 
 
-def read_folder(folder: Path, settings: Settings) -> tuple[list[SourceFile], list[Skipped]]:
-    """Every file below a folder, named by its path relative to it (`sub1/notes.txt`);
-    unreadable entries come back as skips, never dropped. Names a file system cannot decode are
-    kept with U+FFFD in place of the bad bytes."""
+def read_folder(folder: Path, settings: Settings) -> tuple[list[Source], list[Skipped]]:
+    """Every file below a folder, named by its path relative to it (`sub1/notes.txt`), to be read
+    when it is used (so a folder of any size is not held in memory); unreadable entries come back
+    as skips, never dropped. Names a file system cannot decode are kept with U+FFFD in place of
+    the bad bytes."""
     if not folder.is_dir():
         raise Unreadable(f"{folder} is not a folder: pass --docs with a folder of documents")
-    sources: list[SourceFile] = []
+    sources: list[Source] = []
     skipped: list[Skipped] = []
     limit = int(settings.max_file_mb * 1024 * 1024)
     for path in sorted(folder.rglob("*")):
@@ -84,10 +90,10 @@ def read_folder(folder: Path, settings: Settings) -> tuple[list[SourceFile], lis
             continue
         elif any(part.startswith(".") for part in relative.parts):
             skipped.append(Skipped(file=name, reason="hidden file"))
-        elif path.stat().st_size > limit:
-            skipped.append(Skipped(file=name, reason=_too_big(path.stat().st_size, settings)))
+        elif (size := path.stat().st_size) > limit:
+            skipped.append(Skipped(file=name, reason=_too_big(size, settings)))
         else:
-            sources.append(SourceFile(name=name, data=path.read_bytes()))
+            sources.append(LocalFile(name=name, path=path, size=size))
     return sources, skipped
 
 
@@ -97,7 +103,7 @@ def new_ingest_id() -> str:
 
 def ingest_documents(
     company: CompanyStorage,
-    sources: Iterable[SourceFile],
+    sources: Iterable[Source],
     settings: Settings,
     *,
     set_id: str | None = None,
@@ -106,35 +112,50 @@ def ingest_documents(
     pre_skipped: Iterable[Skipped] = (),
 ) -> IngestReport:
     """Store and index the files as the set `set_id` (a run's id, else a new ingest id) and make
-    it the company's current set."""
+    it the company's current set.
+
+    Files are hashed as streams and read one at a time per worker (a pool, one worker a core);
+    only versions that are read are copied into `data/`: a file that is skipped (junk, empty,
+    a zip bomb) is remembered with its reason but not stored."""
     report = IngestReport(set_id=set_id or new_ingest_id(), skipped=list(pre_skipped))
     batch = _name_batch(list(sources), report, settings)
+    done = 0
+
+    def advance(name: str) -> None:
+        nonlocal done
+        if progress:
+            progress(done, len(batch), name)
+        done += 1
+
     with open_store(company) as store:
         previous = store.set_files(store.current_set() or "")
-        for done, (name, source) in enumerate(batch.items(), start=1):
-            if progress:
-                progress(done - 1, len(batch), name)
+        to_read: list[ToRead] = []
+        rereads: set[str] = set()
+        for name, source in batch.items():
             sha = report.files[name]
             if name in report.duplicates:
+                advance(name)
                 continue
             version = store.version(sha)
-            reread = version is not None and worth_rereading(version.reason, settings) and (
-                version.status == "skipped" or not store.cited_by_runs(sha)
-            )
-            if version is None or reread:
-                if _add_version(company, store, name, sha, source.data, settings, report, reread=reread):
-                    report.indexed.append(name)
-            else:
-                if not company.exists(data_path(sha)):  # e.g. a store migrated without its files
-                    company.write_bytes(data_path(sha), source.data)
-                report.unchanged.append(name)
+            if version is None or _stale(store, version, settings):
+                to_read.append(_to_read(name, sha, source))
+                if version is not None:
+                    rereads.add(sha)
+                continue
+            advance(name)
+            if version.status == "indexed" and not company.exists(data_path(sha)):  # e.g. migrated without files
+                _store_file(company, sha, source)
+            report.unchanged.append(name)
+        for name in _read_and_store(company, store, batch, to_read, rereads, settings, report, advance):
+            report.indexed.append(name)
         for _ in range(3):  # a gc in another process may remove a version between the two steps
             missing = store.record_set(report.set_id, kind, report.files, current=True)
             if not missing:
                 break
-            for sha in missing:
-                name = next(n for n, s in report.files.items() if s == sha)
-                _add_version(company, store, name, sha, batch[name].data, settings, report)
+            names = [next(n for n, s in report.files.items() if s == sha) for sha in missing]
+            items = [_to_read(name, report.files[name], batch[name]) for name in names]
+            for _ in _read_and_store(company, store, batch, items, set(), settings, report, None):
+                pass
         else:
             raise StorageError(f"could not record the documents of {report.set_id}: retry the ingest")
         for name, sha in report.files.items():  # unreadable files, and pages of read ones left unread
@@ -149,6 +170,95 @@ def ingest_documents(
     if progress:
         progress(len(batch), len(batch), "")
     return report
+
+
+def _stale(store: DocumentStore, version: Version, settings: Settings) -> bool:
+    """Whether a known version is read again: it was read by an older reader (or went unread for
+    want of OCR, which can run now). Passages a run cites stay as they are."""
+    if version.status == "skipped":
+        return version.reader != reader_version(None) or worth_rereading(version.reason, settings)
+    stale = version.reader != reader_version(version.kind) or worth_rereading(version.reason, settings)
+    return stale and not store.cited_by_runs(version.sha256)
+
+
+def _to_read(name: str, sha: str, source: Source) -> ToRead:
+    if isinstance(source, LocalFile):  # the worker reads it: its bytes never pass through here
+        return ToRead(name, sha, source.size, path=str(source.path))
+    return ToRead(name, sha, source.size, data=source.data)
+
+
+def _read_and_store(
+    company: CompanyStorage,
+    store: DocumentStore,
+    batch: dict[str, Source],
+    items: list[ToRead],
+    rereads: set[str],
+    settings: Settings,
+    report: IngestReport,
+    advance: Callable[[str], None] | None,
+) -> Iterator[str]:
+    """Read the items (in a pool) and store what they give in batches: each batch's data/ files
+    are flushed to disk together, then its passages are written in one transaction. Yields the
+    names of the versions read."""
+    reads: list[VersionRead] = []
+    written: list[str] = []
+    names: list[str] = []
+    passages = 0
+
+    def flush() -> Iterator[str]:
+        nonlocal passages
+        company.sync_files(written)
+        report.chunks_added += store.add_reads(reads, rereads=rereads)
+        yield from names
+        reads.clear()
+        written.clear()
+        names.clear()
+        passages = 0
+
+    for item, read in read_versions(items, settings, worker_count(settings)):
+        if advance:
+            advance(item.name)
+        if read.rows is not None:
+            if _store_file(company, item.sha256, batch[item.name]):
+                written.append(data_path(item.sha256))
+                names.append(item.name)
+                report.pages_added += read.pages
+                passages += len(read.rows)
+            else:
+                read = VersionRead(item.sha256, item.size, "", reason=CHANGED)
+        reads.append(read)
+        if passages >= BATCH_PASSAGES or len(reads) >= BATCH_VERSIONS:
+            yield from flush()
+    if reads:
+        yield from flush()
+
+
+class _Changed(Exception):
+    """A local file's bytes are no longer those hashed."""
+
+
+def _store_file(company: CompanyStorage, sha: str, source: Source) -> bool:
+    """Copy a version's bytes into data/ (not yet flushed to disk: the batch is flushed at once);
+    a local file block by block. False, and nothing stored, if they are no longer what was read
+    (a local file changed meanwhile)."""
+    if not isinstance(source, LocalFile):
+        company.write_bytes(data_path(sha), source.data, sync=False)
+        return True
+
+    def blocks() -> Iterator[bytes]:
+        digest = hashlib.sha256()
+        with source.path.open("rb") as handle:
+            while block := handle.read(COPY_BLOCK):
+                digest.update(block)
+                yield block
+        if digest.hexdigest() != sha:
+            raise _Changed
+
+    try:
+        company.write_stream(data_path(sha), blocks(), sync=False)
+    except (_Changed, OSError):
+        return False
+    return True
 
 
 @contextlib.contextmanager
@@ -227,49 +337,48 @@ def _restore_set(
                         f"{name} of {set_id} is no longer stored (removed by `casebook gc`?): start a new run"
                     )
                 data = staged_by_sha[sha]
-            _add_version(company, store, name, sha, data, settings, IngestReport())
+            read = read_version(ToRead(name, sha, len(data), data=data), settings)
+            if read.rows is not None:
+                company.write_bytes(data_path(sha), data)
+            store.add_reads([read])
     raise StorageError(f"could not restore the documents of {set_id}: retry")
 
 
-def _name_batch(sources: list[SourceFile], report: IngestReport, settings: Settings) -> dict[str, SourceFile]:
-    """Each file under its relative path (unique in the set); content seen twice is noted, not read twice."""
-    batch: dict[str, SourceFile] = {}
+def _name_batch(sources: list[Source], report: IngestReport, settings: Settings) -> dict[str, Source]:
+    """Each file under its relative path (unique in the set), hashed as a stream; content seen
+    twice is noted, not read twice."""
+    batch: dict[str, Source] = {}
     first_name: dict[str, str] = {}
     limit = int(settings.max_file_mb * 1024 * 1024)
     for source in sources:
         name = _unique(document_name(source.name), batch)
-        if len(source.data) > limit:
-            report.skipped.append(Skipped(file=name, reason=_too_big(len(source.data), settings)))
+        if source.size > limit:
+            report.skipped.append(Skipped(file=name, reason=_too_big(source.size, settings)))
             continue
-        sha = hashlib.sha256(source.data).hexdigest()
+        try:
+            sha = _sha256(source)
+        except OSError as exc:
+            report.skipped.append(Skipped(file=name, reason=f"cannot read the file: {exc.strerror or exc}"))
+            continue
         batch[name] = source
         report.files[name] = sha
         if sha in first_name:
             report.duplicates[name] = first_name[sha]
         else:
             first_name[sha] = name
-            report.bytes_total += len(source.data)
+            report.bytes_total += source.size
     return batch
 
 
-def _add_version(
-    company: CompanyStorage, store: DocumentStore, name: str, sha: str, data: bytes, settings: Settings,
-    report: IngestReport, *, reread: bool = False,
-) -> bool:
-    """Store and index one version; False if it cannot be read (remembered with the reason)."""
-    company.write_bytes(data_path(sha), data)
-    try:
-        kind, pages, note = read_document(name, data, settings)
-    except Unreadable as exc:
-        store.add_skipped(sha, len(data), exc.reason)
-        return False
-    chunks = chunk_pages(pages, file=name, doc_sha256=sha, size=settings.chunk_chars, overlap=settings.chunk_overlap)
-    report.chunks_added += store.add_version(sha, kind, len(data), len(pages), chunks, note=note, reread=reread)
-    report.pages_added += len(pages)
-    return True
+def _sha256(source: Source) -> str:
+    """The SHA-256 of a source's bytes; a local file is read in blocks, never whole."""
+    if isinstance(source, LocalFile):
+        with source.path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    return hashlib.sha256(source.data).hexdigest()
 
 
-def _unique(name: str, taken: dict[str, SourceFile]) -> str:
+def _unique(name: str, taken: dict[str, Source]) -> str:
     """Names are unique within a set; two files that end up with one name (two uploads called
     notes.txt) are told apart in the order given. Other sets are never renumbered."""
     if name not in taken:

@@ -11,8 +11,8 @@ from casebook.documents.formats.decode import decode_text
 from casebook.documents.formats.textual import json_values
 from casebook.documents.pages import KIND_NAMES, Unreadable
 
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _EXTENSIONS = {
     "pdf": "pdf", "docx": "docx", "docm": "docx", "dotx": "docx", "dotm": "docx",
     "pptx": "pptx", "pptm": "pptx", "ppsx": "pptx", "ppsm": "pptx", "potx": "pptx", "potm": "pptx",
@@ -32,6 +32,7 @@ _OOXML_FOLDERS = (("word/", "docx"), ("ppt/", "pptx"), ("xl/", "xlsx"))
 _HTML_START = re.compile(
     r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html[\s>])", re.I | re.S
 )
+_JSON_START = re.compile(r"\s*[{\[]")
 _HTML_PARTS = re.compile(r"<(?:head|body)[\s>]", re.I)
 _ANY_TAG = re.compile(r"<[a-z!/][^>]*>", re.I)
 _OCR = "save it as PNG, JPEG or TIFF to have it read by OCR"
@@ -126,7 +127,7 @@ def _looks_csv(text: str) -> bool:
 
 def _looks_json(text: str) -> bool:
     """One JSON document, JSON Lines, or JSON values concatenated."""
-    if not text.lstrip().startswith(("{", "[")):
+    if not _JSON_START.match(text):
         return False
     try:
         json_values(text)
@@ -155,9 +156,9 @@ def sniff(name: str, data: bytes) -> tuple[str, str | None]:
         raise Unreadable("empty file (0 bytes): upload the document again")
     if b"%PDF-" in data[:1024]:
         return "pdf", None
-    if data.startswith(_OLE):
+    if data.startswith(OLE_MAGIC):
         raise _ole(data, claimed)
-    if data.startswith(_ZIP):
+    if data.startswith(ZIP_MAGICS):
         return _zip_kind(data, claimed), None
     if _is_image(data):
         return "image", None

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
+from pathlib import Path
+
 from casebook.config import Settings
-from casebook.documents.detect import sniff
+from casebook.documents.detect import OLE_MAGIC, ZIP_MAGICS, sniff
 from casebook.documents.formats.htmltext import extract_html
 from casebook.documents.formats.images import extract_image
-from casebook.documents.formats.ocr import Ocr, UnreadPages, for_want_of_ocr
+from casebook.documents.formats.ocr import UnreadPages
 from casebook.documents.formats.pdf import extract_pdf
 from casebook.documents.formats.slides import extract_pptx
 from casebook.documents.formats.textual import extract_csv, extract_json, extract_plain
@@ -14,13 +17,17 @@ from casebook.documents.formats.word import extract_docx
 from casebook.documents.formats.xlsx import extract_xlsx
 from casebook.documents.guards import check_size
 from casebook.documents.pages import KIND_NAMES, PageText, Unreadable
+from casebook.documents.readers import worth_rereading
+
+__all__ = ["extract_document", "extract_pages", "read_document", "worth_rereading"]
 
 
 def _extract(
-    kind: str, name: str, data: bytes, text: str | None, settings: Settings, unread: UnreadPages
+    kind: str, name: str, data: bytes | Path, text: str | None, settings: Settings, unread: UnreadPages
 ) -> list[PageText]:
     if kind == "pdf":
         return extract_pdf(data, settings, unread)
+    assert isinstance(data, bytes)  # only a PDF is read from its file
     if kind == "docx":
         return extract_docx(data, settings)
     if kind == "pptx":
@@ -39,10 +46,23 @@ def _extract(
     return extract_plain(text)
 
 
-def worth_rereading(reason: str | None, settings: Settings) -> bool:
-    """Whether a file skipped for `reason` may be read now: it went unread for want of OCR, which
-    can run now (the engine was installed, or OCR turned back on)."""
-    return reason is not None and for_want_of_ocr(reason) and Ocr(settings).missing is None
+_HEAD = 64 * 1024
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _pdf_or_bytes(name: str, path: Path) -> bytes | Path:
+    """The file itself if it is a PDF (as `sniff` judges one: the marker in its first 1 KB),
+    else its bytes. Binary junk is judged by its first 64 KB, never read whole: a NUL byte
+    there, no text BOM, and no kind `sniff` can tell from it (a ZIP or OLE file is judged
+    whole; an image is read whole)."""
+    with path.open("rb") as handle:
+        head = handle.read(_HEAD)
+        if b"%PDF-" in head[:1024]:
+            return path
+        rest = handle.read(1)
+        if rest and b"\x00" in head and not head.startswith((*_BOMS, *ZIP_MAGICS, OLE_MAGIC)):
+            sniff(name, head)  # raises Unreadable for binary data, as it would on the whole file
+        return head + rest + handle.read()
 
 
 def extract_pages(name: str, data: bytes, settings: Settings) -> list[PageText]:
@@ -56,14 +76,20 @@ def extract_document(name: str, data: bytes, settings: Settings) -> tuple[str, l
     return kind, pages
 
 
-def read_document(name: str, data: bytes, settings: Settings) -> tuple[str, list[PageText], str | None]:
+def read_document(
+    name: str, data: bytes | Path, settings: Settings
+) -> tuple[str, list[PageText], str | None]:
     """(kind, pages, note): `extract_document`, and a note of the pages left unread, if any
-    ("pages 2, 5 not read: scanned, OCR engine not installed …")."""
+    ("pages 2, 5 not read: scanned, OCR engine not installed …"). `data` may be a local file:
+    a PDF is then read by PDFium from the file as it needs it (a 40 MB PDF of scans is never
+    in memory whole); any other file is read into memory (at most CASEBOOK_MAX_FILE_MB)."""
     kind = "file"
     unread = UnreadPages(name)
     try:
-        check_size(data, settings)
-        kind, text = sniff(name, data)
+        if isinstance(data, Path):
+            data = _pdf_or_bytes(name, data)
+        check_size(len(data) if isinstance(data, bytes) else data.stat().st_size, settings)
+        kind, text = ("pdf", None) if isinstance(data, Path) else sniff(name, data)
         pages = _extract(kind, name, data, text, settings, unread)
     except Unreadable:
         raise

@@ -25,10 +25,11 @@ RATIO_FLOOR_BYTES = 64 * MB
 """An office file expanding to less than this is not ratio-checked: whatever its ratio, it is small."""
 
 
-def check_size(data: bytes, settings: Settings) -> None:
-    if not data:
+def check_size(size: int, settings: Settings) -> None:
+    """A document's size in bytes against the limits."""
+    if not size:
         raise Unreadable("empty file (0 bytes): upload the document again")
-    size_mb = len(data) / MB
+    size_mb = size / MB
     if size_mb > settings.max_file_mb:
         raise Unreadable(
             f"file is {size_mb:.1f} MB, over the {settings.max_file_mb:g} MB limit "

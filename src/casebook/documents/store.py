@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +24,7 @@ from pathlib import Path
 from casebook.documents.index import FTS_TOKENIZER, PassageIndex
 from casebook.models import Chunk
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 BUSY_TIMEOUT_MS = 120_000  # a writer waits this long for another process's write to finish
 
 SCHEMA = """
@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS versions (
     status TEXT NOT NULL CHECK (status IN ('indexed', 'skipped')),
     reason TEXT,
     added_at TEXT NOT NULL,
-    used_at TEXT NOT NULL
+    used_at TEXT NOT NULL,
+    reader TEXT
 );
 CREATE TABLE IF NOT EXISTS passages (
     rowid INTEGER PRIMARY KEY,
@@ -89,6 +90,23 @@ class Version:
     reason: str | None
     added_at: str
     used_at: str
+    reader: str | None = None
+    """The reader that read it (readers.reader_version); None: read before readers were recorded."""
+
+
+@dataclass(frozen=True)
+class VersionRead:
+    """What reading one version gave: its passages as rows (chunk_id, page, section, start, end,
+    text, ocr), or the reason it cannot be read."""
+
+    sha256: str
+    size: int
+    reader: str
+    kind: str | None = None
+    pages: int = 0
+    rows: list[tuple[str, int | None, str | None, int, int, str, bool]] | None = None
+    note: str | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -163,49 +181,73 @@ class DocumentStore:
 
     def add_version(
         self, sha256: str, kind: str, size: int, pages: int, chunks: Iterable[Chunk], note: str | None = None,
-        *, reread: bool = False,
+        *, reread: bool = False, reader: str | None = None,
     ) -> int:
         """Store a version's passages; returns how many were added (0 if it was already there,
-        unless `reread`: then a version read in part, that no run cites, has its passages replaced).
-        `note` (kept as its reason) says which pages were left unread, if any."""
-        rows = [
-            (sha256, n, c.chunk_id, c.page, c.section, c.start, c.end, c.text, int(c.ocr)) for n, c in enumerate(chunks)
-        ]
-        with self.transaction():
-            existing = self.version(sha256)
-            if existing is not None and existing.status != "skipped":
-                if not reread or self.cited_by_runs(sha256):
-                    return 0
-                self.db.execute("DELETE FROM passages WHERE sha256 = ?", (sha256,))
-            now = _now()
-            if existing is None:
-                self.db.execute(
-                    "INSERT INTO versions VALUES (?, ?, ?, ?, ?, 'indexed', ?, ?, ?)",
-                    (sha256, kind, size, pages, len(rows), note, now, now),
-                )
-            else:  # skipped or read in part before, read (further) now: the OCR engine can run now
-                self.db.execute(
-                    "UPDATE versions SET kind = ?, pages = ?, chunks = ?, status = 'indexed', reason = ?,"
-                    " used_at = ? WHERE sha256 = ?",
-                    (kind, pages, len(rows), note, now, sha256),
-                )
-            self.db.executemany(
-                'INSERT INTO passages (sha256, position, chunk_id, page, section, start, "end", text, ocr)'
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-        return len(rows)
+        unless `reread`: then a version read in part or by an older reader, that no run cites,
+        has its passages replaced). `note` (kept as its reason) says which pages were left unread."""
+        rows = [(c.chunk_id, c.page, c.section, c.start, c.end, c.text, c.ocr) for c in chunks]
+        read = VersionRead(sha256, size, reader or "", kind=kind, pages=pages, rows=rows, note=note)
+        return self.add_reads([read], rereads={sha256} if reread else ())
 
-    def add_skipped(self, sha256: str, size: int, reason: str) -> None:
+    def add_skipped(self, sha256: str, size: int, reason: str, reader: str | None = None) -> None:
         """Remember a version that cannot be read, with the reason, so it is not read again."""
+        self.add_reads([VersionRead(sha256, size, reader or "", reason=reason)])
+
+    def add_reads(self, reads: Iterable[VersionRead], *, rereads: Collection[str] = ()) -> int:
+        """Store what reading versions gave, all in one transaction (one commit for a batch);
+        returns how many passages were added. See add_version (`rereads`: the versions read
+        again, whose passages are replaced unless a run cites them) and add_skipped."""
+        added = 0
         with self.transaction():
             now = _now()
+            passages: list[tuple[object, ...]] = []
+            for read in reads:
+                if read.rows is None:
+                    self._put_skipped(read, now)
+                    continue
+                rows = self._put_version(read, now, reread=read.sha256 in rereads)
+                passages.extend((read.sha256, n, *row) for n, row in enumerate(rows))
+            if passages:  # one statement for the batch: the FTS trigger sees one long insert
+                self.db.executemany(
+                    'INSERT INTO passages (sha256, position, chunk_id, page, section, start, "end", text, ocr)'
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    passages,
+                )
+                added = len(passages)
+        return added
+
+    def _put_version(self, read: VersionRead, now: str, *, reread: bool) -> list[tuple[object, ...]]:
+        rows = read.rows or []
+        existing = self.version(read.sha256)
+        if existing is not None and existing.status != "skipped":
+            if not reread or self.cited_by_runs(read.sha256):
+                return []
+            self.db.execute("DELETE FROM passages WHERE sha256 = ?", (read.sha256,))
+        reader = read.reader or None
+        if existing is None:
             self.db.execute(
-                "INSERT INTO versions VALUES (?, NULL, ?, 0, 0, 'skipped', ?, ?, ?)"
-                " ON CONFLICT (sha256) DO UPDATE SET reason = excluded.reason, used_at = excluded.used_at"
-                " WHERE versions.status = 'skipped'",
-                (sha256, size, reason, now, now),
+                "INSERT INTO versions VALUES (?, ?, ?, ?, ?, 'indexed', ?, ?, ?, ?)",
+                (read.sha256, read.kind, read.size, read.pages, len(rows), read.note, now, now, reader),
             )
+        else:  # skipped, read in part or by an older reader before; read (further) now
+            self.db.execute(
+                "UPDATE versions SET kind = ?, pages = ?, chunks = ?, status = 'indexed', reason = ?,"
+                " used_at = ?, reader = ? WHERE sha256 = ?",
+                (read.kind, read.pages, len(rows), read.note, now, reader, read.sha256),
+            )
+        return [(*row[:6], int(bool(row[6]))) for row in rows]
+
+    def _put_skipped(self, read: VersionRead, now: str) -> None:
+        """A version that cannot be read. One read before keeps its passages (a newer reader
+        failing on it takes nothing away) but records the reader, so it is not tried again."""
+        self.db.execute(
+            "INSERT INTO versions VALUES (?, NULL, ?, 0, 0, 'skipped', ?, ?, ?, ?)"
+            " ON CONFLICT (sha256) DO UPDATE SET"
+            "  reason = CASE WHEN versions.status = 'skipped' THEN excluded.reason ELSE versions.reason END,"
+            "  used_at = excluded.used_at, reader = excluded.reader",
+            (read.sha256, read.size, read.reason, now, now, read.reader or None),
+        )
 
     def cited_by_runs(self, sha256: str) -> bool:
         """Whether a run's set holds this version: its passages (and their ids) must stay as they are."""
@@ -291,7 +333,7 @@ class DocumentStore:
         return [r[0] for r in rows]
 
 
-_VERSION_COLUMNS = "sha256, kind, bytes, pages, chunks, status, reason, added_at, used_at"
+_VERSION_COLUMNS = "sha256, kind, bytes, pages, chunks, status, reason, added_at, used_at, reader"
 
 
 def _migrate(db: sqlite3.Connection) -> list[LegacyDocument]:
@@ -304,7 +346,7 @@ def _migrate(db: sqlite3.Connection) -> list[LegacyDocument]:
     now = _now()
     legacy = [LegacyDocument(f, s) for f, s in db.execute("SELECT file, sha256 FROM documents ORDER BY file")]
     db.execute(
-        "INSERT OR IGNORE INTO versions"
+        "INSERT OR IGNORE INTO versions (sha256, kind, bytes, pages, chunks, status, reason, added_at, used_at)"
         " SELECT sha256, kind, bytes, pages, chunks, status, reason, indexed_at, ? FROM documents",
         (now,),
     )
@@ -327,10 +369,13 @@ def _migrate(db: sqlite3.Connection) -> list[LegacyDocument]:
 
 
 def _add_columns(db: sqlite3.Connection) -> None:
-    """Columns added since schema 2: passages.ocr (schema 3)."""
+    """Columns added since schema 2: passages.ocr (schema 3), versions.reader (schema 4: none
+    for versions read before, so an ingest reads them again with today's readers)."""
     columns = {row[1] for row in db.execute("PRAGMA table_info(passages)")}
     if "ocr" not in columns:
         db.execute("ALTER TABLE passages ADD COLUMN ocr INTEGER NOT NULL DEFAULT 0")
+    if "reader" not in {row[1] for row in db.execute("PRAGMA table_info(versions)")}:
+        db.execute("ALTER TABLE versions ADD COLUMN reader TEXT")
 
 
 def _create(db: sqlite3.Connection) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -15,7 +15,7 @@ from casebook.documents.corpus import open_set
 from casebook.documents.index import PassageIndex
 from casebook.errors import CasebookError
 from casebook.llm import LLMClient, ModelSet, UsageLedger
-from casebook.models import SourceFile, Submission
+from casebook.models import Source, SourceFile, Submission
 from casebook.render import ReportTemplate
 from casebook.render.run import run_template
 from casebook.runs.manifest import Manifest
@@ -114,7 +114,7 @@ class RunContext:
         await self.listener(manifest)
 
 
-def stage_inputs(company: CompanyStorage, run_id: str, sources: list[SourceFile]) -> None:
+def stage_inputs(company: CompanyStorage, run_id: str, sources: Sequence[Source]) -> None:
     """Keep the run's documents with the run, so it can be resumed on any machine."""
     for i, source in enumerate(sources):
         company.write_bytes(f"runs/{run_id}/inputs/{i:04d}", source.data)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any
 
-from casebook.documents.corpus import SourceFile
 from casebook.errors import IdempotencyConflict, InputError
+from casebook.models import Source
 from casebook.runs.manifest import Manifest
 
 
 def input_fingerprint(
-    record: dict[str, Any], sources: list[SourceFile], budget_usd: float | None, remote: list[dict[str, Any]]
+    record: dict[str, Any], sources: Sequence[Source], budget_usd: float | None, remote: list[dict[str, Any]]
 ) -> dict[str, str]:
     """What an idempotency key promises to stand for: the form, the documents, the budget.
 

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import functools
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -20,7 +20,7 @@ from casebook.errors import CasebookError, ConfigError, InputError, RunError, Ru
 from casebook.fetch import RemoteDocument
 from casebook.llm import LLMClient, ModelSet, UsageLedger, get_model_set, load_prices
 from casebook.logs import get_logger
-from casebook.models import RunStatus, Skipped, Submission
+from casebook.models import RunStatus, Skipped, Source, Submission
 from casebook.runs import locate
 from casebook.runs.admission import admit, private_fields, stored_record
 from casebook.runs.idempotency import check_same_inputs, idempotent_run_id, input_fingerprint
@@ -63,7 +63,7 @@ def resolve_model_set(settings: Settings, requested: str | None) -> ModelSet:
 def create_run(
     settings: Settings,
     submission: Submission,
-    sources: list[SourceFile],
+    sources: Sequence[Source],
     *,
     model_set: str | None = None,
     budget_usd: float | None = None,

@@ -20,6 +20,7 @@ import ctypes
 import re
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pypdfium2 as pdfium
@@ -180,8 +181,9 @@ def _page_text(text: str, comments: list[str]) -> str:
     return clean_text("\n\n".join([text, *notes])) if notes else text
 
 
-def extract_pdf(data: bytes, settings: Settings, unread: UnreadPages | None = None) -> list[PageText]:
-    """The pages with text; pages left unread (no OCR, OCR over its bounds) go to `unread`."""
+def extract_pdf(data: bytes | Path, settings: Settings, unread: UnreadPages | None = None) -> list[PageText]:
+    """The pages with text; pages left unread (no OCR, OCR over its bounds) go to `unread`.
+    `data`: the PDF's bytes, or a local PDF file, which PDFium reads as it needs."""
     ocr = Ocr(settings)
     unread = unread if unread is not None else UnreadPages("PDF")
     found = _Read()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from casebook.documents.formats.records import render_records
@@ -34,10 +34,19 @@ def _delimiter(text: str, tab_named: bool) -> str:
         return "\t" if tab_named else ","
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text` with their endings, one at a time (as io.StringIO(newline="") gives
+    them, without its copy of the whole text: only the rows read are ever copied)."""
+    return (match.group() for match in _LINE.finditer(text))
+
+
 def extract_csv(text: str, *, name: str = "") -> list[PageText]:
     """A CSV file as JSON records, one per line, the header row giving the keys."""
     delimiter = _delimiter(text, name.lower().endswith(".tsv"))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
     try:
         rendered = render_records(reader, blank_key=lambda i: f"column_{i + 1}")
     except csv.Error as exc:
