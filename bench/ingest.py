@@ -11,7 +11,8 @@ into fresh storage, each phase in a child process so its peak RSS (ru_maxrss via
 
   pdf       the PDF set alone: pages/s and MB/s end to end (extract + chunk + index + store),
             and bare pypdfium2 text extraction of the same pages in the same process (open,
-            each page's text, close: one process), and the ratio of the two times
+            each page's text, close: one process), and the ratio of the two times; and the
+            ingest with CASEBOOK_INGEST_WORKERS=1 (read in the ingest's own process, no pool)
   all       every file (PDFs and office files): pages/s and MB/s
   reingest  the same set again, unchanged: seconds (hashing only, no extraction)
   search    the index extended to about --chunks passages with generated text documents, then
@@ -503,12 +504,14 @@ def _sources(folder: Path, names: list[str]) -> list[Any]:
     return [LocalFile(name, folder / name, (folder / name).stat().st_size) for name in names]
 
 
-def _ingest(storage_dir: Path, sources: list[Any], profile: Path | None = None) -> dict[str, Any]:
+def _ingest(
+    storage_dir: Path, sources: list[Any], profile: Path | None = None, workers: int | None = None
+) -> dict[str, Any]:
     from casebook.config import Settings
     from casebook.documents.corpus import ingest_documents
     from casebook.storage import Storage
 
-    settings = Settings(storage_url=str(storage_dir))
+    settings = Settings(storage_url=str(storage_dir), ingest_workers=workers)
     company = Storage(str(storage_dir)).company(COMPANY)
     profiler = cProfile.Profile() if profile else None
     start, cpu = time.perf_counter(), time.process_time()
@@ -535,7 +538,12 @@ def _ingest(storage_dir: Path, sources: list[Any], profile: Path | None = None) 
 
 
 def _repeat(
-    work: Path, name: str, sources: list[Any], times: int, profile: Path | None = None
+    work: Path,
+    name: str,
+    sources: list[Any],
+    times: int,
+    profile: Path | None = None,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     """Ingest into fresh storage `times` times; the best run's figures, with every run's seconds.
 
@@ -545,7 +553,7 @@ def _repeat(
     runs = []
     for i in range(times):
         target = work / (name if i == times - 1 else f"{name}-run{i + 1}")
-        runs.append(_ingest(target, sources, profile if i == 0 else None))
+        runs.append(_ingest(target, sources, profile if i == 0 else None, workers))
         if target.name != name:
             shutil.rmtree(target, ignore_errors=True)
     best = min(runs, key=lambda run: run["seconds"])
@@ -587,6 +595,7 @@ def child(phase: str, work: Path, profile: bool) -> dict[str, Any]:
             work, "storage-pdf", sources, plan["repeat"], work / "pdf.prof" if profile else None
         )
         result["bare"] = _bare_pdfium(sources, plan["repeat"])
+        result["serial"] = _repeat(work, "storage-serial", sources, plan["repeat"], workers=1)
     elif phase == "all":
         sources = _sources(corpus, plan["pdf"] + plan["office"])
         result["all"] = _repeat(work, "storage-all", sources, plan["repeat"])
@@ -713,6 +722,11 @@ def print_report(
             "(runs: " + ", ".join(f"{t:.2f}" for t in bare["runs_seconds"]) + " s)",
         ),
         (
+            "PDF set, 1 worker (no pool): pages/s",
+            f"{pdf['serial']['pages'] / pdf['serial']['seconds']:,.0f}",
+            "(runs: " + ", ".join(f"{t:.2f}" for t in pdf["serial"]["runs_seconds"]) + " s)",
+        ),
+        (
             "ingest time / bare pypdfium2 time",
             f"{ratio:.2f}",
             f"<= {TARGET_BARE_RATIO:.0f}  {_mark(ratio <= TARGET_BARE_RATIO)}",
@@ -837,7 +851,7 @@ def main() -> int:
 
     work = args.out or Path(tempfile.mkdtemp(prefix="casebook-bench-"))
     try:
-        for stale in ("storage-pdf", "storage-all", "filler"):
+        for stale in ("storage-pdf", "storage-serial", "storage-all", "filler"):
             shutil.rmtree(work / stale, ignore_errors=True)
         start = time.perf_counter()
         sets = generate_corpus(work / "corpus", args.pdf_pages)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +33,8 @@ from casebook.documents.readers import reader_version, worth_rereading
 from casebook.documents.reading import CHANGED, ToRead, read_version, read_versions, worker_count
 from casebook.documents.store import DocumentStore, Version, VersionRead
 from casebook.errors import StorageError
-from casebook.models import LocalFile, Skipped, Source, SourceFile
+from casebook.models import LocalFile, Skipped, Source
+from casebook.models import SourceFile as SourceFile  # callers import it from here too
 from casebook.storage import CompanyStorage, document_name
 
 INDEX_FILE = "index/passages.sqlite"
@@ -268,7 +269,7 @@ def open_set(
     files: dict[str, str],
     settings: Settings,
     *,
-    staged: Callable[[], list[SourceFile]] | None = None,
+    staged: Callable[[], Sequence[Source]] | None = None,
 ) -> Iterator[PassageIndex]:
     """The passages of one set, and nothing else. A set the store lacks (or holds only in part)
     is recorded again first, its versions re-indexed from `data/` or from `staged()`."""
@@ -318,7 +319,7 @@ def _restore_set(
     set_id: str,
     files: dict[str, str],
     settings: Settings,
-    staged: Callable[[], list[SourceFile]] | None,
+    staged: Callable[[], Sequence[Source]] | None,
 ) -> None:
     staged_by_sha: dict[str, bytes] | None = None
     for _ in range(3):

@@ -15,7 +15,7 @@ from casebook.documents.corpus import open_set
 from casebook.documents.index import PassageIndex
 from casebook.errors import CasebookError
 from casebook.llm import LLMClient, ModelSet, UsageLedger
-from casebook.models import Source, SourceFile, Submission
+from casebook.models import LocalFile, Source, SourceFile, Submission
 from casebook.render import ReportTemplate
 from casebook.render.run import run_template
 from casebook.runs.manifest import Manifest
@@ -122,8 +122,12 @@ def stage_inputs(company: CompanyStorage, run_id: str, sources: Sequence[Source]
     company.write_json(f"runs/{run_id}/inputs/names.json", names)
 
 
-def staged_inputs(company: CompanyStorage, run_id: str) -> list[SourceFile]:
+def staged_inputs(company: CompanyStorage, run_id: str) -> list[Source]:
+    """The run's documents; on a local disk as files read when used (never all in memory)."""
     names = company.read_json(f"runs/{run_id}/inputs/names.json")
+    if company.storage.is_local:
+        paths = [company.local_path(f"runs/{run_id}/inputs/{i:04d}") for i in range(len(names))]
+        return [LocalFile(name, path, path.stat().st_size) for name, path in zip(names, paths, strict=True)]
     return [
         SourceFile(name=name, data=company.read_bytes(f"runs/{run_id}/inputs/{i:04d}")) for i, name in enumerate(names)
     ]

@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from casebook.config import Settings
-from casebook.documents.corpus import SourceFile
 from casebook.errors import CasebookError, ConfigError, InputError, RunError, RunInterrupted, RunNotFound
 from casebook.fetch import RemoteDocument
 from casebook.llm import LLMClient, ModelSet, UsageLedger, get_model_set, load_prices
 from casebook.logs import get_logger
-from casebook.models import RunStatus, Skipped, Source, Submission
+from casebook.models import RunStatus, Skipped, Source, SourceFile, Submission
 from casebook.runs import locate
 from casebook.runs.admission import admit, private_fields, stored_record
 from casebook.runs.idempotency import check_same_inputs, idempotent_run_id, input_fingerprint

@@ -56,7 +56,7 @@ async def step_ingest(ctx: RunContext) -> None:
     if ctx.company.exists(ctx.work("inputs/skipped.json")):
         earlier = [Skipped.model_validate(s) for s in ctx.company.read_json(ctx.work("inputs/skipped.json"))]
     fetched, failed = await fetch_remote(ctx.company, ctx.run_id, FetchConfig.from_settings(ctx.settings))
-    sources, earlier = sources + fetched, earlier + failed
+    sources, earlier = [*sources, *fetched], earlier + failed
     report = await asyncio.to_thread(
         ingest_documents, ctx.company, sources, ctx.settings, set_id=ctx.run_id, kind="run", pre_skipped=earlier
     )
