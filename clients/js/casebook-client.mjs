@@ -19,7 +19,10 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 
 // needs_review: the report is written but waits for approve() before it is released
-export const FINISHED = new Set(["succeeded", "failed", "budget_exceeded", "cancelled", "needs_review"]);
+// awaiting_review: the use cases wait for review: useCases(), saveUseCases(…, { approve: true })
+export const FINISHED = new Set([
+  "succeeded", "failed", "budget_exceeded", "cancelled", "needs_review", "awaiting_review",
+]);
 
 export class CasebookError extends Error {
   constructor(status, code, message) {
@@ -123,9 +126,24 @@ export class CasebookClient {
     }
   }
 
-  /** Release a run that waits for review (needs_review); wait() again for it to succeed. */
+  /** Release a run that waits for review (needs_review, awaiting_review); wait() again for it to succeed. */
   async approve(runId) {
     const response = await this.#request("POST", `/v1/runs/${encodeURIComponent(runId)}/approve`);
+    return response.json();
+  }
+
+  /** A run's use cases (while it is awaiting_review: the list to review, with the edits saved). */
+  async useCases(runId) {
+    const response = await this.#request("GET", `/v1/runs/${encodeURIComponent(runId)}/use-cases`);
+    return (await response.json()).use_cases;
+  }
+
+  /** Save a reviewer's use cases (changed, reordered, dropped, added); approve: true goes on with them. */
+  async saveUseCases(runId, useCases, { approve = false } = {}) {
+    const response = await this.#request("POST", `/v1/runs/${encodeURIComponent(runId)}/use-cases`, {
+      body: JSON.stringify({ use_cases: useCases, approve }),
+      headers: { "Content-Type": "application/json" },
+    });
     return response.json();
   }
 
@@ -169,7 +187,7 @@ async function main() {
     poll: args.poll,
     onProgress: (r) => console.error(`${r.status} ${r.current_step ?? ""} ${r.step_number}/${r.total_steps}`),
   });
-  if (final.status === "needs_review") {
+  if (final.status === "needs_review" || final.status === "awaiting_review") {
     console.error(`run needs review: ${final.gate?.reason}; POST ${final.gate?.approve_url} releases it`);
     return 1;
   }

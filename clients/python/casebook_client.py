@@ -37,7 +37,8 @@ from typing import Any
 import httpx
 
 # needs_review: the report is written but waits for approve() before it is released
-FINISHED = {"succeeded", "failed", "budget_exceeded", "cancelled", "needs_review"}
+# awaiting_review: the use cases wait for review: use_cases(), save_use_cases(…, approve=True)
+FINISHED = {"succeeded", "failed", "budget_exceeded", "cancelled", "needs_review", "awaiting_review"}
 Progress = Callable[[dict[str, Any]], None]
 
 
@@ -160,8 +161,17 @@ class CasebookClient:
         return _json(self.http.post(f"/v1/runs/{run_id}/retry"))
 
     def approve(self, run_id: str) -> dict[str, Any]:
-        """Release a run that waits for review (needs_review); wait() again for it to succeed."""
+        """Release a run that waits for review (needs_review, awaiting_review); wait() again for it to succeed."""
         return _json(self.http.post(f"/v1/runs/{run_id}/approve"))
+
+    def use_cases(self, run_id: str) -> list[dict[str, Any]]:
+        """A run's use cases (while it is awaiting_review: the list to review, with the edits saved)."""
+        return list(_json(self.http.get(f"/v1/runs/{run_id}/use-cases"))["use_cases"])
+
+    def save_use_cases(self, run_id: str, use_cases: list[dict[str, Any]], *, approve: bool = False) -> dict[str, Any]:
+        """Save a reviewer's use cases (changed, reordered, dropped, added); approve=True goes on with them."""
+        body = {"use_cases": use_cases, "approve": approve}
+        return _json(self.http.post(f"/v1/runs/{run_id}/use-cases", json=body))
 
 
 def _mime(path: str | Path) -> str:
@@ -229,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
                 poll=args.poll,
                 on_progress=lambda r: print(_describe(r), file=sys.stderr),
             )
-            if final["status"] == "needs_review":
+            if final["status"] in ("needs_review", "awaiting_review"):
                 gate = final.get("gate") or {}
                 print(f"run needs review: {gate.get('reason')}; POST {gate.get('approve_url')} releases it",
                       file=sys.stderr)

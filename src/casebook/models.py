@@ -88,6 +88,11 @@ class Submission(BaseModel):
     deliver: list[str | dict[str, Any]] | None = Field(
         None, description="Where to deliver this run's report, overriding the configured destinations"
     )
+    review_use_cases: bool = Field(
+        False,
+        validation_alias=AliasChoices("review_use_cases", "reviewUseCases", "Review use cases"),
+        description="Stop after the use cases (status awaiting_review) until a person approves them, edited or not",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -124,6 +129,11 @@ class Submission(BaseModel):
         if isinstance(value, bool):  # JSON true would otherwise count as 1
             raise ValueError("must be a whole number from 1 to 20, not true or false")
         return value
+
+    @field_validator("review_use_cases", mode="before")
+    @classmethod
+    def _blank_is_false(cls, value: Any) -> Any:
+        return False if value is None or (isinstance(value, str) and not value.strip()) else value
 
     @field_validator("readiness_category", "model_set", "google_drive_link", "report_template", mode="before")
     @classmethod
@@ -323,6 +333,7 @@ class RunStatus(StrEnum):
     budget_exceeded = "budget_exceeded"
     cancelled = "cancelled"
     needs_review = "needs_review"  # the report is written; a person must approve it (a gate)
+    awaiting_review = "awaiting_review"  # the use cases are written; a person reviews them (a gate)
 
     @property
     def finished(self) -> bool:
@@ -332,7 +343,7 @@ class RunStatus(StrEnum):
     @property
     def waiting(self) -> bool:
         """Ended at a gate: an approval continues it."""
-        return self is RunStatus.needs_review
+        return self in (RunStatus.needs_review, RunStatus.awaiting_review)
 
 
 DeliveryKind = Literal["folder", "drive", "s3", "callback"]

@@ -79,6 +79,23 @@ def test_python_client_approves_a_run_that_needs_review(served: dict[str, Any]) 
     assert final["status"] == "succeeded" and final["citations"]["supported"] == 0
 
 
+def test_python_client_reviews_edits_and_approves_use_cases(served: dict[str, Any]) -> None:
+    client_module = load_python_client()
+    with client_module.CasebookClient(served["url"], KEY) as client:
+        run = client.submit("Use Case Client Co", sorted(served["docs"].iterdir()), use_cases_count=2,
+                            review_use_cases=True)
+        held = client.wait(run["run_id"])
+        listed = client.use_cases(run["run_id"])
+        with pytest.raises(client_module.CasebookError) as bad:
+            client.save_use_cases(run["run_id"], [{**listed[0], "horizon": "someday"}])
+        saved = client.save_use_cases(run["run_id"], listed[::-1], approve=True)
+        final = client.wait(run["run_id"])
+    assert held["status"] == "awaiting_review" and held["gate"]["kind"] == "use_cases"
+    assert bad.value.status == 422 and "use_cases[0].horizon" in str(bad.value)
+    assert [u["title"] for u in saved["use_cases"]] == [u["title"] for u in listed[::-1]]
+    assert final["status"] == "succeeded"
+
+
 def test_python_client_command_line_with_polling(served: dict[str, Any], tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CASEBOOK_API_KEY", KEY)

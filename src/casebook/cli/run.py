@@ -18,6 +18,7 @@ from casebook.config import Settings
 from casebook.errors import CasebookError, InputError, RunError
 from casebook.models import RunStatus, Submission
 from casebook.runs.manifest import STEPS, Manifest
+from casebook.runs.review import USE_CASES_GATE
 from casebook.storage import Storage
 
 DocsOpt = Annotated[Path, typer.Option("--docs", help="Folder of the company's documents")]
@@ -37,9 +38,18 @@ KeyOpt = Annotated[
     str | None, typer.Option("--idempotency-key", help="The same key gives the same run, never a second")
 ]
 RunArg = Annotated[str, typer.Argument(help="The run id (`casebook runs` lists them)")]
+ReviewOpt = Annotated[
+    bool,
+    typer.Option(
+        "--review-use-cases",
+        help="Stop after the use cases (awaiting_review) until `casebook review RUN --approve`",
+    ),
+]
 
 
-def build_submission(company: str, company_info: str | None, use_cases: int | None, extra: Path | None) -> Submission:
+def build_submission(
+    company: str, company_info: str | None, use_cases: int | None, extra: Path | None, review: bool = False
+) -> Submission:
     data: dict[str, Any] = {}
     if extra is not None:
         try:
@@ -53,6 +63,8 @@ def build_submission(company: str, company_info: str | None, use_cases: int | No
         data["company_info"] = company_info
     if use_cases is not None:
         data["use_cases_count"] = use_cases
+    if review:
+        data["review_use_cases"] = True
     return Submission.parse(data)
 
 
@@ -67,13 +79,14 @@ def _create(
     submission: Path | None,
     key: str | None,
     template: Path | None = None,
+    review: bool = False,
 ) -> Manifest:
     from casebook.documents.corpus import read_folder
     from casebook.render import load_template
     from casebook.render.run import stage_template
     from casebook.runs.runner import create_run
 
-    sub = build_submission(company, company_info, use_cases, submission)
+    sub = build_submission(company, company_info, use_cases, submission, review)
     if template is not None:
         load_template(template)  # a bad template fails now, before anything is stored or spent
     sources, skipped = read_folder(docs, settings)
@@ -121,13 +134,15 @@ def run(
     submission: SubmissionOpt = None,
     template: TemplateOpt = None,
     idempotency_key: KeyOpt = None,
+    review_use_cases: ReviewOpt = False,
     no_ocr: NoOcrOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Write a grounded AI-readiness report for a company from its documents, here and now."""
     settings = settings_for_command(no_ocr=no_ocr)
     manifest = _create(
-        settings, company, docs, company_info, use_cases, model_set, budget_usd, submission, idempotency_key, template
+        settings, company, docs, company_info, use_cases, model_set, budget_usd, submission, idempotency_key, template,
+        review_use_cases,
     )
     err.print(f"run {manifest.run_id} ({manifest.model_set}) for {manifest.company_slug}", highlight=False)
     finish(*run_in_this_process(settings, manifest), as_json, settings.storage_url)
@@ -144,6 +159,7 @@ def submit(
     submission: SubmissionOpt = None,
     template: TemplateOpt = None,
     idempotency_key: KeyOpt = None,
+    review_use_cases: ReviewOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Queue a run for `casebook worker` processes and print its run id."""
@@ -151,7 +167,8 @@ def submit(
 
     settings = settings_for_command()
     manifest = _create(
-        settings, company, docs, company_info, use_cases, model_set, budget_usd, submission, idempotency_key, template
+        settings, company, docs, company_info, use_cases, model_set, budget_usd, submission, idempotency_key, template,
+        review_use_cases,
     )
     with engine.Engine(settings) as eng:
         if manifest.status is RunStatus.queued and not manifest.workflow_ids:
@@ -191,16 +208,31 @@ def resume(run_id: RunArg, as_json: JsonOpt = False) -> None:
 
 @command
 def approve(run_id: RunArg, as_json: JsonOpt = False) -> None:
-    """Release a run that waits for review (needs_review): mark its report ready and deliver it."""
+    """Release a run that waits for review: needs_review (mark its report ready and deliver it) or
+    awaiting_review (write the report around its use cases, as edited with `casebook review`)."""
+    approve_here(settings_for_command(), run_id, as_json)
+
+
+def approve_here(settings: Settings, run_id: str, as_json: bool) -> None:
+    """Record the approval of the gate the run waits at, then run the steps left here."""
     from casebook.runs.runner import approve_run
 
-    settings = settings_for_command()
     manifest = approve_run(settings, run_id, by="cli")
-    err.print(f"run {run_id} approved: marking its report ready and delivering it", highlight=False)
+    gate = manifest.gates.get(USE_CASES_GATE)
+    if gate is not None and gate.approved_at is not None and manifest.steps["use_cases"].state == "waiting":
+        err.print(f"run {run_id} approved: writing the report around its use cases", highlight=False)
+    else:
+        err.print(f"run {run_id} approved: marking its report ready and delivering it", highlight=False)
     finish(*run_in_this_process(settings, manifest), as_json, settings.storage_url)
 
 
 def approve_hint(manifest: Manifest) -> str:
+    if manifest.gate is not None and manifest.gate.kind == USE_CASES_GATE:
+        run = manifest.run_id
+        return (
+            f"`casebook review {run}` shows the use cases, `--file edited.json` saves your edits, "
+            f"`casebook review {run} --approve` goes on"
+        )
     where = f"read {manifest.final_report}, then " if manifest.final_report else ""
     return f"{where}`casebook approve {manifest.run_id}` releases it"
 
@@ -236,6 +268,11 @@ def finish(manifest: Manifest, stopped: bool, as_json: bool, storage_url: str) -
             highlight=False,
         )
         out.print(f"{root}/{manifest.final_report}", markup=False, soft_wrap=True)
+    elif manifest.status is RunStatus.awaiting_review and manifest.gate is not None:
+        count = manifest.metrics.get("use_cases_count")
+        err.print(f"[yellow]run {manifest.run_id} awaits review of its {count} use cases[/yellow]")
+        err.print(approve_hint(manifest), highlight=False, markup=False)
+        raise typer.Exit(4)
     elif manifest.status.waiting and manifest.gate is not None:
         root = Storage(storage_url).company_by_slug(manifest.company_slug).root
         err.print(f"[yellow]run {manifest.run_id} needs review:[/yellow] {escape(manifest.gate.reason)}")

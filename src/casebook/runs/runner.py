@@ -34,6 +34,7 @@ from casebook.runs.pipeline import (
     stage_inputs,
 )
 from casebook.runs.remote import stage_remote
+from casebook.runs.review import USE_CASES_GATE, promote_edits
 from casebook.runs.stages import notify_ended
 from casebook.storage import CompanyStorage, Storage
 
@@ -94,6 +95,8 @@ def create_run(
     fingerprint = None
     if idempotency_key is not None:
         form = {**submission.model_dump(mode="json"), "model_set": chosen.name}
+        if not form.get("review_use_cases"):  # as before the field existed: the same key, the same run
+            form.pop("review_use_cases", None)
         fingerprint = input_fingerprint(form, sources, budget, [r.as_record() for r in remote])
     if idempotency_key is not None:
         run_id = idempotent_run_id(key_scope or company.slug, idempotency_key)
@@ -292,8 +295,10 @@ def approve_run(settings: Settings, run_id: str, by: str) -> Manifest:
     if gate is None or not manifest.status.waiting:
         raise RunError(
             f"run {run_id} is {manifest.status.value}, not waiting for review: only a run with status "
-            "needs_review can be approved (`casebook status RUN` shows why a run waits)"
+            "needs_review or awaiting_review can be approved (`casebook status RUN` shows why a run waits)"
         )
+    if gate.kind == USE_CASES_GATE:
+        promote_edits(company, manifest)  # the reviewer's list becomes the one the later steps read
     gate.approved_at, gate.approved_by = utcnow(), by
     manifest.save(company)
     return manifest

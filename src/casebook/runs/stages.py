@@ -29,6 +29,7 @@ from casebook.runs.context import RunContext, staged_inputs
 from casebook.runs.manifest import Manifest
 from casebook.runs.remote import fetch_remote
 from casebook.runs.retention import collect_documents
+from casebook.runs.review import USE_CASES_GATE, edited, open_use_case_gate, use_case_key
 from casebook.steps import (
     assemble_part_b,
     assemble_report,
@@ -36,6 +37,7 @@ from casebook.steps import (
     extract_evidence,
     gather_passages,
     generate_use_cases,
+    number_section,
     style_pass,
     verify_citations,
     write_part_a,
@@ -123,14 +125,18 @@ def load_use_cases(ctx: RunContext) -> list[UseCase]:
 
 
 async def step_use_cases(ctx: RunContext) -> None:
+    """The use cases; with `review_use_cases`, the run then waits (awaiting_review) until a
+    person approves them, edited or not (casebook.runs.review)."""
     if ctx.company.exists(ctx.work("use_cases.json")):
-        ctx.manifest.metrics["use_cases_count"] = len(load_use_cases(ctx))
-        return
-    use_cases = await generate_use_cases(
-        ctx.llm, ctx.model_set.for_step("use_cases"), ctx.submission, load_evidence(ctx), ctx.template.tone
-    )
-    ctx.company.write_json(ctx.work("use_cases.json"), [u.model_dump() for u in use_cases])
+        use_cases = load_use_cases(ctx)
+    else:
+        use_cases = await generate_use_cases(
+            ctx.llm, ctx.model_set.for_step("use_cases"), ctx.submission, load_evidence(ctx), ctx.template.tone
+        )
+        ctx.company.write_json(ctx.work("use_cases.json"), [u.model_dump() for u in use_cases])
     ctx.manifest.metrics["use_cases_count"] = len(use_cases)
+    if ctx.submission.review_use_cases and not ctx.manifest.approved(USE_CASES_GATE):
+        open_use_case_gate(ctx.manifest, len(use_cases))
 
 
 async def step_part_a(ctx: RunContext) -> None:
@@ -158,11 +164,13 @@ async def step_part_b(ctx: RunContext) -> None:
     model = ctx.model_set.for_step("part_b")
     limit = asyncio.Semaphore(ctx.settings.part_b_concurrency)
     state = ctx.manifest.steps["part_b"]
-    done = sum(ctx.company.exists(ctx.work(f"part_b/{i:02d}.md")) for i in range(1, len(use_cases) + 1))
+    numbered = not edited(ctx.company, ctx.run_id)  # sections of older versions: by position, for an unedited list
+    paths = [_section_path(ctx, i, uc, numbered) for i, uc in enumerate(use_cases, start=1)]
+    done = sum(ctx.company.exists(p) for p in paths)
 
     async def one(number: int, use_case: UseCase) -> None:
         nonlocal done
-        path = ctx.work(f"part_b/{number:02d}.md")
+        path = paths[number - 1]
         if ctx.company.exists(path):
             return
         async with limit:
@@ -186,8 +194,20 @@ async def step_part_b(ctx: RunContext) -> None:
     errors = [r for r in results if isinstance(r, BaseException)]
     if errors:  # the sections that finished are kept; a resume writes only the rest
         raise next((e for e in errors if isinstance(e, BudgetExceeded)), errors[0])
-    sections = [ctx.company.read_text(ctx.work(f"part_b/{i:02d}.md")) for i in range(1, len(use_cases) + 1)]
+    sections = [
+        number_section(ctx.company.read_text(path), number, use_case.title)
+        for number, (path, use_case) in enumerate(zip(paths, use_cases, strict=True), start=1)
+    ]
     ctx.company.write_text(target, assemble_part_b(sections))
+
+
+def _section_path(ctx: RunContext, number: int, use_case: UseCase, numbered: bool) -> str:
+    """A use case's Part B section is kept under a hash of the use case, so that only the use
+    cases an edit changed are written again (a reorder writes none)."""
+    legacy = ctx.work(f"part_b/{number:02d}.md")
+    if numbered and ctx.company.exists(legacy):
+        return legacy
+    return ctx.work(f"part_b/{use_case_key(use_case)}.md")
 
 
 async def step_consolidate(ctx: RunContext) -> None:

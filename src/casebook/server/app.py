@@ -19,7 +19,7 @@ from casebook.config import Settings, get_settings
 from casebook.engine import Engine
 from casebook.errors import ConfigError, LimitExceeded
 from casebook.logs import configure_logging, get_logger, register_secret
-from casebook.server import routes_intake, routes_ops, routes_providers, routes_runs
+from casebook.server import routes_intake, routes_ops, routes_providers, routes_review, routes_runs
 from casebook.server.accept import reconcile_queued
 from casebook.server.context import ServerContext, UploadSlots
 from casebook.server.errors import install_error_handlers
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
     app.include_router(routes_providers.router)  # before /v1/webhooks/{source}
     app.include_router(routes_intake.router)
     app.include_router(routes_runs.router)
+    app.include_router(routes_review.router)
     app.include_router(routes_ops.router)
     app.openapi = lambda: _openapi(app, settings)  # type: ignore[method-assign]
     app.add_middleware(RequestMetrics, metrics=metrics)

@@ -32,6 +32,9 @@ def build_openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:
     submission = submission_schema(settings)
     components.update(submission.pop("$defs", {}))
     components["SubmissionIn"] = submission
+    review = schemas.UseCasesIn.model_json_schema(ref_template=REF)
+    components.update(review.pop("$defs", {}))
+    components["UseCasesIn"] = review
     schema["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
     for path, operations in schema["paths"].items():
         if path.startswith("/v1/") and not path.startswith("/v1/webhooks/"):
@@ -57,6 +60,11 @@ def form_schema() -> dict[str, Any]:
             "report_expectations": text,
             "use_cases_count": {"type": "string", "pattern": _COUNT},
             "readiness_score": {"type": "string", "pattern": _SCORE},
+            "review_use_cases": {
+                "type": "string",
+                "pattern": "^(true|false|on|off|yes|no|1|0)$",
+                "description": "true: stop after the use cases (awaiting_review) until they are approved",
+            },
             "json_data": {
                 "type": "string",
                 "format": "casebook-submission-json",

@@ -155,10 +155,12 @@ async def retry_run(run_id: RunId, ctx: Ctx, _: ApiKey) -> JSONResponse:
     status_code=202,
     response_model=schemas.Accepted,
     responses=schemas.ERRORS,
-    summary="Approve a run that waits for review (needs_review): its report is marked ready and delivered",
+    summary="Approve a run that waits for review: needs_review (its report is marked ready and delivered) or "
+    "awaiting_review (it goes on with its use cases as they are, or as edited)",
 )
 async def approve(run_id: RunId, ctx: Ctx, key: ApiKey) -> JSONResponse:
-    manifest = await blocking(_approve, ctx, run_id, key)
+    async with ctx.serialised(f"review:{run_id}"):  # not while an edit of its use cases is being saved
+        manifest = await blocking(_approve, ctx, run_id, key)
     body = accepted_body(manifest.run_id, manifest.company_slug)
     return JSONResponse(body, status_code=202, headers={"Location": body["status_url"]})
 

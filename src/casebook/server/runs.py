@@ -7,6 +7,7 @@ from typing import Any
 from casebook.engine import Engine, RunView
 from casebook.models import RunStatus
 from casebook.runs.manifest import STEPS
+from casebook.runs.review import USE_CASES_GATE
 from casebook.storage import Storage
 
 REPORT_TYPES = {
@@ -19,7 +20,7 @@ REPORT_TYPES = {
 
 def readable(status: RunStatus) -> bool:
     """A report can be read once it succeeded, or while it waits for review (to be reviewed)."""
-    return status is RunStatus.succeeded or status.waiting
+    return status in (RunStatus.succeeded, RunStatus.needs_review)
 
 
 def report_formats(storage: Storage, view: RunView) -> list[str]:
@@ -55,7 +56,7 @@ def run_body(view: RunView, formats: list[str]) -> dict[str, Any]:
         "cost_usd": float(m.metrics.get("cost_usd") or progress.get("cost_usd") or 0.0),
         "metrics": {k: v for k, v in m.metrics.items() if k != "tokens"},
         "citations": m.citations(),
-        "gate": _gate(view) if status == RunStatus.needs_review.value else None,
+        "gate": _gate(view) if RunStatus(status).waiting else None,
         "error": m.error if not live else None,
         "report_url": f"/v1/runs/{m.run_id}/report" if formats else None,
         "formats": formats,
@@ -66,9 +67,11 @@ def _gate(view: RunView) -> dict[str, Any] | None:
     gate = view.manifest.gate
     if gate is None:
         return None
+    run_id = view.manifest.run_id
     return {
         **gate.model_dump(mode="json", include={"kind", "reason", "opened_at"}),
-        "approve_url": f"/v1/runs/{view.manifest.run_id}/approve",
+        "approve_url": f"/v1/runs/{run_id}/approve",
+        "use_cases_url": f"/v1/runs/{run_id}/use-cases" if gate.kind == USE_CASES_GATE else None,
     }
 
 

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from casebook.models import UseCase
+
 
 class ErrorDetail(BaseModel):
     code: str = Field(description="Stable machine-readable code, e.g. invalid_submission")
@@ -86,6 +88,11 @@ class SubmissionIn(BaseModel):
     files: list[InlineFile | UrlFile] = Field(
         default_factory=list, description="Documents: inline (base64) or by https URL"
     )
+    review_use_cases: bool | None = Field(
+        None,
+        description="Stop after the use cases (status awaiting_review) until they are approved, edited or not: "
+        "GET/POST /v1/runs/{id}/use-cases",
+    )
 
 
 class Citations(BaseModel):
@@ -98,10 +105,33 @@ class Citations(BaseModel):
 
 
 class GateOut(BaseModel):
-    kind: str = Field(description="quality: too few citations are supported by their passages")
+    kind: str = Field(
+        description="quality: too few citations are supported by their passages (needs_review); "
+        "use_cases: the submission asked to review the use cases (awaiting_review)"
+    )
     reason: str
     opened_at: str
     approve_url: str
+    use_cases_url: str | None = Field(None, description="use_cases: where to read and edit them")
+
+
+class UseCasesIn(BaseModel):
+    """A reviewer's use cases: the whole list, in the order wanted (change, reorder, drop, add)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    use_cases: list[UseCase] = Field(min_length=1, max_length=20)
+    approve: bool = Field(False, description="Also approve them: the run goes on with this list (202)")
+
+
+class UseCasesOut(BaseModel):
+    run_id: str
+    status: str = Field(description="The run's status: awaiting_review while the use cases can be edited")
+    editable: bool = Field(description="True while the run awaits review of its use cases")
+    use_cases: list[UseCase]
+    edited_at: str | None = Field(None, description="When the edits shown were saved (null: as generated)")
+    edited_by: str | None = None
+    status_url: str
 
 
 class RunOut(BaseModel):
@@ -109,8 +139,9 @@ class RunOut(BaseModel):
     company: str
     company_slug: str
     status: str = Field(
-        description="queued, running, succeeded, failed, budget_exceeded, cancelled, or needs_review (the "
-        "report is written but waits for POST /v1/runs/{id}/approve before it is marked ready and delivered)"
+        description="queued, running, succeeded, failed, budget_exceeded, cancelled, needs_review (the "
+        "report is written but waits for POST /v1/runs/{id}/approve before it is marked ready and delivered), "
+        "or awaiting_review (the use cases wait for review: GET/POST /v1/runs/{id}/use-cases)"
     )
     engine_status: str | None = None
     current_step: str | None = None
@@ -124,7 +155,9 @@ class RunOut(BaseModel):
     cost_usd: float = 0.0
     metrics: dict[str, Any] = Field(default_factory=dict)
     citations: Citations | None = Field(None, description="What verify found; null until it ran")
-    gate: GateOut | None = Field(None, description="Why a needs_review run waits, and where to approve it")
+    gate: GateOut | None = Field(
+        None, description="Why a needs_review or awaiting_review run waits, and where to approve it"
+    )
     error: str | None = None
     report_url: str | None = None
     formats: list[str] = Field(default_factory=list, description="Report formats available")

@@ -35,6 +35,14 @@ async def write_use_case_section(
     return f"### {number}. {use_case.title}\n\n{body}"
 
 
+def number_section(section: str, number: int, title: str) -> str:
+    """A section written for one position, headed for another (the list was reordered)."""
+    first, _, rest = section.strip().partition("\n")
+    if not first.startswith("### "):
+        return section
+    return f"### {number}. {title}\n{rest}"
+
+
 def assemble_part_b(sections: list[str]) -> str:
     return "\n\n".join(s.strip() for s in sections) + "\n"
 
