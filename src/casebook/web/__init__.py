@@ -21,7 +21,7 @@ from casebook.config import Settings
 from casebook.errors import CasebookError
 from casebook.server.errors import ApiError, from_casebook_error
 from casebook.server.options import ServerOptions
-from casebook.web import actions, intake, pages
+from casebook.web import actions, intake, pages, review
 from casebook.web.session import WebSessions, is_web_path, session_secret
 from casebook.web.state import WebState, web_state
 
@@ -35,6 +35,7 @@ def install(app: FastAPI, settings: Settings, options: ServerOptions) -> None:
     app.include_router(pages.router)
     app.include_router(actions.router)
     app.include_router(intake.router)
+    app.include_router(review.router)
     app.add_api_route("/static/brand.css", _brand_css, include_in_schema=False)  # before the mount
     app.add_api_route("/static/brand-logo", _brand_logo, include_in_schema=False)
     static = resources.files("casebook.web") / "static"

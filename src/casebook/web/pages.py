@@ -132,7 +132,8 @@ async def runs(
 @router.get("/app/runs/{run_id}")
 async def run_page(request: Request, run_id: RunId, ctx: Ctx, web: Web, _: Signed) -> Response:
     state = await ctx.database(run_page_state, ctx.engine, ctx.storage, run_id)
-    return web.render(request, "run.html", run=state)
+    values = state["review"]["values"] if state.get("review") else None
+    return web.render(request, "run.html", run=state, review_values=values, review_errors={})
 
 
 @router.get("/app/runs/{run_id}/events")

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from casebook.engine import Engine, RunView
+from casebook.models import UseCase
 from casebook.runs.manifest import STEPS, Manifest
+from casebook.runs.review import awaits_review, current_use_cases, passage_ids
 from casebook.server.runs import report_formats, run_body
 from casebook.storage import Storage
 
@@ -24,12 +26,15 @@ STEP_LABELS = {
     "deliver": "Deliver",
 }
 LIVE = ("queued", "running")
+LISTS = ("kpis", "data_needed", "risks")  # the use-case editor: one item a line
+FIELDS = tuple(UseCase.model_fields)
 NEXT_STEP = {
     "failed": "Retry runs the steps that are left; the finished ones are kept and not paid for again.",
     "budget_exceeded": "The run stopped before it could spend more than its budget. Retry continues it "
     "(under a higher CASEBOOK_BUDGET_USD if the budget was the server's).",
     "cancelled": "Resume continues it from where it stopped; the finished steps are kept.",
 }
+# awaiting_review: no button here; the use-case editor has Save and Approve
 
 
 def duration(seconds: float | None) -> str:
@@ -148,7 +153,32 @@ def actions(status: str) -> list[str]:
     return []
 
 
+def form_values(use_case: UseCase | dict[str, Any]) -> dict[str, str]:
+    """A use case as the form's text fields show it."""
+    data = use_case.model_dump(mode="json") if isinstance(use_case, UseCase) else use_case
+    values = {}
+    for name in FIELDS:
+        value = data.get(name, "")
+        if name in LISTS:
+            value = "\n".join(str(v) for v in value or [])
+        elif name == "citations":
+            value = ", ".join(str(v) for v in value or [])
+        values[name] = "" if value is None else str(value)
+    return values
+
+
 def run_page_state(engine: Engine, storage: Storage, run_id: str) -> dict[str, Any]:
-    """Blocking: the run page's state (RunError for an unknown run)."""
+    """Blocking: the run page's state (RunError for an unknown run); while the run awaits review
+    of its use cases, the use cases too (with the edits saved so far)."""
     view = engine.view(run_id)
-    return page_state(view, report_formats(storage, view))
+    state = page_state(view, report_formats(storage, view))
+    state["review"] = None
+    if state["status"] == "awaiting_review" and awaits_review(view.manifest):
+        company = storage.company_by_slug(view.manifest.company_slug)
+        items, record = current_use_cases(company, view.manifest)
+        state["review"] = {
+            "values": [{**form_values(u), "form_number": str(i)} for i, u in enumerate(items)],
+            "edited_at": record.get("edited_at"),
+            "passages": passage_ids(company, run_id),
+        }
+    return state
