@@ -135,6 +135,7 @@ def page_state(view: RunView, formats: list[str]) -> dict[str, Any]:
             "documents": len(m.inputs),
             "actions": actions(body["status"]),
             "gate": m.gate.model_dump(mode="json") if m.gate is not None and not live else None,
+            "hint": view.hint,  # what to do when the run's process is gone
         }
     )
     return body
