@@ -13,7 +13,8 @@ run X", `Engine.list_runs`, `Engine.recent` for the metrics), `enqueue` / `retry
 `hand_over`, and the processes that run workflows (`launched`, `run_here`, `serve_worker`).
 Attempt states reach the rest in casebook's words (`casebook.runs.attempts.AttemptState`), and
 the engine's exceptions as `RunError` subclasses (`EngineError`, `EngineUnavailable`,
-`RunNotFound`). Only DBOS's public API is used (its package exports and `dbos.error`).
+`RunNotFound`). What DBOS records is JSON (`SERIALIZER`, `casebook.checkpoints`), never pickle.
+Only DBOS's public API is used (its package exports and `dbos.error`).
 
 Sharp edges, handled here:
 - DBOS versions workflows by a hash of their source unless told otherwise, which strands
@@ -53,6 +54,7 @@ from dbos import (
     DBOSClient,
     DBOSConfig,
     EnqueueOptions,
+    Serializer,
     SetWorkflowID,
     SetWorkflowTimeout,
     StepOptions,
@@ -62,6 +64,7 @@ from dbos import (
 from dbos import error as dbos_errors
 from sqlalchemy.exc import SQLAlchemyError
 
+from casebook import checkpoints
 from casebook.config import Settings, get_settings
 from casebook.errors import (
     CasebookError,
@@ -111,6 +114,26 @@ _STATES: dict[str, AttemptState] = {
 _CANCELLED = WorkflowStatusString.CANCELLED.value
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
+
+
+class _JsonCheckpoints(Serializer):
+    """What DBOS records (inputs, step results, events, outcomes, errors) as JSON, never pickle
+    (`casebook.checkpoints`). DBOS still reads rows an older casebook stored with pickle (their
+    `serialization` column says so), so runs in flight across the upgrade go on."""
+
+    def name(self) -> str:
+        return "casebook_json"
+
+    def serialize(self, data: Any) -> str:
+        if isinstance(data, dbos_errors.DBOSMaxStepRetriesExceeded):
+            data = recount(data.errors) or data  # what the step's caller raises live
+        return checkpoints.dumps(data)
+
+    def deserialize(self, serialized_data: str) -> Any:
+        return checkpoints.loads(serialized_data)
+
+
+SERIALIZER = _JsonCheckpoints()
 
 
 def _translated(func: Callable[_P, _T]) -> Callable[_P, _T]:
@@ -335,6 +358,7 @@ def launched(settings: Settings, *, executor_id: str, take_queued_work: bool) ->
         "executor_id": executor_id,
         "log_level": "DEBUG" if settings.log_level == "DEBUG" else "WARNING",
         "notification_listener_polling_interval_sec": 0.1,
+        "serializer": SERIALIZER,
     }
     global _launched_settings, _client
     _launched_settings = settings
@@ -342,7 +366,7 @@ def launched(settings: Settings, *, executor_id: str, take_queued_work: bool) ->
     _stop_requested.clear()
     DBOS(config=config)
     DBOS.listen_queues([QUEUE] if take_queued_work else [])
-    _client = DBOSClient(system_database_url=url)
+    _client = DBOSClient(system_database_url=url, serializer=SERIALIZER)
     beating = threading.Event()
     heart = threading.Thread(
         target=_heartbeat, args=(beating, executors, executor_id, kind), name="casebook-heartbeat", daemon=True
@@ -614,7 +638,7 @@ class Engine:
         self.settings = settings
         url = database_url(settings)
         prepare_database(settings)
-        self._client = DBOSClient(system_database_url=url)
+        self._client = DBOSClient(system_database_url=url, serializer=SERIALIZER)
         self.executors = Executors(url, settings.executor_timeout_s)
 
     def close(self) -> None:

@@ -13,6 +13,8 @@
     ├── DownloadFailed            a document URL could not be downloaded (`.transient`)
     ├── LLMError                  the model endpoint failed (after retries) or answered badly
     │   └── BudgetExceeded        the next call could exceed the run's budget
+    ├── RecordedError             an error the workflow engine recorded, read back (its own class
+    │                             was not casebook's: the message starts with its name)
     └── RunError                  a run is in a state that forbids the action
         ├── RunNotFound           no run has that id
         ├── EngineError           the workflow engine refused a call
@@ -103,6 +105,11 @@ class BudgetExceeded(LLMError):
         super().__init__(message)
         self.spent_usd = spent_usd
         self.budget_usd = budget_usd
+
+
+class RecordedError(CasebookError):
+    """An error the workflow engine recorded (a step's, replayed after a crash), whose class was
+    not one of casebook's: the message is `Type: message`, as the run would have recorded it."""
 
 
 class RunError(CasebookError):
