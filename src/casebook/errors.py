@@ -2,6 +2,7 @@
 
     CasebookError                 base: callers catch this one
     ├── ConfigError               a setting or option has a value we cannot use
+    │   └── MissingExtra          an optional part (pip extra) is not installed (`.extra`)
     ├── InputError                a submission, file or query the user gave is not usable
     │   ├── Unreadable            a document we cannot turn into text (`.reason` says why)
     │   ├── CallbackRefused       a callback URL or an address it resolves to is not allowed
@@ -34,6 +35,15 @@ class CasebookError(Exception):
 
 class ConfigError(CasebookError):
     pass
+
+
+class MissingExtra(ConfigError):
+    """An optional part of casebook is not installed; `.extra` names it (`pip install
+    'casebook[<extra>]'`, which the message says)."""
+
+    def __init__(self, message: str, *, extra: str) -> None:
+        super().__init__(message)
+        self.extra = extra
 
 
 class InputError(CasebookError):

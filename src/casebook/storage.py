@@ -16,7 +16,6 @@ import re
 import shutil
 import tempfile
 import unicodedata
-import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,9 @@ from typing import Any
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
-from casebook.errors import InputError, StorageError
+from casebook.atomic import TMP_PREFIX, atomic_file
+from casebook.errors import InputError, MissingExtra, StorageError
+from casebook.extras import install_command
 
 _OBJECT_STORES = ("s3", "s3a")
 FOLDERS = ("debug", "data", "vector_ids", "index", "part_a", "part_b", "final", "runs")
@@ -101,7 +102,11 @@ class Storage:
             options.setdefault("use_listings_cache", False)
         try:
             self.fs, root = fsspec.core.url_to_fs(url, **options)
-        except (ImportError, ValueError) as exc:
+        except ImportError:  # fsspec's s3 protocol without s3fs
+            raise MissingExtra(
+                f"storage {url!r} needs the s3 extra: {install_command('s3')}", extra="s3"
+            ) from None
+        except ValueError as exc:
             raise StorageError(
                 f"cannot open storage {url!r}: {exc}. Set CASEBOOK_STORAGE_URL to a folder "
                 "path or s3://bucket/prefix (with casebook[s3] installed)"
@@ -157,7 +162,7 @@ class CompanyStorage:
         if not self.fs.exists(path):
             return []
         names = (p.rsplit("/", 1)[-1] for p in self.fs.ls(path, detail=False))
-        return sorted(n for n in names if not n.startswith(".tmp-"))
+        return sorted(n for n in names if not n.startswith(TMP_PREFIX))
 
     # -- reading and writing ------------------------------------------------------------
 
@@ -173,20 +178,9 @@ class CompanyStorage:
         whole = None if self.storage.is_local else b"".join(blocks)  # an object store takes it whole
         try:
             if whole is None:
-                directory = os.path.dirname(target)
-                os.makedirs(directory, exist_ok=True)
-                tmp = os.path.join(directory, f".tmp-{uuid.uuid4().hex}")
-                try:
-                    with open(tmp, "wb") as handle:
-                        for block in blocks:
-                            handle.write(block)
-                        handle.flush()
-                        if sync:
-                            os.fsync(handle.fileno())
-                    os.replace(tmp, target)
-                finally:
-                    with contextlib.suppress(FileNotFoundError):
-                        os.unlink(tmp)
+                with atomic_file(target, sync=sync) as handle:
+                    for block in blocks:
+                        handle.write(block)
             else:
                 self.fs.pipe_file(target, whole)
         except OSError as exc:

@@ -110,6 +110,11 @@ def progress_line(manifest: Manifest) -> Text:
 def run_in_this_process(settings: Settings, manifest: Manifest, *, resume: bool = False) -> tuple[Manifest, bool]:
     """The run, executed here until it ends; True with it when a signal stopped this process first."""
     from casebook import engine
+    from casebook.render import writable_formats
+
+    _, note = writable_formats(f.strip() for f in settings.report_formats.split(",") if f.strip())
+    if note:
+        err.print(f"note: {note}", markup=False)
 
     live = Live(progress_line(manifest), console=err, transient=True)
 

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from casebook.cli.app import command, err, settings_for_command
+from casebook.extras import require
 
 HostOpt = Annotated[str, typer.Option("--host", help="Address to listen on")]
 PortOpt = Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on")]
@@ -35,6 +36,7 @@ def serve(
     workers: WorkersOpt = 1,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs): submissions, webhooks, status, progress, reports."""
+    require("server", "casebook serve")
     import uvicorn
 
     from casebook import engine

@@ -7,11 +7,9 @@ already there is left alone, so a second delivery of the same run changes nothin
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import uuid
 from pathlib import Path
 
+from casebook.atomic import write_atomic
 from casebook.deliver.base import FolderTarget
 from casebook.models import DeliveryOutcome
 from casebook.storage import safe_filename
@@ -33,15 +31,6 @@ def copy_files(root: Path, files: dict[str, bytes], company_slug: str) -> list[s
         if not (
             target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data
         ):
-            tmp = folder / f".tmp-{uuid.uuid4().hex}"
-            try:
-                with open(tmp, "wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, target)
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
+            write_atomic(target, data)
         links.append(target.as_uri())
     return links

@@ -12,6 +12,7 @@ from typing import Any
 import fsspec
 
 from casebook.deliver.base import S3Target
+from casebook.extras import require
 from casebook.models import DeliveryOutcome
 from casebook.storage import safe_filename
 
@@ -32,6 +33,7 @@ async def deliver_s3(
 def put_files(
     url: str, files: dict[str, bytes], company_slug: str, options: dict[str, Any]
 ) -> list[str]:
+    require("s3", "S3 delivery")
     fs, root = fsspec.core.url_to_fs(url, **{"use_listings_cache": False, **options})
     root = root.rstrip("/")
     links = []

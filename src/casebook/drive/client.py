@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from casebook.errors import ConfigError, DriveError
+from casebook.extras import require
 
 READ_SCOPE = "https://www.googleapis.com/auth/drive.readonly"
 WRITE_SCOPE = "https://www.googleapis.com/auth/drive.file"
@@ -33,6 +34,7 @@ class DriveEndpoint:
 def _service(
     credentials_file: str | Path, scopes: list[str], endpoint: DriveEndpoint | None
 ) -> Any:
+    require("drive", "Google Drive")
     import google_auth_httplib2
     import httplib2
     from google.oauth2 import service_account

@@ -15,6 +15,7 @@ from typing import Any
 from casebook.drive.client import WRITE_SCOPE, DriveEndpoint, _Calls, _HttpFailure, _service
 from casebook.drive.links import parse_drive_link
 from casebook.errors import InputError
+from casebook.extras import require
 
 _UPLOAD_TYPES = {".md": "text/markdown", ".ready": "application/json", ".json": "application/json"}
 RUN_PROPERTY = "casebook_run_id"
@@ -35,6 +36,7 @@ def upload_report(
     Idempotent: a file of this run with the same name already in the folder (found by its
     `casebook_run_id` app property) is reused, its content replaced only when it differs.
     """
+    require("drive", "Google Drive delivery")
     from googleapiclient.http import MediaIoBaseUpload
 
     kind, folder_id = parse_drive_link(folder_link)

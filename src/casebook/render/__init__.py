@@ -8,7 +8,9 @@ a template's structure and language, and the consultancy's branding.
     word.py      an editable .docx (python-docx); word_markdown.py: its Markdown blocks
     template.py  report templates (TOML)
     run.py       a run's report rendered into its final/ folder (finalize, `casebook render`)
-    sample.py    a realistic report for tests and bench/render.py
+
+HTML, PDF and Word need the `render` extra (matplotlib draws the charts of all three, WeasyPrint
+lays out the PDF); without it a run writes its Markdown report only (writable_formats).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from casebook.errors import ConfigError
+from casebook.extras import install_command, installed, require
 from casebook.models import Submission, UseCase
 from casebook.render.document import build_document
 from casebook.render.template import ReportTemplate, Section, builtin_template, load_template
@@ -31,6 +34,7 @@ __all__ = [
     "builtin_template",
     "load_template",
     "render_report",
+    "writable_formats",
 ]
 
 FORMATS = ("html", "pdf", "docx")
@@ -76,6 +80,18 @@ class Branding:
             ) from None
 
 
+def writable_formats(formats: Iterable[str]) -> tuple[list[str], str | None]:
+    """The formats of `formats` this installation can write, and a one-line note naming the
+    extra to install when it cannot write them (the Markdown report is always written)."""
+    wanted = list(dict.fromkeys(formats))
+    if not wanted or installed("render"):
+        return wanted, None
+    return [], (
+        f"only the Markdown report is written: {', '.join(wanted)} need the render extra "
+        f"({install_command('render')})"
+    )
+
+
 def render_report(
     markdown: str,
     *,
@@ -90,6 +106,8 @@ def render_report(
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown:
         raise ConfigError(f"unknown report format {unknown[0]!r}: choose from {', '.join(FORMATS)}")
+    if wanted:
+        require("render", f"the {', '.join(wanted)} report")
     from casebook.render.charts import make_charts
 
     doc = build_document(markdown, use_cases=use_cases, submission=submission, template=template)

@@ -22,8 +22,9 @@ from casebook.deliver import (
 from casebook.documents.corpus import INDEX_FILE, ingest_documents
 from casebook.errors import BudgetExceeded, CasebookError
 from casebook.fetch import FetchConfig
+from casebook.logs import get_logger
 from casebook.models import Evidence, RunStatus, Skipped, Submission, UseCase
-from casebook.render import Branding
+from casebook.render import Branding, writable_formats
 from casebook.render.run import render_run
 from casebook.runs.context import RunContext, staged_inputs
 from casebook.runs.manifest import Manifest
@@ -283,7 +284,9 @@ async def step_finalize(ctx: RunContext) -> None:
     name = f"final/FINAL_REPORT_{ctx.run_id}"
     ctx.company.write_text(f"{name}.md", text)
     files = [f"{name}.md"]
-    formats = [f.strip() for f in ctx.settings.report_formats.split(",") if f.strip()]
+    formats, note = writable_formats(f.strip() for f in ctx.settings.report_formats.split(",") if f.strip())
+    if note:
+        get_logger().warning(note)
     if formats:
         s = ctx.settings
         started = time.monotonic()
