@@ -8,6 +8,7 @@ store a single PUT is already all-or-nothing.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -84,6 +85,10 @@ def document_name(name: str) -> str:
     text = unicodedata.normalize("NFC", decoded_name(name)).replace("\\", "/")
     parts = [safe_filename(p) for p in text.split("/") if p.strip() not in ("", ".", "..")]
     return "/".join(parts) or "document"
+
+
+def json_bytes(value: Any) -> bytes:
+    return json.dumps(value, indent=2, ensure_ascii=False).encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -211,7 +216,7 @@ class CompanyStorage:
         self.write_bytes(relative, text.encode("utf-8"), sync=sync)
 
     def write_json(self, relative: str, value: Any) -> None:
-        self.write_bytes(relative, json.dumps(value, indent=2, ensure_ascii=False).encode("utf-8"))
+        self.write_bytes(relative, json_bytes(value))
 
     def read_bytes(self, relative: str) -> bytes:
         try:
@@ -266,3 +271,34 @@ class CompanyStorage:
             shutil.rmtree(self.root, ignore_errors=True)
         elif self.fs.exists(self.root):
             self.fs.rm(self.root, recursive=True)
+
+
+class AsyncCompanyStorage:
+    """A company's storage for coroutines: each call runs in a worker thread (asyncio.to_thread),
+    so a slow disk or object store never stalls the event loop that drives a run's LLM calls.
+    What is written is encoded before the call, on the caller's thread, from the value as it is
+    then."""
+
+    def __init__(self, company: CompanyStorage) -> None:
+        self.sync = company
+
+    async def exists(self, relative: str) -> bool:
+        return await asyncio.to_thread(self.sync.exists, relative)
+
+    async def read_bytes(self, relative: str) -> bytes:
+        return await asyncio.to_thread(self.sync.read_bytes, relative)
+
+    async def read_text(self, relative: str) -> str:
+        return (await self.read_bytes(relative)).decode("utf-8")
+
+    async def read_json(self, relative: str) -> Any:
+        return json.loads(await self.read_bytes(relative))
+
+    async def write_bytes(self, relative: str, data: bytes, *, sync: bool = True) -> None:
+        await asyncio.to_thread(self.sync.write_bytes, relative, data, sync=sync)
+
+    async def write_text(self, relative: str, text: str, *, sync: bool = True) -> None:
+        await self.write_bytes(relative, text.encode("utf-8"), sync=sync)
+
+    async def write_json(self, relative: str, value: Any) -> None:
+        await self.write_bytes(relative, json_bytes(value))

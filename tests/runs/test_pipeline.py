@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 
 from casebook.models import RunStatus, Submission
+from casebook.runs import pipeline as pipeline_module
+from casebook.runs import runner as runner_module
 from casebook.runs.manifest import STEPS
 from casebook.runs.runner import create_run, execute
-from casebook.storage import Storage
+from casebook.storage import CompanyStorage, Storage
 from casebook.testing import item_of, step_of
 from casebook.testing.answers import schema_answer
 from casebook.testing.openai_server import FakeOpenAIServer, FakeResponse
@@ -225,3 +227,39 @@ def test_an_answer_that_stays_cut_never_reaches_a_succeeded_report(tmp_path: Pat
     company = Storage(settings.storage_url).company_by_slug(manifest.company_slug)
     assert not company.list("final") and manifest.final_report is None
     assert not company.exists(f"runs/{manifest.run_id}/part_b/01.md")  # no cut section was stored
+
+
+def test_the_steps_read_and_write_storage_off_the_event_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While a run's steps go, the event loop's thread touches no file: every read and write of a
+    step runs in a worker thread, so a slow disk or object store never holds up the LLM calls."""
+    with FakeOpenAIServer() as server:
+        settings = settings_for(tmp_path, server.base_url, report_formats="html")
+        manifest = create_run(settings, Submission.parse(SUBMISSION), sources(write_docs(tmp_path / "docs")))
+        on_loop: list[str] = []
+        in_threads: list[str] = []
+        for name in ("exists", "read_bytes", "write_bytes"):
+            original = getattr(CompanyStorage, name)
+
+            def spy(self: CompanyStorage, relative: str, *args: Any, _original: Any = original, **kw: Any) -> Any:
+                main = threading.current_thread() is threading.main_thread()
+                (on_loop if main and steps_running.is_set() else in_threads).append(relative)
+                return _original(self, relative, *args, **kw)
+
+            monkeypatch.setattr(CompanyStorage, name, spy)
+        steps_running = threading.Event()
+        original_execute = pipeline_module.execute_run
+
+        async def spied_execute(*args: Any, **kw: Any) -> Any:
+            steps_running.set()
+            try:
+                return await original_execute(*args, **kw)
+            finally:
+                steps_running.clear()
+
+        monkeypatch.setattr(runner_module, "execute_run", spied_execute)
+        final = asyncio.run(execute(settings, manifest.company_slug, manifest.run_id))
+    assert final.status is RunStatus.succeeded, final.error
+    run = manifest.run_id
+    assert f"runs/{run}/evidence.json" in in_threads and f"final/FINAL_REPORT_{run}.html" in in_threads
+    # the manifest alone, written once as the run ends
+    assert on_loop == [f"runs/{run}.json"]

@@ -3,12 +3,14 @@ ledger, and how progress reaches a listener. Knows nothing of the CLI, HTTP or t
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from casebook.config import Settings
 from casebook.documents.corpus import open_set
@@ -18,12 +20,13 @@ from casebook.llm import LLMClient, ModelSet, UsageLedger
 from casebook.models import LocalFile, Source, SourceFile, Submission
 from casebook.render import ReportTemplate
 from casebook.render.run import run_template
-from casebook.runs.manifest import Manifest
+from casebook.runs.manifest import Manifest, manifest_path
 from casebook.runs.remote import fetched_documents
-from casebook.storage import CompanyStorage
+from casebook.storage import AsyncCompanyStorage, CompanyStorage
 
 Listener = Callable[[Manifest], Awaitable[None]]
 StepCaller = Callable[[str], Awaitable[None]]
+T = TypeVar("T")
 
 
 @dataclass
@@ -41,9 +44,34 @@ class RunContext:
     _attempt_t0: float = field(default_factory=time.monotonic, init=False, repr=False)
 
     @cached_property
+    def files(self) -> AsyncCompanyStorage:
+        """The company's storage for the steps' coroutines: reads and writes off the event loop."""
+        return AsyncCompanyStorage(self.company)
+
+    @cached_property
     def template(self) -> ReportTemplate:
         """The report template: its structure for rendering, its tone for the prompts."""
         return run_template(self.company, self.run_id, self.submission.report_template, self.settings.report_template)
+
+    async def load_template(self) -> ReportTemplate:
+        """`template`, read (the first time) in a worker thread."""
+        if "template" not in self.__dict__:
+            await asyncio.to_thread(lambda: self.template)
+        return self.template
+
+    async def tone(self) -> str:
+        """The template's tone, which the generation steps append to their system prompts."""
+        return (await self.load_template()).tone
+
+    async def with_documents(self, work: Callable[[PassageIndex], T]) -> T:
+        """`work(index)` over the run's documents (see `documents`), in a worker thread: the
+        index is a SQLite file, and searching it is disk and CPU work."""
+
+        def run() -> T:
+            with self.documents() as index:
+                return work(index)
+
+        return await asyncio.to_thread(run)
 
     @property
     def run_id(self) -> str:
@@ -68,9 +96,14 @@ class RunContext:
 
     _last_event: tuple[Any, ...] | None = field(default=None, init=False, repr=False)
     _last_event_at: float = field(default=0.0, init=False, repr=False)
+    _snapshots: int = field(default=0, init=False, repr=False)  # manifest versions taken
+    _written: int = field(default=0, init=False, repr=False)  # the latest one stored
+    _write_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
-    def save(self) -> None:
-        """Write the manifest with the ledger's figures and the time this attempt has run.
+    def _snapshot(self) -> Callable[[], None]:
+        """The manifest as it is now (with the ledger's figures and the time this attempt has
+        run), and a function that stores it unless a later version is stored already: writes
+        that finish out of order (threads) never put an older manifest over a newer one.
 
         Only a finished run's manifest is fsynced: the step artifacts, not the manifest, are
         what a resumed run trusts."""
@@ -79,7 +112,24 @@ class RunContext:
         manifest.metrics["cost_usd"] = round(self.ledger.spent_usd, 6)
         active = self.active_before + time.monotonic() - self._attempt_t0
         manifest.metrics["pipeline_active_duration"] = round(active, 3)
-        manifest.save(self.company, sync=manifest.status.finished)
+        self._snapshots += 1
+        version, text, sync = self._snapshots, manifest.model_dump_json(indent=2), manifest.status.finished
+
+        def store() -> None:
+            with self._write_lock:
+                if version > self._written:
+                    self.company.write_text(manifest_path(self.run_id), text, sync=sync)
+                    self._written = version
+
+        return store
+
+    def save(self) -> None:
+        """Write the manifest now, on this thread (the run's end, a stop)."""
+        self._snapshot()()
+
+    async def save_async(self) -> None:
+        """Write the manifest from a worker thread: the event loop goes on meanwhile."""
+        await asyncio.to_thread(self._snapshot())
 
     def superseded(self) -> bool:
         """True when a later attempt of this run has started (the stored manifest names it):
@@ -98,7 +148,7 @@ class RunContext:
         Progress within a state (tokens, k of N) is told at most once a second; a change of
         status or step state is told at once.
         """
-        self.save()
+        await self.save_async()
         await self.tell()
 
     async def tell(self) -> None:

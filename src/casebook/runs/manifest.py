@@ -35,6 +35,10 @@ def new_run_id(now: datetime | None = None) -> str:
     return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
 
 
+def manifest_path(run_id: str) -> str:
+    return f"runs/{run_id}.json"
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -130,8 +134,8 @@ class Manifest(BaseModel):
         return STEPS.index(self.current_step) + 1 if self.current_step in STEPS else 0
 
     def save(self, company: CompanyStorage, *, sync: bool = True) -> None:
-        company.write_text(f"runs/{self.run_id}.json", self.model_dump_json(indent=2), sync=sync)
+        company.write_text(manifest_path(self.run_id), self.model_dump_json(indent=2), sync=sync)
 
     @classmethod
     def load(cls, company: CompanyStorage, run_id: str) -> Manifest:
-        return cls.model_validate_json(company.read_bytes(f"runs/{run_id}.json"))
+        return cls.model_validate_json(company.read_bytes(manifest_path(run_id)))

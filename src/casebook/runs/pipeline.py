@@ -176,8 +176,8 @@ async def run_step(ctx: RunContext, name: str) -> dict[str, Any] | None:
         raise
     figures = {k: v for k, v in ctx.manifest.metrics.items() if k not in _RUN_FIGURES and before.get(k) != v}
     record = {"step": name, "figures": figures, "usage": ctx.ledger.totals(), "ended": utcnow().isoformat()}
-    if figures or not ctx.company.exists(_record_path(ctx.run_id, name)):
-        ctx.company.write_json(_record_path(ctx.run_id, name), record)
+    if figures or not await ctx.files.exists(_record_path(ctx.run_id, name)):
+        await ctx.files.write_json(_record_path(ctx.run_id, name), record)
     gate = ctx.manifest.gate
     state.state = "waiting" if gate is not None and gate.step == name else "done"
     state.ended = utcnow()

@@ -18,7 +18,7 @@ from casebook.errors import DownloadFailed, URLRefused
 from casebook.fetch import FetchConfig, RemoteDocument, download, shown
 from casebook.logs import get_logger
 from casebook.models import Skipped, SourceFile
-from casebook.storage import CompanyStorage, safe_filename
+from casebook.storage import AsyncCompanyStorage, CompanyStorage, safe_filename
 
 PARALLEL = 4
 
@@ -41,12 +41,13 @@ async def fetch_remote(
     company: CompanyStorage, run_id: str, config: FetchConfig
 ) -> tuple[list[SourceFile], list[Skipped]]:
     """Every listed URL's document (downloaded now or earlier), and the ones that failed, why."""
-    documents = remote_documents(company, run_id)
+    files = AsyncCompanyStorage(company)
+    documents = await asyncio.to_thread(remote_documents, company, run_id)
     if not documents:
         return [], []
     outcomes: dict[str, dict[str, str]] = {}
-    if company.exists(_path(run_id, "fetched.json")):
-        outcomes = company.read_json(_path(run_id, "fetched.json"))
+    if await files.exists(_path(run_id, "fetched.json")):
+        outcomes = await files.read_json(_path(run_id, "fetched.json"))
     lock, limit = asyncio.Lock(), asyncio.Semaphore(PARALLEL)
     log = get_logger(run_id=run_id)
 
@@ -61,12 +62,12 @@ async def fetch_remote(
                 outcome = {"skipped": str(exc)}
                 log.warning("document URL skipped", url=shown(document.url), reason=str(exc))
             else:
-                await asyncio.to_thread(company.write_bytes, _path(run_id, f"url-{index:04d}"), source.data)
+                await files.write_bytes(_path(run_id, f"url-{index:04d}"), source.data)
                 outcome = {"name": source.name}
                 log.info("document downloaded", url=shown(document.url), bytes=len(source.data))
         async with lock:
             outcomes[key] = outcome
-            await asyncio.to_thread(company.write_json, _path(run_id, "fetched.json"), outcomes)
+            await files.write_json(_path(run_id, "fetched.json"), outcomes)
 
     await asyncio.gather(*(one(i, d) for i, d in enumerate(documents)))
     sources, skipped = [], []
@@ -75,7 +76,7 @@ async def fetch_remote(
         if "skipped" in outcome:
             skipped.append(Skipped(file=_label(document), reason=outcome["skipped"]))
         else:
-            data = company.read_bytes(_path(run_id, f"url-{index:04d}"))
+            data = await files.read_bytes(_path(run_id, f"url-{index:04d}"))
             sources.append(SourceFile(name=outcome["name"], data=data))
     return sources, skipped
 

@@ -20,10 +20,11 @@ from casebook.deliver import (
     pending,
 )
 from casebook.documents.corpus import INDEX_FILE, ingest_documents
+from casebook.documents.index import PassageIndex
 from casebook.errors import BudgetExceeded, CasebookError
 from casebook.fetch import FetchConfig
 from casebook.logs import get_logger
-from casebook.models import Evidence, RunStatus, Skipped, Submission, UseCase
+from casebook.models import Evidence, Passage, RunStatus, Skipped, Submission, UseCase
 from casebook.render import Branding, writable_formats
 from casebook.render.run import render_run
 from casebook.runs.context import RunContext, staged_inputs
@@ -54,10 +55,10 @@ LLM_STEPS = frozenset({"evidence", "use_cases", "part_a", "part_b", "consolidate
 
 
 async def step_ingest(ctx: RunContext) -> None:
-    sources = staged_inputs(ctx.company, ctx.run_id)
+    sources = await asyncio.to_thread(staged_inputs, ctx.company, ctx.run_id)
     earlier: list[Skipped] = []  # files a Drive download could not use
-    if ctx.company.exists(ctx.work("inputs/skipped.json")):
-        earlier = [Skipped.model_validate(s) for s in ctx.company.read_json(ctx.work("inputs/skipped.json"))]
+    if await ctx.files.exists(ctx.work("inputs/skipped.json")):
+        earlier = [Skipped.model_validate(s) for s in await ctx.files.read_json(ctx.work("inputs/skipped.json"))]
     fetched, failed = await fetch_remote(ctx.company, ctx.run_id, FetchConfig.from_settings(ctx.settings))
     sources, earlier = [*sources, *fetched], earlier + failed
     report = await asyncio.to_thread(
@@ -67,7 +68,7 @@ async def step_ingest(ctx: RunContext) -> None:
     ctx.manifest.skipped = report.skipped
     ctx.manifest.index_fingerprint = report.fingerprint
     ctx.manifest.metrics["upload_size"] = round(report.bytes_total / 1024, 1)  # KB, as the original
-    ctx.company.write_json(
+    await ctx.files.write_json(
         f"vector_ids/index_{ctx.run_id}.json",
         {
             "run_id": ctx.run_id,
@@ -90,24 +91,27 @@ async def step_ingest(ctx: RunContext) -> None:
 
 
 async def step_evidence(ctx: RunContext) -> None:
-    if ctx.company.exists(ctx.work("evidence.json")):
+    if await ctx.files.exists(ctx.work("evidence.json")):
         return
-    with ctx.documents() as index:
+
+    def gather(index: PassageIndex) -> tuple[list[Passage], dict[str, str]]:
         passages = gather_passages(
             index, ctx.submission, limit=ctx.settings.evidence_passages, chars=ctx.settings.passage_chars
         )
-        full = {p.source_id: chunk.text for p in passages if (chunk := index.chunk(p.chunk_id)) is not None}
+        return passages, {p.source_id: chunk.text for p in passages if (chunk := index.chunk(p.chunk_id)) is not None}
+
+    passages, full = await ctx.with_documents(gather)
     evidence = await extract_evidence(
         ctx.llm,
         ctx.model_set.for_step("evidence"),
         ctx.submission,
         passages,
-        ctx.template.tone,
+        await ctx.tone(),
         themes=ctx.settings.evidence_themes,
         facts=ctx.settings.evidence_facts,
         full_texts=full,
     )
-    ctx.company.write_text(ctx.work("evidence.json"), evidence.model_dump_json(indent=2))
+    await ctx.files.write_text(ctx.work("evidence.json"), evidence.model_dump_json(indent=2))
     evidence_metrics(ctx, evidence)
 
 
@@ -117,24 +121,24 @@ def evidence_metrics(ctx: RunContext, evidence: Evidence) -> None:
     ctx.manifest.metrics["evidence_items_dropped"] = len(evidence.dropped)
 
 
-def load_evidence(ctx: RunContext) -> Evidence:
-    return Evidence.model_validate_json(ctx.company.read_bytes(ctx.work("evidence.json")))
+async def load_evidence(ctx: RunContext) -> Evidence:
+    return Evidence.model_validate_json(await ctx.files.read_bytes(ctx.work("evidence.json")))
 
 
-def load_use_cases(ctx: RunContext) -> list[UseCase]:
-    return [UseCase.model_validate(u) for u in ctx.company.read_json(ctx.work("use_cases.json"))]
+async def load_use_cases(ctx: RunContext) -> list[UseCase]:
+    return [UseCase.model_validate(u) for u in await ctx.files.read_json(ctx.work("use_cases.json"))]
 
 
 async def step_use_cases(ctx: RunContext) -> None:
     """The use cases; with `review_use_cases`, the run then waits (awaiting_review) until a
     person approves them, edited or not (casebook.runs.review)."""
-    if ctx.company.exists(ctx.work("use_cases.json")):
-        use_cases = load_use_cases(ctx)
+    if await ctx.files.exists(ctx.work("use_cases.json")):
+        use_cases = await load_use_cases(ctx)
     else:
         use_cases = await generate_use_cases(
-            ctx.llm, ctx.model_set.for_step("use_cases"), ctx.submission, load_evidence(ctx), ctx.template.tone
+            ctx.llm, ctx.model_set.for_step("use_cases"), ctx.submission, await load_evidence(ctx), await ctx.tone()
         )
-        ctx.company.write_json(ctx.work("use_cases.json"), [u.model_dump() for u in use_cases])
+        await ctx.files.write_json(ctx.work("use_cases.json"), [u.model_dump() for u in use_cases])
     ctx.manifest.metrics["use_cases_count"] = len(use_cases)
     if ctx.submission.review_use_cases and not ctx.manifest.approved(USE_CASES_GATE):
         open_use_case_gate(ctx.manifest, len(use_cases))
@@ -142,37 +146,40 @@ async def step_use_cases(ctx: RunContext) -> None:
 
 async def step_part_a(ctx: RunContext) -> None:
     target = f"part_a/report_draft_{ctx.run_id}.md"
-    if ctx.company.exists(target):
-        ctx.manifest.metrics["part_a_length"] = len(ctx.company.read_text(target).removesuffix("\n"))
+    if await ctx.files.exists(target):
+        ctx.manifest.metrics["part_a_length"] = len((await ctx.files.read_text(target)).removesuffix("\n"))
         return
     text = await write_part_a(
         ctx.llm,
         ctx.model_set.for_step("part_a"),
         ctx.submission,
-        load_evidence(ctx),
-        load_use_cases(ctx),
-        ctx.template.tone,
+        await load_evidence(ctx),
+        await load_use_cases(ctx),
+        await ctx.tone(),
     )
-    ctx.company.write_text(target, text + "\n")
+    await ctx.files.write_text(target, text + "\n")
     ctx.manifest.metrics["part_a_length"] = len(text)
 
 
 async def step_part_b(ctx: RunContext) -> None:
     target = f"part_b/report_enhanced_{ctx.run_id}.md"
-    if ctx.company.exists(target):
+    if await ctx.files.exists(target):
         return
-    evidence, use_cases = load_evidence(ctx), load_use_cases(ctx)
+    evidence, use_cases = await load_evidence(ctx), await load_use_cases(ctx)
     model = ctx.model_set.for_step("part_b")
     limit = asyncio.Semaphore(ctx.settings.part_b_concurrency)
     state = ctx.manifest.steps["part_b"]
-    numbered = not edited(ctx.company, ctx.run_id)  # sections of older versions: by position, for an unedited list
-    paths = [_section_path(ctx, i, uc, numbered) for i, uc in enumerate(use_cases, start=1)]
-    done = sum(ctx.company.exists(p) for p in paths)
+    # sections of older versions: by position, for an unedited list
+    numbered = not await asyncio.to_thread(edited, ctx.company, ctx.run_id)
+    paths = await asyncio.to_thread(
+        lambda: [_section_path(ctx, i, uc, numbered) for i, uc in enumerate(use_cases, start=1)]
+    )
+    done = sum([await ctx.files.exists(p) for p in paths])
 
     async def one(number: int, use_case: UseCase) -> None:
         nonlocal done
         path = paths[number - 1]
-        if ctx.company.exists(path):
+        if await ctx.files.exists(path):
             return
         async with limit:
             text = await write_use_case_section(
@@ -182,10 +189,10 @@ async def step_part_b(ctx: RunContext) -> None:
                 use_case,
                 number,
                 evidence,
-                ctx.template.tone,
+                await ctx.tone(),
                 ctx.settings.part_b_passages,
             )
-        ctx.company.write_text(path, text)
+        await ctx.files.write_text(path, text)
         done += 1
         state.progress = f"{done}/{len(use_cases)}"
         await ctx.publish()
@@ -196,10 +203,10 @@ async def step_part_b(ctx: RunContext) -> None:
     if errors:  # the sections that finished are kept; a resume writes only the rest
         raise next((e for e in errors if isinstance(e, BudgetExceeded)), errors[0])
     sections = [
-        number_section(ctx.company.read_text(path), number, use_case.title)
+        number_section(await ctx.files.read_text(path), number, use_case.title)
         for number, (path, use_case) in enumerate(zip(paths, use_cases, strict=True), start=1)
     ]
-    ctx.company.write_text(target, assemble_part_b(sections))
+    await ctx.files.write_text(target, assemble_part_b(sections))
 
 
 def _section_path(ctx: RunContext, number: int, use_case: UseCase, numbered: bool) -> str:
@@ -212,24 +219,24 @@ def _section_path(ctx: RunContext, number: int, use_case: UseCase, numbered: boo
 
 
 async def step_consolidate(ctx: RunContext) -> None:
-    if ctx.company.exists(ctx.work("report.md")):
+    if await ctx.files.exists(ctx.work("report.md")):
         return
-    part_a = ctx.company.read_text(f"part_a/report_draft_{ctx.run_id}.md")
-    part_b = ctx.company.read_text(f"part_b/report_enhanced_{ctx.run_id}.md")
-    use_cases = load_use_cases(ctx)
-    if ctx.company.exists(ctx.work("summary.md")):
-        summary = ctx.company.read_text(ctx.work("summary.md"))
+    part_a = await ctx.files.read_text(f"part_a/report_draft_{ctx.run_id}.md")
+    part_b = await ctx.files.read_text(f"part_b/report_enhanced_{ctx.run_id}.md")
+    use_cases = await load_use_cases(ctx)
+    if await ctx.files.exists(ctx.work("summary.md")):
+        summary = await ctx.files.read_text(ctx.work("summary.md"))
     else:
         summary = await consolidate(
-            ctx.llm, ctx.model_set.for_step("consolidate"), ctx.submission, part_a, use_cases, ctx.template.tone
+            ctx.llm, ctx.model_set.for_step("consolidate"), ctx.submission, part_a, use_cases, await ctx.tone()
         )
-        ctx.company.write_text(ctx.work("summary.md"), summary)
+        await ctx.files.write_text(ctx.work("summary.md"), summary)
     if ctx.model_set.has_step("style"):
-        if ctx.company.exists(ctx.work("summary.styled.md")):
-            summary = ctx.company.read_text(ctx.work("summary.styled.md"))
+        if await ctx.files.exists(ctx.work("summary.styled.md")):
+            summary = await ctx.files.read_text(ctx.work("summary.styled.md"))
         else:
-            summary = await style_pass(ctx.llm, ctx.model_set.for_step("style"), summary, ctx.template.tone)
-            ctx.company.write_text(ctx.work("summary.styled.md"), summary)
+            summary = await style_pass(ctx.llm, ctx.model_set.for_step("style"), summary, await ctx.tone())
+            await ctx.files.write_text(ctx.work("summary.styled.md"), summary)
     report = assemble_report(
         submission=ctx.submission,
         run_id=ctx.run_id,
@@ -239,22 +246,23 @@ async def step_consolidate(ctx: RunContext) -> None:
         part_b=part_b,
         use_cases=use_cases,
     )
-    ctx.company.write_text(ctx.work("report.md"), report)
+    await ctx.files.write_text(ctx.work("report.md"), report)
 
 
 async def step_verify(ctx: RunContext) -> None:
     """Check every cited sentence against its passages; the model check first, when it is on."""
-    draft = ctx.company.read_text(ctx.work("report.md"))
-    evidence = load_evidence(ctx)
+    draft = await ctx.files.read_text(ctx.work("report.md"))
+    evidence = await load_evidence(ctx)
     intake = render_submission(ctx.submission)
     verdicts = await _model_verdicts(ctx, draft, evidence, intake)
-    with ctx.documents() as index:
-        verified = verify_citations(draft, evidence, index, intake=intake, verdicts=verdicts)
-    ctx.company.write_json(
+    verified = await ctx.with_documents(
+        lambda index: verify_citations(draft, evidence, index, intake=intake, verdicts=verdicts)
+    )
+    await ctx.files.write_json(
         ctx.work("verify.json"),
         {"metrics": verified.metrics(), "removed": verified.removed, "sentences": verified.decisions},
     )
-    ctx.company.write_text(ctx.work("report.verified.md"), verified.markdown)
+    await ctx.files.write_text(ctx.work("report.verified.md"), verified.markdown)
     ctx.manifest.metrics.update(verified.metrics())
     ctx.manifest.metrics["citations_checked_by_model"] = len(verdicts)
 
@@ -265,12 +273,11 @@ async def _model_verdicts(ctx: RunContext, draft: str, evidence: Evidence, intak
     if ctx.settings.verify != "model" or not ctx.model_set.has_step("verify"):
         return {}
     cache = ctx.work("verify_model.json")
-    if ctx.company.exists(cache):
-        return {(c, k): v for c, k, v in ctx.company.read_json(cache)}
-    with ctx.documents() as index:
-        doubts = doubtful(draft, evidence, index, intake=intake)
+    if await ctx.files.exists(cache):
+        return {(c, k): v for c, k, v in await ctx.files.read_json(cache)}
+    doubts = await ctx.with_documents(lambda index: doubtful(draft, evidence, index, intake=intake))
     verdicts = await judge(ctx.llm, ctx.model_set.for_step("verify"), doubts) if doubts else {}
-    ctx.company.write_json(cache, [[c, k, v] for (c, k), v in verdicts.items()])
+    await ctx.files.write_json(cache, [[c, k, v] for (c, k), v in verdicts.items()])
     return verdicts
 
 
@@ -280,9 +287,9 @@ async def step_finalize(ctx: RunContext) -> None:
 
     Safe to repeat: a resumed finalize writes the same files again.
     """
-    text = ctx.company.read_text(ctx.work("report.verified.md"))
+    text = await ctx.files.read_text(ctx.work("report.verified.md"))
     name = f"final/FINAL_REPORT_{ctx.run_id}"
-    ctx.company.write_text(f"{name}.md", text)
+    await ctx.files.write_text(f"{name}.md", text)
     files = [f"{name}.md"]
     formats, note = writable_formats(f.strip() for f in ctx.settings.report_formats.split(",") if f.strip())
     if note:
@@ -296,12 +303,12 @@ async def step_finalize(ctx: RunContext) -> None:
             ctx.run_id,
             markdown=text,
             submission=ctx.submission,
-            template=ctx.template,
+            template=await ctx.load_template(),
             formats=formats,
             branding=Branding(s.brand_name, s.brand_logo, s.brand_primary, s.brand_accent),
         )
         ctx.manifest.metrics["render_duration"] = round(time.monotonic() - started, 3)
-    ctx.company.write_json(ctx.work("final_files.json"), files)
+    await ctx.files.write_json(ctx.work("final_files.json"), files)
     ctx.manifest.final_report = f"{name}.md"
     ctx.manifest.metrics["final_report_size"] = len(text)
 
@@ -332,11 +339,11 @@ async def step_review(ctx: RunContext) -> None:
         ctx.manifest.open_gate(QUALITY_GATE, "review", RunStatus.needs_review, problem)
         return
     name = f"final/FINAL_REPORT_{ctx.run_id}"
-    if ctx.company.exists(ctx.work("final_files.json")):
-        files = ctx.company.read_json(ctx.work("final_files.json"))
+    if await ctx.files.exists(ctx.work("final_files.json")):
+        files = await ctx.files.read_json(ctx.work("final_files.json"))
     else:  # finalized by an older version, which wrote no list
-        files = [f"{name}.{ext}" for ext in ("md", "html", "pdf", "docx") if ctx.company.exists(f"{name}.{ext}")]
-    ctx.company.write_text(f"{name}.ready", json.dumps({"run_id": ctx.run_id, "files": files}))
+        files = [f"{name}.{ext}" for ext in ("md", "html", "pdf", "docx") if await ctx.files.exists(f"{name}.{ext}")]
+    await ctx.files.write_text(f"{name}.ready", json.dumps({"run_id": ctx.run_id, "files": files}))
 
 
 async def step_deliver(ctx: RunContext) -> None:
@@ -346,7 +353,7 @@ async def step_deliver(ctx: RunContext) -> None:
         return
     outcomes = await deliver_run(
         todo,
-        collect_final_files(ctx.company, ctx.run_id),
+        await asyncio.to_thread(collect_final_files, ctx.company, ctx.run_id),
         run_id=ctx.run_id,
         company_slug=ctx.company.slug,
         company_name=ctx.submission.company_name,
