@@ -111,6 +111,9 @@ def test_unknown_set_lists_known_names() -> None:
         ('[mine]\ndefault = { model = "x", temperature = 5 }\n', "mine.default.temperature"),
         ("[mine]\nevidence = false\n", "mine.evidence"),
         ("[mine]\nevidence = { max_tokens = 10 }\n", "mine.evidence"),
+        ('[mine]\ndefault = "  "\n', "mine.default.model"),
+        ("[mine]\nstyle = true\n", "mine.style: must be a table"),
+        ('[mine]\noff = ["style"]\n', "unknown key off"),
         ("[mine\n", "not valid TOML"),
     ],
 )
@@ -162,7 +165,8 @@ def test_user_prices_merge(tmp_path: Path) -> None:
         ('"m" = { input_per_million = 1, output_per_million = 2, cached = 1 }\n', "m.cached"),
         ('"m" = { input_per_million = 1 }\n', "m.output_per_million"),
         ('"m" = { input_per_million = -1, output_per_million = 2 }\n', "m.input_per_million"),
-        ('"m" = 3\n', "m must be a table"),
+        ('"m" = 3\n', "m: must be a table"),
+        ('"m" = { input_per_million = true, output_per_million = 2 }\n', "m.input_per_million: Input should be a"),
         ('"m" = {\n', "not valid TOML"),
     ],
 )

@@ -7,21 +7,29 @@ The built-in sets live in `model_sets.toml` beside this module; a user's file
 from __future__ import annotations
 
 import functools
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from casebook.errors import ConfigError
+from casebook.tomlfile import parse_toml
 
 # `verify` answers the model check of doubtful citations (CASEBOOK_VERIFY=model): a cheap model.
 STEPS: tuple[str, ...] = ("evidence", "use_cases", "part_a", "part_b", "consolidate", "style", "verify")
 OPTIONAL_STEPS: frozenset[str] = frozenset({"style", "verify"})
-_ENTRY_KEYS = ("model", "max_tokens", "temperature")
-_SET_KEYS = ("description", "default", *STEPS)
 _DEFAULT_MAX_TOKENS = 4096
 _DEFAULT_TEMPERATURE = 0.2
 BUILTIN_FILE = "model_sets.toml"
@@ -70,79 +78,77 @@ class ModelSet:
 _Raw = dict[str, dict[str, Any]]  # set name -> key -> raw value (table, str, False or description)
 
 
-def _read_toml(text: str, source: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"model sets file {source}: not valid TOML: {exc}") from None
+_Positive = Annotated[int, Field(gt=0)]
+_Temperature = Annotated[float, Field(ge=0, le=2)]
+_Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
-def _check_entry(value: Any, *, source: str, where: str, step: str) -> Any:
-    if value is False:
-        if step not in OPTIONAL_STEPS:
-            raise ConfigError(
-                f"model sets file {source}: {where} = false, but only "
-                f"{', '.join(sorted(OPTIONAL_STEPS))} may be switched off"
-            )
-        return False
-    if isinstance(value, str):
-        value = {"model": value}
-    if not isinstance(value, dict):
-        raise ConfigError(
-            f"model sets file {source}: {where} must be a table "
-            '{ model = "...", max_tokens = N, temperature = T } or a model name'
-        )
-    for key in value:
-        if key not in _ENTRY_KEYS:
-            raise ConfigError(
-                f"model sets file {source}: unknown key {where}.{key} "
-                f"(expected {', '.join(_ENTRY_KEYS)})"
-            )
-    model = value.get("model")
-    if model is not None and (not isinstance(model, str) or not model.strip()):
-        raise ConfigError(f"model sets file {source}: {where}.model must be a non-empty string")
-    max_tokens = value.get("max_tokens")
-    if max_tokens is not None and (
-        isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens <= 0
-    ):
-        raise ConfigError(
-            f"model sets file {source}: {where}.max_tokens must be a positive integer"
-        )
-    temperature = value.get("temperature")
-    if temperature is not None and (
-        isinstance(temperature, bool)
-        or not isinstance(temperature, int | float)
-        or not 0 <= temperature <= 2
-    ):
-        raise ConfigError(
-            f"model sets file {source}: {where}.temperature must be a number from 0 to 2"
-        )
-    return dict(value)
+class _Entry(BaseModel):
+    """One step's model: `{ model = "...", max_tokens = N, temperature = T }`, any part left out
+    coming from the set's `default`."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    model: _Name | None = None
+    max_tokens: _Positive | None = None
+    temperature: _Temperature | None = None
 
 
-def _parse(data: Mapping[str, Any], source: str) -> _Raw:
-    parsed: _Raw = {}
-    for set_name, body in data.items():
-        if not isinstance(body, dict):
-            raise ConfigError(
-                f"model sets file {source}: {set_name} must be a table ([{set_name}]) of steps"
-            )
-        entries: dict[str, Any] = {}
-        for key, value in body.items():
-            where = f"{set_name}.{key}"
-            if key not in _SET_KEYS:
-                raise ConfigError(
-                    f"model sets file {source}: unknown key {where} "
-                    f"(expected {', '.join(_SET_KEYS)})"
-                )
-            if key == "description":
-                if not isinstance(value, str):
-                    raise ConfigError(f"model sets file {source}: {where} must be a string")
-                entries[key] = value
-            else:
-                entries[key] = _check_entry(value, source=source, where=where, step=key)
-        parsed[set_name] = entries
-    return parsed
+class _Set(BaseModel):
+    """A model set: a description, a `default` entry and one entry per step; a bare string is a
+    model name, and `false` switches an optional step off."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    description: str | None = None
+    default: _Entry | None = None
+    evidence: _Entry | None = None
+    use_cases: _Entry | None = None
+    part_a: _Entry | None = None
+    part_b: _Entry | None = None
+    consolidate: _Entry | None = None
+    style: _Entry | None = None
+    verify: _Entry | None = None
+    off: frozenset[str] = frozenset()  # the steps switched off (`style = false`)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthands(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if "off" in data:  # the field below, not a key of the file
+            raise ValueError("unknown key off (a step is switched off with `style = false`)")
+        off = [key for key in OPTIONAL_STEPS if data.get(key) is False]
+        for key in off:
+            del data[key]
+        for key in ("default", *STEPS):
+            if isinstance(data.get(key), str):
+                data[key] = {"model": data[key]}
+        return {**data, "off": frozenset(off)}
+
+    @field_validator("default", *STEPS, mode="before")
+    @classmethod
+    def _only_optional_steps_switch_off(cls, value: Any) -> Any:
+        if value is False:
+            raise ValueError(f"only {', '.join(sorted(OPTIONAL_STEPS))} may be switched off (= false)")
+        return value
+
+    def raw(self) -> dict[str, Any]:
+        entries: dict[str, Any] = {} if self.description is None else {"description": self.description}
+        for key in ("default", *STEPS):
+            entry = getattr(self, key)
+            if entry is not None:
+                entries[key] = entry.model_dump(exclude_none=True)
+        entries.update(dict.fromkeys(sorted(self.off), False))
+        return entries
+
+
+class ModelSetsFile(RootModel[dict[str, _Set]]):
+    """A model sets file: `[name]` tables of steps (see model_sets.toml)."""
+
+
+def _parse(text: str, source: str) -> _Raw:
+    sets = parse_toml(text, ModelSetsFile, what="model sets file", source=source).root
+    return {name: body.raw() for name, body in sets.items()}
 
 
 def _merge(base: _Raw, over: _Raw) -> _Raw:
@@ -219,9 +225,7 @@ def _load_cached(extra_file: str | None, version: int) -> dict[str, ModelSet]:
 
 def _load_model_sets(extra_file: Path | None) -> dict[str, ModelSet]:
     builtin_text = resources.files("casebook.llm").joinpath(BUILTIN_FILE).read_text("utf-8")
-    raw = _parse(
-        _read_toml(builtin_text, f"(built-in) {BUILTIN_FILE}"), f"(built-in) {BUILTIN_FILE}"
-    )
+    raw = _parse(builtin_text, f"(built-in) {BUILTIN_FILE}")
     sources = dict.fromkeys(raw, f"(built-in) {BUILTIN_FILE}")
     if extra_file is not None:
         path = Path(extra_file).expanduser()
@@ -232,7 +236,7 @@ def _load_model_sets(extra_file: Path | None) -> dict[str, ModelSet]:
                 f"model sets file {path}: cannot be read ({exc.strerror or exc}): "
                 "check CASEBOOK_MODEL_SETS_FILE"
             ) from None
-        extra = _parse(_read_toml(text, str(path)), str(path))
+        extra = _parse(text, str(path))
         raw = _merge(raw, extra)
         sources.update(dict.fromkeys(extra, str(path)))
     return {name: _resolve(name, entries, sources[name]) for name, entries in raw.items()}

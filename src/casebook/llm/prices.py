@@ -8,17 +8,18 @@ is merged over it. A dated snapshot ("gpt-4o-mini-2024-07-18") and a provider pr
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from casebook.errors import ConfigError
+from casebook.tomlfile import parse_toml
 
 BUILTIN_FILE = "prices.toml"
-_KEYS = ("input_per_million", "output_per_million")
 _SNAPSHOT = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{4})$")
 
 
@@ -62,34 +63,24 @@ class PriceTable:
         ) / 1_000_000
 
 
+class _Entry(BaseModel):
+    """One model's price: USD per million input and output tokens."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    input_per_million: Annotated[float, Field(ge=0)]
+    output_per_million: Annotated[float, Field(ge=0)]
+
+
+class PricesFile(RootModel[dict[str, _Entry]]):
+    """A prices file: `"model" = { input_per_million = N, output_per_million = N }` per model."""
+
+
 def _parse(text: str, source: str) -> dict[str, Price]:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"prices file {source}: not valid TOML: {exc}") from None
-    prices: dict[str, Price] = {}
-    for model, entry in data.items():
-        if not isinstance(entry, dict):
-            raise ConfigError(
-                f"prices file {source}: {model} must be a table "
-                "{ input_per_million = N, output_per_million = N }"
-            )
-        for key in entry:
-            if key not in _KEYS:
-                raise ConfigError(
-                    f"prices file {source}: unknown key {model}.{key} (expected {', '.join(_KEYS)})"
-                )
-        values: dict[str, float] = {}
-        for key in _KEYS:
-            value: Any = entry.get(key)
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise ConfigError(
-                    f"prices file {source}: {model}.{key} must be a number of USD per million "
-                    "tokens (0 or more)"
-                )
-            values[key] = float(value)
-        prices[model.strip().lower()] = Price(**values)
-    return prices
+    table = parse_toml(text, PricesFile, what="prices file", source=source).root
+    return {
+        model.strip().lower(): Price(entry.input_per_million, entry.output_per_million)
+        for model, entry in table.items()
+    }
 
 
 def load_prices(extra_file: Path | None = None) -> PriceTable:

@@ -7,16 +7,18 @@ typo never silently drops a heading.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from casebook.errors import ConfigError
+from casebook.tomlfile import parse_toml
 
 SECTION_IDS = (
     "executive_summary",
@@ -28,7 +30,6 @@ SECTION_IDS = (
     "sources",
 )
 HORIZONS = ("0-6 months", "6-12 months", "12-24 months")
-_TOP_KEYS = {"name", "language", "tone", "sections", "labels", "horizons"}
 _BUILTIN = "default.toml"
 
 
@@ -76,11 +77,7 @@ def load_template(path: Path | None = None) -> ReportTemplate:
 
 def parse_template(text: str, where: str) -> ReportTemplate:
     """A template from TOML text; `where` names it in errors (a path, or a run's copy)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"report template {where}: not valid TOML ({exc})") from None
-    return _parse(data, where, _builtin())
+    return _parse(parse_toml(text, TemplateFile, what="report template", source=where), where, _builtin())
 
 
 def builtin_template(name: str) -> ReportTemplate:
@@ -95,86 +92,76 @@ def builtin_template(name: str) -> ReportTemplate:
 @cache
 def _builtin() -> ReportTemplate:
     text = resources.files("casebook.templates").joinpath(_BUILTIN).read_text("utf-8")
-    return _parse(tomllib.loads(text), f"casebook/templates/{_BUILTIN}", None)
+    where = f"casebook/templates/{_BUILTIN}"
+    return _parse(parse_toml(text, TemplateFile, what="report template", source=where), where, None)
 
 
-def _parse(data: dict[str, Any], where: str, default: ReportTemplate | None) -> ReportTemplate:
+_OneLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^[^\n]*$")]
+
+
+class _SectionEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    id: Literal[SECTION_IDS]  # type: ignore[valid-type]  # the tuple above, as a Literal
+    heading: _OneLine
+
+
+class TemplateFile(BaseModel):
+    """A report template file (see casebook/templates/default.toml). What it leaves out comes from
+    the built-in default; the labels it may set are the default's."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] | None = None
+    language: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] | None = None
+    tone: Annotated[str, StringConstraints(strip_whitespace=True)] | None = None
+    sections: Annotated[list[_SectionEntry], Field(min_length=1)] | None = None
+    labels: dict[str, str] = {}
+    horizons: dict[Literal[HORIZONS], str] = {}  # type: ignore[valid-type]
+
+    @field_validator("sections")
+    @classmethod
+    def _sections_once_with_sources(cls, sections: list[_SectionEntry] | None) -> list[_SectionEntry] | None:
+        if sections is None:
+            return None
+        seen: set[str] = set()
+        for i, section in enumerate(sections):
+            if section.id in seen:
+                raise ValueError(f"sections[{i}].id: section {section.id!r} appears twice")
+            seen.add(section.id)
+        if "sources" not in seen:
+            raise ValueError("must include the 'sources' section: citations point into it")
+        return sections
+
+
+def _parse(file: TemplateFile, where: str, default: ReportTemplate | None) -> ReportTemplate:
     def fail(key: str, problem: str) -> ConfigError:
         return ConfigError(f"report template {where}: {key}: {problem}")
 
-    unknown = sorted(set(data) - _TOP_KEYS)
-    if unknown:
-        raise fail(unknown[0], f"unknown key (known: {', '.join(sorted(_TOP_KEYS))})")
-    name = _string(data, "name", fail, default.name if default else None)
-    language = _string(data, "language", fail, default.language if default else None)
-    tone = _string(data, "tone", fail, default.tone if default else "")
-    sections = (
-        _sections(data.get("sections"), fail) if "sections" in data or default is None else None
-    )
-    labels = _table(data, "labels", fail, default.labels if default else None)
-    horizons = _table(data, "horizons", fail, default.horizons if default else None)
-    bad = sorted(set(horizons) - set(HORIZONS))
-    if bad:
-        raise fail(f"horizons.{bad[0]}", f"unknown horizon (known: {', '.join(HORIZONS)})")
+    name = file.name or (default.name if default else None)
+    language = file.language or (default.language if default else None)
+    if name is None or language is None:
+        raise fail("name" if name is None else "language", "is required")
+    if default is not None:
+        unknown = sorted(set(file.labels) - set(default.labels))
+        if unknown:
+            raise fail(f"labels.{unknown[0]}", f"unknown key (known: {', '.join(sorted(default.labels))})")
+    labels = {**(default.labels if default else {}), **file.labels}
+    horizons = {**(default.horizons if default else {}), **file.horizons}
     try:
         labels["title"].format(company="x")
     except (KeyError, IndexError, ValueError):
         raise fail("labels.title", "may use only the placeholder {company}") from None
+    if file.sections is not None:
+        sections = tuple(Section(s.id, s.heading) for s in file.sections)
+    elif default is not None:
+        sections = default.sections
+    else:
+        raise fail("sections", "is required")
     return ReportTemplate(
         name=name,
         language=language,
-        sections=sections if sections is not None else default.sections if default else (),
+        sections=sections,
         labels=MappingProxyType(labels),
         horizons=MappingProxyType(horizons),
-        tone=tone,
+        tone=file.tone if file.tone is not None else (default.tone if default else ""),
         source=where,
     )
-
-
-def _string(data: dict[str, Any], key: str, fail: Any, fallback: str | None) -> str:
-    value = data.get(key, fallback)
-    if not isinstance(value, str) or (key != "tone" and not value.strip()):
-        raise fail(key, "must be a non-empty string" if key in data else "is required")
-    return value.strip()
-
-
-def _sections(value: Any, fail: Any) -> tuple[Section, ...]:
-    if not isinstance(value, list) or not value:
-        raise fail(
-            "sections", "must be a non-empty array of tables ([[sections]] with id and heading)"
-        )
-    seen: list[Section] = []
-    for i, item in enumerate(value):
-        key = f"sections[{i}]"
-        if not isinstance(item, dict):
-            raise fail(key, "must be a table with id and heading")
-        extra = sorted(set(item) - {"id", "heading"})
-        if extra:
-            raise fail(f"{key}.{extra[0]}", "unknown key (known: id, heading)")
-        section_id, heading = item.get("id"), item.get("heading")
-        if section_id not in SECTION_IDS:
-            raise fail(f"{key}.id", f"must be one of {', '.join(SECTION_IDS)} (got {section_id!r})")
-        if any(s.id == section_id for s in seen):
-            raise fail(f"{key}.id", f"section {section_id!r} appears twice")
-        if not isinstance(heading, str) or not heading.strip() or "\n" in heading:
-            raise fail(f"{key}.heading", "must be a non-empty one-line string")
-        seen.append(Section(section_id, heading.strip()))
-    if not any(s.id == "sources" for s in seen):
-        raise fail("sections", "must include the 'sources' section: citations point into it")
-    return tuple(seen)
-
-
-def _table(
-    data: dict[str, Any], key: str, fail: Any, fallback: Mapping[str, str] | None
-) -> dict[str, str]:
-    value = data.get(key, {})
-    if not isinstance(value, dict):
-        raise fail(key, "must be a table of strings")
-    merged = dict(fallback or {})
-    for name, text in value.items():
-        if fallback is not None and name not in fallback:
-            raise fail(f"{key}.{name}", f"unknown key (known: {', '.join(sorted(fallback))})")
-        if not isinstance(text, str):
-            raise fail(f"{key}.{name}", "must be a string")
-        merged[name] = text
-    return merged

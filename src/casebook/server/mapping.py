@@ -21,12 +21,14 @@ a Standard Webhooks envelope ({"type", "timestamp", "data"}), read with the orig
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
+from pydantic import ConfigDict, RootModel
+
 from casebook.errors import ConfigError
 from casebook.models import Submission
+from casebook.tomlfile import parse_toml
 
 _EXTRA_FIELDS = frozenset({"company_info", "files", "budget_usd"})
 _SOURCE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -102,6 +104,12 @@ def lookup(payload: Any, path: tuple[str | int, ...]) -> Any:
     return value
 
 
+class MappingsFile(RootModel[dict[str, dict[str, str]]]):
+    """A webhook mappings file: `[source]` tables of `submission_field = "dotted.path"`."""
+
+    model_config = ConfigDict(strict=True)
+
+
 class Mappings:
     def __init__(
         self,
@@ -120,27 +128,29 @@ class Mappings:
         if file is None:
             return cls()
         try:
-            raw = tomllib.loads(Path(file).read_text("utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            text = Path(file).read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read CASEBOOK_WEBHOOK_MAPPINGS_FILE {file}: {exc}") from None
+        raw = parse_toml(text, MappingsFile, what="webhook mappings file", source=str(file)).root
+
+        def fail(key: str, problem: str) -> ConfigError:
+            return ConfigError(f"webhook mappings file {file}: {key}: {problem}")
+
         tables: dict[str, dict[str, tuple[str | int, ...]]] = {}
         known = _targets()
         for source, table in raw.items():
-            if not _SOURCE.match(source) or not isinstance(table, dict):
-                raise ConfigError(f"{file}: [{source}] must be a table named like a source (a-z, 0-9, -, _)")
+            if not _SOURCE.match(source):
+                raise fail(source, "a source's table is named like a source (a-z, 0-9, -, _)")
             fields: dict[str, tuple[str | int, ...]] = {}
             for target, path in table.items():
                 if target not in known:
-                    raise ConfigError(
-                        f"{file}: [{source}] {target} is not a submission field ({', '.join(sorted(known))})"
-                    )
+                    raise fail(f"{source}.{target}", f"not a submission field ({', '.join(sorted(known))})")
                 try:
-                    fields[target] = parse_path(str(path))
+                    fields[target] = parse_path(path)
                 except ValueError as exc:
-                    raise ConfigError(f"{file}: [{source}] {target}: {exc}") from None
+                    raise fail(f"{source}.{target}", str(exc)) from None
             tables[source] = fields
-        raw_tables = {source: {k: str(v) for k, v in table.items()} for source, table in raw.items()}
-        return cls(tables, raw_tables)
+        return cls(tables, raw)
 
     def to_submission_data(self, source: str, payload: Any) -> dict[str, Any]:
         """The submission fields a payload gives, by the source's mapping or else by the aliases."""
