@@ -26,9 +26,10 @@ OPTIONAL_PACKAGES = ("casebook.server", "casebook.web", "casebook.testing")
 EXTRA_MODULES = sorted({module.split(".")[0] for modules in EXTRAS.values() for module in modules})
 
 WITHOUT_EXTRAS = """
-import importlib.abc, sys
+import importlib.abc, os, sys
 
-BLOCKED = frozenset(sys.argv[1].split(","))
+# in this process and in the ingest's reading processes (which import this file as __mp_main__)
+BLOCKED = frozenset(os.environ["ABSENT_MODULES"].split(","))
 
 
 class Absent(importlib.abc.MetaPathFinder):
@@ -39,10 +40,12 @@ class Absent(importlib.abc.MetaPathFinder):
 
 
 sys.meta_path.insert(0, Absent())
-sys.argv = ["casebook", *sys.argv[2:]]
-from casebook.cli import main
 
-main()
+if __name__ == "__main__":
+    sys.argv = ["casebook", *sys.argv[1:]]
+    from casebook.cli import main
+
+    main()
 """
 
 
@@ -97,10 +100,10 @@ def casebook_without_extras(tmp_path: Path, *args: str, env: dict[str, str]) -> 
     script = tmp_path / "without_extras.py"
     script.write_text(WITHOUT_EXTRAS, "utf-8")
     return subprocess.run(
-        [sys.executable, str(script), ",".join(EXTRA_MODULES), *args],
+        [sys.executable, str(script), *args],
         capture_output=True,
         text=True,
-        env={**os.environ, **env},
+        env={**os.environ, **env, "ABSENT_MODULES": ",".join(EXTRA_MODULES)},
         cwd=tmp_path,
         timeout=600,
         check=False,
