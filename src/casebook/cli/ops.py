@@ -50,7 +50,7 @@ def _summary(view: engine.RunView) -> dict[str, Any]:
         "run_id": m.run_id,
         "company": m.company_name,
         "company_slug": m.company_slug,
-        "status": m.status.value,
+        "status": view.status.value,
         "engine_status": view.engine_status,
         "current_step": progress.get("step") or m.current_step,
         "step_number": progress.get("step_number") or m.step_number,

@@ -192,15 +192,14 @@ def submit(
 def resume(run_id: RunArg, as_json: JsonOpt = False) -> None:
     """Finish an interrupted, failed or cancelled run here, from where it stopped (a failed step is retried)."""
     from casebook import engine
-    from casebook.runs.runner import find_run, load_manifest
 
     settings = settings_for_command()
-    manifest = load_manifest(find_run(settings, run_id), run_id)
-    if manifest.status is RunStatus.succeeded:
+    view = engine.plan_here(settings, run_id, resume=True)  # RunError when it runs elsewhere
+    manifest, plan = view.manifest, view.plan
+    if view.status is RunStatus.succeeded:
         raise RunError(f"run {run_id} already succeeded: `casebook report` prints its report")
-    if manifest.status.waiting and manifest.gate is not None:
+    if view.status.waiting and manifest.gate is not None:
         raise RunError(f"run {run_id} waits for review ({manifest.gate.reason}): {approve_hint(manifest)}")
-    plan = engine.plan_here(settings, run_id, resume=True).plan  # RunError when it runs elsewhere
     if plan.step == "done":
         raise RunError(f"run {run_id} already succeeded: `casebook report` prints its report")
     why = {

@@ -11,9 +11,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from casebook.engine import RunView
 from casebook.errors import RunError
 from casebook.runs.manifest import Manifest
-from casebook.runs.runner import approve_run, find_run, load_manifest
+from casebook.runs.runner import approve_run
 from casebook.server import schemas
 from casebook.server.context import ServerContext, blocking, get_context
 from casebook.server.errors import ApiError
@@ -97,7 +98,8 @@ async def get_report(
     _: ApiKey,
     format: Annotated[str, Query(pattern="^(md|html|pdf|docx)$", description="md, html, pdf or docx")] = "md",
 ) -> Response:
-    data, name = await blocking(_read_report, ctx, run_id, format)
+    view = await ctx.database(ctx.engine.view, run_id)  # the run's status: its one authority
+    data, name = await blocking(_read_report, ctx, view, format)
     return Response(
         data,
         media_type=REPORT_TYPES[format],
@@ -105,14 +107,14 @@ async def get_report(
     )
 
 
-def _read_report(ctx: ServerContext, run_id: str, fmt: str) -> tuple[bytes, str]:
-    company = find_run(ctx.settings, run_id)
-    manifest = load_manifest(company, run_id)
-    if not readable(manifest.status) or not manifest.final_report:
+def _read_report(ctx: ServerContext, view: RunView, fmt: str) -> tuple[bytes, str]:
+    manifest, run_id = view.manifest, view.manifest.run_id
+    company = ctx.storage.company_by_slug(manifest.company_slug)
+    if not readable(view.status) or not manifest.final_report:
         raise ApiError(
             409,
             "report_not_ready",
-            f"run {run_id} is {manifest.status.value}: its report exists once it has succeeded",
+            f"run {run_id} is {view.status.value}: its report exists once it has succeeded",
         )
     path = manifest.final_report.removesuffix(".md") + f".{fmt}"
     if not company.exists(path):
