@@ -5,12 +5,19 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
-from typing import Annotated
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from casebook.cli.app import command, err, settings_for_command
 from casebook.extras import require
+
+if TYPE_CHECKING:
+    import uvicorn
 
 HostOpt = Annotated[str, typer.Option("--host", help="Address to listen on")]
 PortOpt = Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on")]
@@ -67,17 +74,60 @@ def serve(
         + (f", worker {engine.worker_executor_id(settings)}" if with_worker else ""),
         highlight=False,
     )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "access_log": access_log,
+        "log_level": "warning",
+        "server_header": False,
+        "loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
+        "http": HeaderTimeoutProtocol,  # httptools, with a time limit on request headers
+        "timeout_graceful_shutdown": 10,
+    }
     with worker:
-        uvicorn.run(
-            "casebook.server.app:worker_app" if workers > 1 else app,
-            factory=workers > 1,
-            workers=workers,
-            host=host,
-            port=port,
-            access_log=access_log,
-            log_level="warning",
-            server_header=False,
-            loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
-            http=HeaderTimeoutProtocol,  # httptools, with a time limit on request headers
-            timeout_graceful_shutdown=10,
-        )
+        if with_worker and workers == 1:
+            for sig in (signal.SIGINT, signal.SIGTERM):  # while the worker drains: a second signal hurries it
+                signal.signal(sig, lambda *_: engine.request_stop())
+            _server_with_worker(uvicorn.Config(app, **options)).run()
+            grace = settings.shutdown_grace_s
+            err.print(
+                f"worker {engine.worker_executor_id(settings)} stopping: steps in flight may finish "
+                f"(up to {grace:g} s)",
+                markup=False,
+            )
+        else:
+            uvicorn.run(
+                "casebook.server.app:worker_app" if workers > 1 else app,
+                factory=workers > 1,
+                workers=workers,
+                **options,
+            )
+
+
+def _server_with_worker(config: uvicorn.Config) -> uvicorn.Server:
+    """uvicorn's server, but a signal also stops the worker in this process gracefully (no new
+    step; the steps in flight finish within CASEBOOK_SHUTDOWN_GRACE_S once the server is down).
+    uvicorn itself raises the signal again after its shutdown, which would end the process
+    before its runs stop resumably: here it is not raised again."""
+    import uvicorn
+
+    from casebook import engine
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            engine.request_stop()
+            super().handle_exit(sig, frame)
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            originals = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in originals.items():
+                    signal.signal(sig, handler)
+
+    return Server(config)
