@@ -65,7 +65,8 @@ def settle(manifest: Manifest, latest: Latest | None) -> Manifest:
     """The manifest with the status the run really has (in memory; nothing is written).
 
     - a newer attempt is queued or running: `queued` / `running`, whatever the last one wrote
-      (unless the run succeeded: that is never continued);
+      (unless the run succeeded: that is never continued); an attempt back in the queue (its
+      process was gone, and it was handed to the workers) is `queued` too;
     - the manifest still says queued/running but the attempt ended: how it ended (the
       engine's error, its cancellation or timeout, or what it returned).
     """
@@ -77,6 +78,9 @@ def settle(manifest: Manifest, latest: Latest | None) -> Manifest:
         if latest.live:
             manifest.status = RunStatus.queued if latest.state == "queued" else RunStatus.running
             manifest.error = None
+        return manifest
+    if latest.state == "queued":  # e.g. an orphaned attempt handed to the workers
+        manifest.status = RunStatus.queued
         return manifest
     if latest.live or latest.state is None:
         return manifest

@@ -58,6 +58,7 @@ def run_body(view: RunView, formats: list[str]) -> dict[str, Any]:
         "citations": m.citations(),
         "gate": _gate(view) if view.status.waiting else None,
         "error": m.error if not live else None,
+        "hint": view.hint,
         "report_url": f"/v1/runs/{m.run_id}/report" if formats else None,
         "formats": formats,
     }

@@ -159,6 +159,11 @@ class RunOut(BaseModel):
         None, description="Why a needs_review or awaiting_review run waits, and where to approve it"
     )
     error: str | None = None
+    hint: str | None = Field(
+        None,
+        description="What to do when no process runs the run: its process is gone (`casebook resume`, or "
+        "POST /v1/runs/{id}/retry hands it to the workers), or it is queued and no worker is alive",
+    )
     report_url: str | None = None
     formats: list[str] = Field(default_factory=list, description="Report formats available")
 

@@ -133,7 +133,7 @@ def page_state(view: RunView, formats: list[str]) -> dict[str, Any]:
             "next_step": NEXT_STEP.get(body["status"]),
             "model_set": m.model_set,
             "documents": len(m.inputs),
-            "actions": actions(body["status"]),
+            "actions": actions(body["status"], orphaned=view.plan.step == "orphaned"),
             "gate": m.gate.model_dump(mode="json") if m.gate is not None and not live else None,
             "hint": view.hint,  # what to do when the run's process is gone
         }
@@ -141,10 +141,10 @@ def page_state(view: RunView, formats: list[str]) -> dict[str, Any]:
     return body
 
 
-def actions(status: str) -> list[str]:
-    """The buttons a run in this status has."""
+def actions(status: str, *, orphaned: bool = False) -> list[str]:
+    """The buttons a run in this status has (one whose process is gone can be resumed too)."""
     if status in LIVE:
-        return ["cancel"]
+        return ["cancel", "resume"] if orphaned else ["cancel"]
     if status in ("failed", "budget_exceeded"):
         return ["retry"]
     if status == "cancelled":
