@@ -1,5 +1,5 @@
-"""Ordinary stops, with real signals on real processes (SQLite and PostgreSQL): SIGTERM to a
-worker, Ctrl-C of `casebook run`, a cancel while a worker executes the run. Each leaves the run
+"""Ordinary stops, with real signals on real processes (SQLite and PostgreSQL): SIGTERM or Ctrl-C
+to a worker, Ctrl-C of `casebook run`, a cancel while a worker executes the run. Each leaves the run
 resumable, and it finishes on the first try."""
 
 from __future__ import annotations
@@ -64,10 +64,19 @@ def part_b_half_done(storage: Path, server: FakeOpenAIServer, proc: Proc | None 
     if proc is not None and not proc.alive():
         raise AssertionError(f"process ended early: {proc.finish()}")
     sections = list(storage.glob("*/runs/*/part_b/*.md"))
-    return len(sections) == 2 and sum(calls(server)[k] for k in HELD) == 2
+    part_a = list(storage.glob("*/part_a/*.md"))  # Part A runs beside Part B: done too, not in flight
+    return len(sections) == 2 and len(part_a) == 1 and sum(calls(server)[k] for k in HELD) == 2
 
 
 def test_sigterm_to_a_worker_in_part_b_then_a_restart_finishes_the_run(tmp_path: Path, database: str | None) -> None:
+    stop_a_worker_in_part_b_then_restart_it(tmp_path, database, signal.SIGTERM)
+
+
+def test_ctrl_c_of_a_worker_in_part_b_then_a_restart_finishes_the_run(tmp_path: Path) -> None:
+    stop_a_worker_in_part_b_then_restart_it(tmp_path, None, signal.SIGINT)
+
+
+def stop_a_worker_in_part_b_then_restart_it(tmp_path: Path, database: str | None, signum: int) -> None:
     storage, docs, held = tmp_path / "outputs", write_docs(tmp_path / "docs"), Held(*HELD)
     with FakeOpenAIServer(held) as server:
         env = environment(storage, server.base_url, database)
@@ -75,7 +84,7 @@ def test_sigterm_to_a_worker_in_part_b_then_a_restart_finishes_the_run(tmp_path:
         try:
             run_id = submit(env, docs)
             wait_for(lambda: part_b_half_done(storage, server, worker), 120, "two sections done, two in flight")
-            worker.signal(signal.SIGTERM)
+            worker.signal(signum)
             wait_for(lambda: worker.said("stopping"), 60, "the worker to begin stopping")
             held.release()  # the steps in flight finish within the grace period; no new one starts
             rc, _, err = worker.finish()
@@ -104,7 +113,9 @@ def test_sigterm_to_a_worker_in_part_b_then_a_restart_finishes_the_run(tmp_path:
     assert (storage / final["company_slug"] / final["final_report"]).exists()
 
 
-def test_ctrl_c_of_casebook_run_then_one_resume_finishes_with_a_clean_runs_tokens(tmp_path: Path) -> None:
+def test_ctrl_c_of_casebook_run_then_one_resume_finishes_with_a_clean_runs_tokens(
+    tmp_path: Path, database: str | None
+) -> None:
     docs = write_docs(tmp_path / "docs")
     with FakeOpenAIServer() as clean_server:
         env = environment(tmp_path / "clean", clean_server.base_url, None)
@@ -114,7 +125,7 @@ def test_ctrl_c_of_casebook_run_then_one_resume_finishes_with_a_clean_runs_token
 
     storage, held = tmp_path / "outputs", Held(*HELD)
     with FakeOpenAIServer(held) as server:
-        env = environment(storage, server.base_url, None, CASEBOOK_SHUTDOWN_GRACE_S="1")
+        env = environment(storage, server.base_url, database, CASEBOOK_SHUTDOWN_GRACE_S="1")
         run = Proc(env, "run", COMPANY, "--docs", str(docs), "--use-cases", "4")
         try:
             wait_for(lambda: part_b_half_done(storage, server, run), 120, "two sections done, two in flight")
