@@ -116,7 +116,9 @@ class ServerProcess:
         return self.log.read().decode(errors="replace")
 
     def __enter__(self) -> ServerProcess:
-        return self.start()
+        # Started already (`ServerProcess(...).start(timeout=…)` then `with`): a second start would
+        # leave the first process running, serving the port, unsupervised.
+        return self if self.proc is not None else self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
