@@ -58,6 +58,21 @@ def test_a_resend_queues_a_run_the_crash_left_unqueued(tmp_path: Path) -> None:
     assert status["engine_status"] == "ENQUEUED"
 
 
+def test_retry_queues_a_run_the_crash_left_unqueued(tmp_path: Path) -> None:
+    env = server_env(tmp_path, "http://127.0.0.1:9/v1")
+    manifest = crash_between_the_writes(env, tmp_path, "torn-3")
+    with ServerProcess({**env, "CASEBOOK_RECONCILE_GRACE_S": "3600"}) as server, \
+            httpx.Client(base_url=server.base_url, timeout=30) as c:
+        before = c.get(f"/v1/runs/{manifest['run_id']}", headers=AUTH).json()
+        retried = c.post(f"/v1/runs/{manifest['run_id']}/retry", headers=AUTH)
+        again = c.post(f"/v1/runs/{manifest['run_id']}/retry", headers=AUTH)
+        status = c.get(f"/v1/runs/{manifest['run_id']}", headers=AUTH).json()
+    assert before["engine_status"] is None  # the crash left it out of the queue, and start-up waits (grace)
+    assert retried.status_code == 202, retried.text
+    assert status["engine_status"] == "ENQUEUED" and status["status"] == "queued"
+    assert again.status_code == 409 and "already in the queue" in again.json()["error"]["message"], again.text
+
+
 def test_start_up_queues_a_run_the_crash_left_unqueued(tmp_path: Path) -> None:
     env = server_env(tmp_path, "http://127.0.0.1:9/v1")
     manifest = crash_between_the_writes(env, tmp_path, "torn-2")
