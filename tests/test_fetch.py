@@ -4,6 +4,7 @@ refused, what is retried, and where a provider's token goes."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -127,3 +128,27 @@ async def test_a_providers_token_goes_only_to_its_own_host(files: FileServer) ->
         ("/typeform/moved", "Bearer tfp_secret_token"),
         ("/typeform/file.md", None),  # another host after the redirect: no token
     ]
+
+
+async def test_a_runs_downloads_are_recorded_so_an_ingest_run_again_fetches_only_what_is_missing(
+    files: FileServer, tmp_path: Path
+) -> None:
+    """fetch_remote records each outcome as it happens: a retried or resumed ingest asks the file
+    host only for what it has no outcome for, and a URL that could not be used stays skipped."""
+    from casebook.runs.remote import fetch_remote, stage_remote
+    from casebook.storage import Storage
+
+    company = Storage(str(tmp_path / "outputs")).company("Fetched Ltd")
+    files.add("/a.md", MD, content_type="text/markdown")
+    files.add("/b.md", MD + b"More.\n", content_type="text/markdown")
+    documents = [RemoteDocument(url=files.url(p)) for p in ("/a.md", "/gone.pdf", "/b.md")]
+    stage_remote(company, "run-f", documents)
+    company.write_json("runs/run-f/inputs/fetched.json", {"0": {"name": "a.md"}})  # an earlier attempt's
+    company.write_bytes("runs/run-f/inputs/url-0000", MD)
+    sources, skipped = await fetch_remote(company, "run-f", config(files))
+    assert [(s.name, s.data) for s in sources] == [("a.md", MD), ("b.md", MD + b"More.\n")]
+    assert [(s.file, "HTTP 404" in s.reason) for s in skipped] == [(files.url("/gone.pdf"), True)]
+    assert sorted(files.paths()) == ["/b.md", "/gone.pdf"]  # /a.md was downloaded before
+    again, skipped_again = await fetch_remote(company, "run-f", config(files))
+    assert [s.name for s in again] == ["a.md", "b.md"] and len(skipped_again) == 1
+    assert sorted(files.paths()) == ["/b.md", "/gone.pdf"]  # nothing asked for twice
