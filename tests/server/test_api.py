@@ -274,6 +274,9 @@ def test_security_headers_and_docs(api: Api) -> None:
             "/v1/runs/{run_id}/report", "/v1/runs/{run_id}/cancel", "/v1/runs/{run_id}/retry",
             "/v1/companies/{slug}/storage", "/health", "/ready", "/metrics"} <= set(schema["paths"])
     assert "SubmissionIn" in schema["components"]["schemas"]
+    assert {"/v1/webhooks/typeform", "/v1/webhooks/tally"} <= set(schema["paths"])
+    submission = schema["components"]["schemas"]["SubmissionIn"]
+    assert "deliver" in submission["properties"] and "company_name" in submission.get("required", [])
 
 
 def test_an_unexpected_error_is_a_json_500_without_trace_or_secret(api: Api) -> None:
