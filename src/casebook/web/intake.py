@@ -90,22 +90,22 @@ async def new_submit(request: Request, ctx: Ctx, web: Web, viewer: Signed) -> Re
     return see_other(f"/app/runs/{result.manifest.run_id}")
 
 
-def _public_only(request: Request, ctx: ServerContext, web: WebState) -> None:
+async def _public_only(request: Request, ctx: ServerContext, web: WebState) -> None:
     if not web.settings.public_intake:
         raise ApiError(404, "not_found", "There is no page here.")
-    check_address(request, ctx)
+    await check_address(request, ctx)
 
 
 @router.get("/intake")
 async def public_form(request: Request, ctx: Ctx, web: Web) -> Response:
-    _public_only(request, ctx, web)
+    await _public_only(request, ctx, web)
     return _render(request, web, ctx, FormResult(), public=True)
 
 
 @router.post("/intake")
 async def public_submit(request: Request, ctx: Ctx, web: Web) -> Response:
-    _public_only(request, ctx, web)
-    ctx.limiter.check(web.public_limit, "address", client_address(request))
+    await _public_only(request, ctx, web)
+    await ctx.limiter.check(web.public_limit, "address", client_address(request))
     result = await submit_form(request, ctx, channel="public", public=True)
     if result.manifest is None:
         return _render(request, web, ctx, result, public=True)
@@ -116,7 +116,7 @@ async def public_submit(request: Request, ctx: Ctx, web: Web) -> Response:
 
 @router.get("/intake/sent")
 async def public_sent(request: Request, ctx: Ctx, web: Web) -> Response:
-    _public_only(request, ctx, web)
+    await _public_only(request, ctx, web)
     sent = request.session.get("confirmation")
     if not isinstance(sent, dict):
         return see_other("/intake")

@@ -39,7 +39,7 @@ class SignInNeeded(Exception):
 
 async def require_viewer(request: Request, ctx: Ctx, web: Web) -> Viewer:
     """Every /app page: the address's rate limit, then a signed-in session."""
-    check_address(request, ctx)
+    await check_address(request, ctx)
     found = web.viewer(request)
     if found is None:
         raise SignInNeeded(request.url.path)
@@ -62,7 +62,7 @@ def see_other(url: str) -> RedirectResponse:
 
 @router.get("/")
 async def home(request: Request, ctx: Ctx, web: Web, next: str | None = None) -> Response:
-    check_address(request, ctx)
+    await check_address(request, ctx)
     if web.viewer(request) is not None:
         return see_other(safe_next(next))
     return web.render(request, "signin.html", next=safe_next(next))
@@ -70,7 +70,7 @@ async def home(request: Request, ctx: Ctx, web: Web, next: str | None = None) ->
 
 @router.post("/signin")
 async def signin(request: Request, ctx: Ctx, web: Web) -> Response:
-    check_address(request, ctx)
+    await check_address(request, ctx)
     form = await request.form(max_files=0, max_fields=8, max_part_size=8192)
     target = safe_next(str(form.get("next") or ""))
     if not csrf_valid(request, str(form.get(CSRF_FIELD) or "")):
@@ -80,7 +80,7 @@ async def signin(request: Request, ctx: Ctx, web: Web) -> Response:
         return see_other(target)
     address = client_address(request)
     try:
-        ctx.limiter.check_spent(web.signin_limit, "address", address)
+        await ctx.limiter.check_spent(web.signin_limit, "address", address)
     except ApiError as exc:
         retry = exc.headers.get("Retry-After", "60")
         message = f"Too many wrong keys from this address: try again in {retry} s."
@@ -88,7 +88,7 @@ async def signin(request: Request, ctx: Ctx, web: Web) -> Response:
     presented = str(form.get("api_key") or "").strip()
     identity = key_identity(presented.encode(), ctx.options.api_keys) if presented else None
     if identity is None:
-        ctx.limiter.spend(web.signin_limit, "address", address)
+        await ctx.limiter.spend(web.signin_limit, "address", address)
         get_logger().warning("web sign-in refused", address=address)
         message = "This key is not valid for this server. Use one of the keys in CASEBOOK_API_KEYS."
         return web.render(request, "signin.html", code=401, error=message, next=target)
