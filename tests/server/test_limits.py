@@ -166,3 +166,13 @@ def test_report_formats_are_checked_at_start_up() -> None:
     assert Settings(report_formats="md, HTML,pdf").report_formats == "html,pdf"
     with pytest.raises(ValueError, match="unknown report format 'htm'"):
         Settings(report_formats="html,htm")
+
+
+def test_a_delivery_folder_that_links_out_of_the_delivery_folder_is_422(api: Api, tmp_path: Path) -> None:
+    reports = api.settings.deliver_folder
+    reports.mkdir(parents=True, exist_ok=True)
+    (reports / "escape").symlink_to(tmp_path, target_is_directory=True)
+    r = submit(api, deliver=["folder:escape/acme"])
+    assert r.status_code == 422 and r.json()["error"]["field"] == "deliver[0]", r.text
+    assert "sub-folder of the delivery folder" in r.json()["error"]["message"]
+    assert nothing_stored(api)
