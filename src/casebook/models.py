@@ -362,3 +362,20 @@ class DeliveryOutcome(BaseModel):
     attempts: int = 1
     event: str | None = None  # callbacks: run.completed or run.failed
     at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+
+class Finding(BaseModel):
+    """Something a reader of a report would notice (`casebook check`, casebook.report.check)."""
+
+    kind: str  # empty_section, repeated_paragraph, cut_sentence, heading_paragraph, duplicate_use_case …
+    section: str  # where: executive_summary, part_a, part_b:3, use_case:3, citations …
+    message: str
+    excerpt: str = ""
+
+
+class ReportChecks(BaseModel):
+    """What `finalize` found in a report: the findings left, and the sections it wrote again."""
+
+    findings: list[Finding] = Field(default_factory=list)
+    regenerated: list[str] = Field(default_factory=list)  # sections written once more, e.g. part_b:3
+    found_before: int = 0  # findings before the regeneration

@@ -11,9 +11,9 @@ from datetime import datetime
 
 from casebook.llm import LLMClient, StepModel
 from casebook.models import Submission, UseCase
+from casebook.report.normalise import normalise_markdown
 from casebook.steps.prompts import (
     messages,
-    nest_headings,
     render_submission,
     render_use_case,
     system_prompt,
@@ -52,14 +52,15 @@ def assemble_report(
     use_cases: list[UseCase],
 ) -> str:
     score = f"{submission.readiness_score:g}/100" if submission.readiness_score is not None else "not given"
+    title = f"AI Readiness Report: {submission.company_name}"
     lines = [
-        f"# AI Readiness Report: {submission.company_name}",
+        f"# {title}",
         "",
         f"_Run {run_id} · {created:%Y-%m-%d} · {len(use_cases)} use cases_",
         "",
         "## Executive summary",
         "",
-        nest_headings(_without_own_heading(summary), 3),
+        normalise_markdown(summary, level=3, drop_titles=("Executive summary", "Summary", title)),
         "",
         "## AI readiness",
         "",
@@ -69,18 +70,11 @@ def assemble_report(
     if submission.report_expectations:
         lines.append(f"- **Report expectations:** {' '.join(submission.report_expectations.split())}")
     lines += ["", "## Use case portfolio", "", *portfolio_table(use_cases), ""]
-    lines += ["## Part A: Company analysis", "", nest_headings(part_a, 3), ""]
+    part_a_titles = ("Part A", "Part A: Company analysis", "Company analysis", title)
+    lines += ["## Part A: Company analysis", "", normalise_markdown(part_a, level=3, drop_titles=part_a_titles), ""]
     lines += ["## Part B: Use cases in depth", "", part_b.strip(), ""]
     lines += ["## Roadmap", "", *roadmap(use_cases)]
     return "\n".join(lines).rstrip() + "\n"
-
-
-def _without_own_heading(summary: str) -> str:
-    """A model that opens with its own "Executive summary" heading would repeat the section's."""
-    first, _, rest = summary.lstrip().partition("\n")
-    if first.startswith("#") and "summary" in first.casefold():
-        return rest.strip()
-    return summary
 
 
 def portfolio_table(use_cases: list[UseCase]) -> list[str]:

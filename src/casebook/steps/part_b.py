@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from casebook.llm import LLMClient, StepModel
 from casebook.models import Evidence, Submission, UseCase
+from casebook.report.normalise import normalise_markdown
 from casebook.steps.prompts import (
     messages,
-    nest_headings,
     render_passages,
     render_submission,
     render_use_case,
@@ -31,7 +31,14 @@ async def write_use_case_section(
         f"Passages:\n\n{render_passages(cited + related)}"
     )
     text = await llm.chat("part_b", model, messages(system_prompt("part_b"), user, tone), item=number)
-    body = nest_headings(_drop_leading_heading(text.strip()), 4)
+    return section_markdown(text, use_case, number)
+
+
+def section_markdown(text: str, use_case: UseCase, number: int) -> str:
+    """The model's section under the pipeline's own heading: its headings at level 4 (5 below
+    them), its own title and source lists left out (`casebook.report.normalise`)."""
+    titles = (use_case.title, f"Use case {number}", f"Use case {number}: {use_case.title}")
+    body = normalise_markdown(text, level=4, deepest=5, drop_titles=titles)
     return f"### {number}. {use_case.title}\n\n{body}"
 
 
@@ -45,9 +52,3 @@ def number_section(section: str, number: int, title: str) -> str:
 
 def assemble_part_b(sections: list[str]) -> str:
     return "\n\n".join(s.strip() for s in sections) + "\n"
-
-
-def _drop_leading_heading(text: str) -> str:
-    """The section heading is ours; a model that repeats one would double it."""
-    first, _, rest = text.partition("\n")
-    return rest.strip() if first.lstrip().startswith("#") else text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from importlib import resources
 from string import Template
@@ -61,18 +60,6 @@ def render_use_case(uc: UseCase, number: int) -> str:
         f"KPIs: {'; '.join(uc.kpis)}\nData needed: {'; '.join(uc.data_needed)}\n"
         f"Risks: {'; '.join(uc.risks)}\nSources: {cites}"
     )
-
-
-_HEADING = re.compile(r"^(#{1,6})(?=\s)", re.MULTILINE)
-
-
-def nest_headings(text: str, level: int) -> str:
-    """Shift a model's Markdown headings so the shallowest is at `level` (never shallower)."""
-    levels = [len(m.group(1)) for m in _HEADING.finditer(text)]
-    shift = level - min(levels) if levels else 0
-    if shift <= 0:
-        return text
-    return _HEADING.sub(lambda m: "#" * min(6, len(m.group(1)) + shift), text)
 
 
 def messages(system: str, user: str, tone: str = "") -> list[dict[str, str]]:
