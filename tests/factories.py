@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from casebook.config import Settings
 from casebook.documents.corpus import SourceFile
+from casebook.testing import step_of
+from casebook.testing.answers import schema_answer
 
 PAGES = [
     "Northwind annual report 2025. Revenue grew 8% to 212 million euros across four depots.",
@@ -48,3 +51,19 @@ def settings_for(tmp_path: Path, base_url: str, **overrides: object) -> Settings
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+AI_USE_CASES = [
+    ("Invoice matching model", "A machine-learning model that matches invoices to orders."),
+    ("Shipment status assistant", "A conversational agent that answers where a shipment is."),
+    ("Depot labour forecasting", "A forecasting model for each depot's shifts."),
+]
+
+
+def ai_use_cases_answer(request: dict[str, Any]) -> Any:
+    """The default fake's answer, with distinct AI use cases (its own are placeholders)."""
+    reply = schema_answer(request)
+    if step_of(request) == "use_cases" and isinstance(reply, dict):
+        for case, (title, solution) in zip(reply.get("use_cases") or [], AI_USE_CASES, strict=False):
+            case.update(title=title, solution=solution, problem=f"{title}: the problem the documents show.")
+    return reply

@@ -96,11 +96,22 @@ def test_a_sentence_cut_mid_way_is_found_in_its_section() -> None:
 
 
 def test_a_repeated_paragraph_is_found_where_it_is_said_again() -> None:
-    said = "Northwind runs four depots in the Netherlands and Belgium [2]."
-    report = CLEAN.replace("#### KPIs", f"{said.replace('[2]', '[5]')}\n\n#### KPIs")
-    found = check_report(report)
+    said = "Nine people match invoices by hand every month, which delays the close [1]."
+    looping = CLEAN.replace("#### KPIs", f"{said.replace('[1]', '[4]')}\n\n#### KPIs")
+    found = check_report(looping)
     assert kinds(found) == [("repeated_paragraph", "part_b:1")]
-    assert "part_a" in found[0].message
+    assert "earlier in this section" in found[0].message
+    # across sections, a restated fact is fine; a copied paragraph is not
+    fact = "Northwind runs four depots in the Netherlands and Belgium [2]."
+    assert check_report(CLEAN.replace("#### KPIs", f"{fact}\n\n#### KPIs")) == []
+    paragraph = (
+        "Northwind runs four depots in the Netherlands and Belgium, and each depot plans its own labour in "
+        "spreadsheets that nobody else sees, so peaks after public holidays surprise every depot manager [2]."
+    )
+    copied = CLEAN.replace(f"{fact}\n", f"{paragraph}\n").replace("#### KPIs", f"{paragraph}\n\n#### KPIs")
+    found = check_report(copied)
+    assert kinds(found) == [("repeated_paragraph", "part_b:1")]
+    assert "in part_a" in found[0].message
 
 
 def test_an_empty_section_and_a_paragraph_set_as_heading_are_found() -> None:

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from casebook.cli.app import JsonOpt, command, err, out, settings_for_command
+from casebook.cli.check import finding_lines
 from casebook.cli.run import RunArg, approve_hint, citation_line
 from casebook.runs.manifest import STEPS, Manifest
 
@@ -64,6 +65,7 @@ def _summary(view: engine.RunView) -> dict[str, Any]:
         "final_report": m.final_report,
         "executor_id": view.executor_id,
         "citations": m.citations(),
+        "checks": m.checks.model_dump(mode="json") if m.checks else None,
         "gate": m.gate.model_dump(mode="json") if m.gate else None,
         "executor_alive": view.executor.alive if view.executor else None,
         "hint": view.hint,
@@ -130,6 +132,12 @@ def _print_status(view: engine.RunView, s: dict[str, Any]) -> None:
     out.print(f"tokens {tokens:,} · cost ${s['cost_usd'] or 0:.4f}", highlight=False)
     if s["citations"] is not None:
         out.print(citation_line(m), highlight=False)
+    if m.checks is not None:
+        again = f" (wrote {', '.join(m.checks.regenerated)} again)" if m.checks.regenerated else ""
+        count = len(m.checks.findings)
+        out.print(f"report check: {count or 'no'} finding{'s' if count != 1 else ''}{again}", markup=False)
+        for line in finding_lines(m.checks.findings):
+            out.print(line, markup=False)
     if m.gate is not None:
         out.print(f"[yellow]waits for review:[/yellow] {escape(m.gate.reason)}")
         out.print(approve_hint(m), markup=False)

@@ -29,10 +29,13 @@ from casebook.models import Finding, UseCase
 from casebook.render.template import ReportTemplate, load_template
 from casebook.report.normalise import markdown_parser, reads_as_paragraph
 
-# Paragraphs this similar (3-word shingles, Jaccard) count as repeated; use cases this similar
-# in title or problem (content words, Jaccard) count as duplicates.
+# Paragraphs this similar (3-word shingles, Jaccard) count as repeated: within one section from
+# REPEAT_MIN_WORDS words (a model going round in circles), across sections only whole paragraphs
+# (a report may restate a key fact, cited, in the summary and in a use case; it should not copy
+# a paragraph). Use cases this similar in title or problem (content words, Jaccard) are duplicates.
 REPEAT_SIMILARITY = 0.8
-REPEAT_MIN_WORDS = 10
+REPEAT_MIN_WORDS = 8
+REPEAT_ACROSS_MIN_WORDS = 25
 TITLE_SIMILARITY = 0.6
 PROBLEM_SIMILARITY = 0.6
 SAME_TECHNIQUE_PROBLEM_SIMILARITY = 0.4
@@ -234,10 +237,12 @@ def _repeats(scan: _Scan) -> list[Finding]:
     found: list[Finding] = []
     seen: list[tuple[_Text, set[tuple[str, ...]]]] = []
     for t in scan.texts:
-        if t.kind == "cell" or t.section == "sources" or len(_WORD.findall(t.text)) < REPEAT_MIN_WORDS:
+        words = len(_WORD.findall(_CITATIONS.sub(" ", t.text)))
+        if t.kind == "cell" or t.section == "sources" or words < REPEAT_MIN_WORDS:
             continue
         grams = _shingles(t.text)
-        match = next((s for s, g in seen if _jaccard(grams, g) >= REPEAT_SIMILARITY), None)
+        comparable = [(s, g) for s, g in seen if s.section == t.section or words >= REPEAT_ACROSS_MIN_WORDS]
+        match = next((s for s, g in comparable if _jaccard(grams, g) >= REPEAT_SIMILARITY), None)
         if match is not None:
             where = "earlier in this section" if match.section == t.section else f"in {match.section}"
             found.append(

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from casebook.models import DeliveryOutcome, RunStatus, Skipped
+from casebook.models import DeliveryOutcome, ReportChecks, RunStatus, Skipped
 from casebook.storage import CompanyStorage
 
 STEPS = (
@@ -91,6 +91,7 @@ class Manifest(BaseModel):
     workflow_ids: list[str] = Field(default_factory=list)  # one per attempt; the last is current
     deliveries: list[DeliveryOutcome] = Field(default_factory=list)
     gates: dict[str, Gate] = Field(default_factory=dict)  # by kind
+    checks: ReportChecks | None = None  # what finalize's report check found and left (casebook.runs.quality)
 
     @property
     def gate(self) -> Gate | None:

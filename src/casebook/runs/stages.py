@@ -29,10 +29,12 @@ from casebook.render import Branding, writable_formats
 from casebook.render.run import render_run
 from casebook.runs.context import RunContext, staged_inputs
 from casebook.runs.manifest import Manifest
+from casebook.runs.quality import checked_report
 from casebook.runs.remote import fetch_remote
 from casebook.runs.retention import collect_documents
 from casebook.runs.review import USE_CASES_GATE, edited, open_use_case_gate, use_case_key
 from casebook.steps import (
+    VerifiedReport,
     assemble_part_b,
     assemble_report,
     consolidate,
@@ -251,7 +253,13 @@ async def step_consolidate(ctx: RunContext) -> None:
 
 async def step_verify(ctx: RunContext) -> None:
     """Check every cited sentence against its passages; the model check first, when it is on."""
-    draft = await ctx.files.read_text(ctx.work("report.md"))
+    verified = await verify_draft(ctx, await ctx.files.read_text(ctx.work("report.md")))
+    await ctx.files.write_text(ctx.work("report.verified.md"), verified.markdown)
+    ctx.manifest.metrics.update(verified.metrics())
+
+
+async def verify_draft(ctx: RunContext, draft: str, folder: str = "") -> VerifiedReport:
+    """A draft report verified (its decisions in `<folder>verify.json`); finalize verifies a revised one too."""
     evidence = await load_evidence(ctx)
     intake = render_submission(ctx.submission)
     verdicts = await _model_verdicts(ctx, draft, evidence, intake)
@@ -259,12 +267,11 @@ async def step_verify(ctx: RunContext) -> None:
         lambda index: verify_citations(draft, evidence, index, intake=intake, verdicts=verdicts)
     )
     await ctx.files.write_json(
-        ctx.work("verify.json"),
+        ctx.work(f"{folder}verify.json"),
         {"metrics": verified.metrics(), "removed": verified.removed, "sentences": verified.decisions},
     )
-    await ctx.files.write_text(ctx.work("report.verified.md"), verified.markdown)
-    ctx.manifest.metrics.update(verified.metrics())
     ctx.manifest.metrics["citations_checked_by_model"] = len(verdicts)
+    return verified
 
 
 async def _model_verdicts(ctx: RunContext, draft: str, evidence: Evidence, intake: str) -> dict[tuple[str, str], bool]:
@@ -285,9 +292,11 @@ async def step_finalize(ctx: RunContext) -> None:
     """The Markdown first, then HTML, PDF and Word, each written atomically (the .ready marker
     comes with review, once the report may be released).
 
-    Safe to repeat: a resumed finalize writes the same files again.
+    First the report is checked (`casebook.runs.quality`): a section with a finding is written
+    again once, and what is left is recorded. Safe to repeat: a resumed finalize writes the same
+    files again, paying for no revision twice.
     """
-    text = await ctx.files.read_text(ctx.work("report.verified.md"))
+    text = await checked_report(ctx, verify_draft)
     name = f"final/FINAL_REPORT_{ctx.run_id}"
     await ctx.files.write_text(f"{name}.md", text)
     files = [f"{name}.md"]

@@ -56,6 +56,7 @@ def run_body(view: RunView, formats: list[str]) -> dict[str, Any]:
         "cost_usd": float(m.metrics.get("cost_usd") or progress.get("cost_usd") or 0.0),
         "metrics": {k: v for k, v in m.metrics.items() if k != "tokens"},
         "citations": m.citations(),
+        "checks": m.checks.model_dump(mode="json") if m.checks else None,
         "gate": _gate(view) if view.status.waiting else None,
         "error": m.error if not live else None,
         "hint": view.hint,

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from casebook.models import UseCase
+from casebook.models import ReportChecks, UseCase
 
 
 class ErrorDetail(BaseModel):
@@ -157,6 +157,11 @@ class RunOut(BaseModel):
     citations: Citations | None = Field(None, description="What verify found; null until it ran")
     gate: GateOut | None = Field(
         None, description="Why a needs_review or awaiting_review run waits, and where to approve it"
+    )
+    checks: ReportChecks | None = Field(
+        None,
+        description="The report check finalize ran (as `casebook check`): the findings left, the sections it "
+        "wrote again; null until finalize ran",
     )
     error: str | None = None
     hint: str | None = Field(

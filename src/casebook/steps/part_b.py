@@ -35,11 +35,15 @@ async def write_use_case_section(
 
 
 def section_markdown(text: str, use_case: UseCase, number: int) -> str:
-    """The model's section under the pipeline's own heading: its headings at level 4 (5 below
-    them), its own title and source lists left out (`casebook.report.normalise`)."""
+    """The model's section under the pipeline's own heading."""
+    return f"### {number}. {use_case.title}\n\n{section_body(text, use_case, number)}"
+
+
+def section_body(text: str, use_case: UseCase, number: int) -> str:
+    """The model's section, its headings at level 4 (5 below them), its own title and source
+    lists left out (`casebook.report.normalise`)."""
     titles = (use_case.title, f"Use case {number}", f"Use case {number}: {use_case.title}")
-    body = normalise_markdown(text, level=4, deepest=5, drop_titles=titles)
-    return f"### {number}. {use_case.title}\n\n{body}"
+    return normalise_markdown(text, level=4, deepest=5, drop_titles=titles)
 
 
 def number_section(section: str, number: int, title: str) -> str:
