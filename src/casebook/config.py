@@ -68,7 +68,11 @@ class Settings(BaseSettings):
     model_set: str | None = Field(
         None, description="Model set used when a submission names none; default: cheap with an endpoint, else local"
     )
-    local_model: str = Field("smollm2-135m", description="Embedded model used by the 'local' model set")
+    local_model: str | None = Field(
+        None,
+        description="Embedded model used by the 'local' model set; default: the best one installed "
+        "(qwen2.5-coder-1.5b, then qwen2.5-coder-0.5b, then smollm2-135m)",
+    )
     local_threads: int = Field(1, ge=1, description="CPU threads for the embedded model")
     local_threads_batch: int | None = Field(
         None, ge=1, description="CPU threads for reading prompts (default: local_threads)"

@@ -284,3 +284,33 @@ def test_smollm2_answers_a_json_schema_request_through_the_openai_client() -> No
     assert port is not None
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
         pass
+
+
+# --------------------------------------------------------------------------- the default model
+
+
+def test_with_no_model_configured_the_best_installed_one_serves(monkeypatch: pytest.MonkeyPatch) -> None:
+    installed: list[str] = []
+    monkeypatch.setattr(local_models, "installed_local_models", lambda: list(installed))
+    installed[:] = ["smollm2-135m", "qwen2.5-coder-0.5b"]
+    assert local_models.choose_local_model(None) == ("qwen2.5-coder-0.5b", "the best embedded model installed")
+    installed[:] = ["smollm2-135m", "qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"]
+    assert local_models.choose_local_model(None)[0] == "qwen2.5-coder-1.5b"
+    installed[:] = ["smollm2-135m"]
+    assert local_models.choose_local_model(None)[0] == "smollm2-135m"
+    # a configured model is used as it is, installed or not (loading it says what is missing)
+    assert local_models.choose_local_model("qwen2.5-coder-1.5b") == ("qwen2.5-coder-1.5b", "CASEBOOK_LOCAL_MODEL")
+    installed[:] = []
+    with pytest.raises(ConfigError) as info:
+        local_models.choose_local_model(None)
+    assert "local-qwen-0-5b" in str(info.value) and "OPENAI_BASE_URL" in str(info.value)
+
+
+def test_a_run_says_which_embedded_model_it_uses(monkeypatch: pytest.MonkeyPatch) -> None:
+    from casebook.config import Settings
+    from casebook.runs.runner import embedded_model
+
+    monkeypatch.setattr(local_models, "installed_local_models", lambda: ["smollm2-135m", "qwen2.5-coder-0.5b"])
+    settings = Settings(local_model=None)
+    assert embedded_model(settings, "local") == "qwen2.5-coder-0.5b (the best embedded model installed)"
+    assert embedded_model(settings, "cheap") is None

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from casebook.errors import ConfigError
 from casebook.llm import STEPS, get_model_set, load_model_sets, load_prices
+from casebook.models import EvidenceAnswer, EvidenceItem, Theme
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -39,7 +41,15 @@ def test_builtin_sets() -> None:
 
     local = sets["local"]
     assert local.for_step("part_b").model == "local"
-    assert all(local.for_step(step).max_tokens <= 2048 for step in STEPS if step not in ("style", "verify"))
+    short = [step for step in STEPS if step not in ("style", "verify", "evidence")]
+    assert all(local.for_step(step).max_tokens <= 2048 for step in short)
+    # the evidence answer's worst case under its schema (3 themes of 3 items for a local run, every
+    # string at its cap, with the JSON around them) fits, at 3 characters a token
+    theme, item = Theme.model_fields, EvidenceItem.model_fields
+    one_item = _max_length(item["fact"]) + _max_length(item["quote"]) + 45  # {"fact": …, "quote": …, "source": "S10"}
+    one_theme = _max_length(theme["name"]) + _max_length(theme["summary"]) + 40 + 3 * one_item
+    assert "themes" in EvidenceAnswer.model_fields
+    assert local.for_step("evidence").max_tokens * 3 >= 3 * one_theme
     assert not local.has_step("verify")  # no model check with the embedded model
     assert "style" not in local.steps
     assert not local.has_step("style")
@@ -176,3 +186,7 @@ def test_bad_prices_file(tmp_path: Path, text: str, expected: str) -> None:
         load_prices(extra)
     assert str(extra) in str(info.value)
     assert expected in str(info.value)
+
+
+def _max_length(field: Any) -> int:
+    return next(int(m.max_length) for m in field.metadata if getattr(m, "max_length", None) is not None)

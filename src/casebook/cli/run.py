@@ -150,6 +150,11 @@ def run(
         review_use_cases,
     )
     err.print(f"run {manifest.run_id} ({manifest.model_set}) for {manifest.company_slug}", highlight=False)
+    from casebook.runs.runner import embedded_model
+
+    local = embedded_model(settings, manifest.model_set)
+    if local:
+        err.print(f"model: embedded {local}", highlight=False)
     finish(*run_in_this_process(settings, manifest), as_json, settings.storage_url)
 
 

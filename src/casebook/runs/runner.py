@@ -18,6 +18,7 @@ from casebook.config import Settings
 from casebook.errors import CasebookError, ConfigError, InputError, RunError, RunInterrupted, RunNotFound
 from casebook.fetch import RemoteDocument
 from casebook.llm import LLMClient, ModelSet, UsageLedger, get_model_set, load_prices
+from casebook.llm.local_models import choose_local_model
 from casebook.logs import get_logger
 from casebook.models import RunStatus, Skipped, Source, SourceFile, Submission
 from casebook.runs import locate
@@ -46,6 +47,15 @@ class Endpoint:
     base_url: str | None
     api_key: str | None
     label: str  # what the manifest records: a host, never a key
+
+
+def embedded_model(settings: Settings, model_set: str) -> str | None:
+    """The embedded model a run of `model_set` would use, and why ("qwen2.5-coder-0.5b (the best
+    embedded model installed)"); None for a set that uses an endpoint."""
+    if not _is_local(get_model_set(model_set, settings.model_sets_file)):
+        return None
+    name, why = choose_local_model(settings.local_model)
+    return f"{name} ({why})"
 
 
 def resolve_model_set(settings: Settings, requested: str | None) -> ModelSet:
@@ -231,12 +241,12 @@ async def open_endpoint(settings: Settings, model_set: ModelSet) -> AsyncIterato
         return
     from casebook.llm.local import LocalServer
 
-    server = LocalServer(
-        settings.local_model, threads=settings.local_threads, threads_batch=settings.local_threads_batch
-    )
+    name, why = choose_local_model(settings.local_model)
+    get_logger().info(f"embedded model {name} ({why})", local_model=name)
+    server = LocalServer(name, threads=settings.local_threads, threads_batch=settings.local_threads_batch)
     await asyncio.to_thread(server.start)
     try:
-        yield Endpoint(server.base_url, server.api_key, f"embedded:{settings.local_model}")
+        yield Endpoint(server.base_url, server.api_key, f"embedded:{name}")
     finally:
         await asyncio.to_thread(server.close)
 
