@@ -87,9 +87,10 @@ def _grounded_text(ids: list[str], passages: dict[str, str], prompt: list[str]) 
     cited = [sid for sid in ids if sid in passages][:2]
     if cited:
         lines = [f"{opening(passages[sid])} [{sid}]." for sid in cited]
-        # the paragraph, then the other passages as a list: a good answer says nothing twice
-        rest = lines[1:] or [f"The passage {cited[0]} is the one to read first [{cited[0]}]."]
-        return "## Summary\n\n" + lines[0] + "\n\n" + "\n".join(f"- {line}" for line in rest) + "\n"
+        # the first passage as a paragraph, then a list that recalls it in a few words (a good
+        # answer says nothing twice) and states the others
+        recalled = f"{opening(passages[cited[0]], 6)} [{cited[0]}]."
+        return "## Summary\n\n" + lines[0] + "\n\n" + "\n".join(f"- {line}" for line in [recalled, *lines[1:]]) + "\n"
     sentences = list(dict.fromkeys(m.group(0) for text in prompt[1:] for m in _CITED_SENTENCE.finditer(text)))
     if sentences:  # consolidate and style see the report's cited sentences, not the passages
         return "## Summary\n\n" + " ".join(sentences[:3]) + "\n"
