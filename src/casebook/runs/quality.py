@@ -8,6 +8,7 @@ finalize that runs again (a resumed run) pays for no revision twice, and never r
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from casebook.errors import BudgetExceeded, RunError
 from casebook.logs import get_logger
 from casebook.models import Evidence, Finding, ReportChecks, Submission, UseCase
 from casebook.render.run import run_template
+from casebook.render.template import ReportTemplate
 from casebook.report import check_report, normalise_markdown
 from casebook.report.sections import replace_section, section_text
 from casebook.runs.context import RunContext
@@ -30,13 +32,13 @@ _MODEL_STEP = {"executive_summary": "consolidate", "part_a": "part_a", "part_b":
 Verify = Callable[[RunContext, str, str], Awaitable[Any]]  # (ctx, draft, folder) -> VerifiedReport
 
 
-def findings_in(ctx: RunContext, markdown: str) -> list[Finding]:
+def findings_in(ctx: RunContext, markdown: str, use_cases: list[UseCase], template: ReportTemplate) -> list[Finding]:
     return check_report(
         markdown,
-        use_cases=_use_cases(ctx.company, ctx.run_id),
+        use_cases=use_cases,
         citations=ctx.manifest.citations(),
         min_supported=ctx.settings.min_supported,
-        template=ctx.template,
+        template=template,
     )
 
 
@@ -69,57 +71,69 @@ def revision_plan(findings: list[Finding]) -> dict[str, list[str]]:
 
 
 async def checked_report(ctx: RunContext, verify: Verify) -> str:
-    """The report finalize writes: the verified one, or its revision; records `manifest.checks`."""
+    """The report finalize writes: the verified one, or its revision; records `manifest.checks`.
+    Storage is read and written in worker threads (`ctx.files`), never on the event loop."""
+    files = ctx.files
     done = ctx.work("check/done.json")
-    if ctx.company.exists(done):
-        record = ctx.company.read_json(done)
+    if await files.exists(done):
+        record = await files.read_json(done)
         ctx.manifest.checks = ReportChecks.model_validate(record["checks"])
-        return ctx.company.read_text(ctx.work(record["report"]))
+        return await files.read_text(ctx.work(record["report"]))
+    template = await ctx.load_template()
+    use_cases = await asyncio.to_thread(_use_cases, ctx.company, ctx.run_id)
     report = "report.verified.md"
-    text = ctx.company.read_text(ctx.work(report))
-    findings = findings_in(ctx, text)
+    text = await files.read_text(ctx.work(report))
+    findings = findings_in(ctx, text, use_cases, template)
     plan = revision_plan(findings)
     revised: list[str] = []
     if plan:
-        draft = ctx.company.read_text(ctx.work("report.md"))
+        draft = await files.read_text(ctx.work("report.md"))
+        evidence = Evidence.model_validate_json(await files.read_bytes(ctx.work("evidence.json")))
         for section, problems in plan.items():
             try:
-                draft = await _revise(ctx, draft, section, problems)
+                draft = await _revise(ctx, draft, section, problems, use_cases, evidence, template)
             except BudgetExceeded as exc:  # a revision is an improvement: the report is written without it
                 get_logger().warning("report check: no budget left to revise", section=section, reason=str(exc))
                 break
             revised.append(section)
     if revised:
-        ctx.company.write_text(ctx.work("check/report.md"), draft)
+        await files.write_text(ctx.work("check/report.md"), draft)
         verified = await verify(ctx, draft, "check/")
         report = "check/report.verified.md"
-        ctx.company.write_text(ctx.work(report), verified.markdown)
+        await files.write_text(ctx.work(report), verified.markdown)
         text = verified.markdown
         ctx.manifest.metrics.update(verified.metrics())
-        after = findings_in(ctx, text)
+        after = findings_in(ctx, text, use_cases, template)
     else:
         after = findings
     checks = ReportChecks(findings=after, regenerated=revised, found_before=len(findings))
-    ctx.company.write_json(done, {"report": report, "checks": checks.model_dump(mode="json")})
+    await files.write_json(done, {"report": report, "checks": checks.model_dump(mode="json")})
     ctx.manifest.checks = checks
     ctx.manifest.metrics["check_findings"] = len(after)
     return text
 
 
-async def _revise(ctx: RunContext, draft: str, section: str, problems: list[str]) -> str:
+async def _revise(
+    ctx: RunContext,
+    draft: str,
+    section: str,
+    problems: list[str],
+    use_cases: list[UseCase],
+    evidence: Evidence,
+    template: ReportTemplate,
+) -> str:
     """The draft with one section written again (the answer kept, so it is asked for once)."""
     kind, _, number = section.partition(":")
     body = section_text(draft, section) or ""
     path = ctx.work(f"check/{section.replace(':', '-')}.md")
-    if ctx.company.exists(path):
-        answer = ctx.company.read_text(path)
+    if await ctx.files.exists(path):
+        answer = await ctx.files.read_text(path)
     else:
         model = ctx.model_set.for_step(_MODEL_STEP[kind])
-        passages = _passages(ctx, body, section)
-        answer = await revise_section(ctx.llm, model, section, body, problems, passages, ctx.template.tone)
-        ctx.company.write_text(path, answer)
+        passages = _passages(ctx, evidence, use_cases, body, section)
+        answer = await revise_section(ctx.llm, model, section, body, problems, passages, template.tone)
+        await ctx.files.write_text(path, answer)
     if kind == "part_b":
-        use_cases = _use_cases(ctx.company, ctx.run_id)
         if not 1 <= int(number) <= len(use_cases):
             return draft
         return replace_section(draft, section, section_body(answer, use_cases[int(number) - 1], int(number)))
@@ -132,13 +146,11 @@ def _titles(kind: str) -> tuple[str, ...]:
     return ("Part A", "Part A: Company analysis", "Company analysis")
 
 
-def _passages(ctx: RunContext, body: str, section: str) -> list[Any]:
+def _passages(ctx: RunContext, evidence: Evidence, use_cases: list[UseCase], body: str, section: str) -> list[Any]:
     """The passages the section cites, then (for a use case) those its use case cites, up to the step's limit."""
-    evidence = Evidence.model_validate_json(ctx.company.read_bytes(ctx.work("evidence.json")))
     kind, _, number = section.partition(":")
     wanted = [p for p in evidence.passages if f"[{p.source_id}]" in body]
     if kind == "part_b" and number.isdigit():
-        use_cases = _use_cases(ctx.company, ctx.run_id)
         if 1 <= int(number) <= len(use_cases):
             cited = use_cases[int(number) - 1].citations
             wanted += [p for p in evidence.passages if p.source_id in cited and p not in wanted]
