@@ -10,7 +10,11 @@ import hashlib
 import io
 import os
 import random
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -50,6 +54,13 @@ def failing_reader(item: ToRead, settings: Settings) -> VersionRead:
         raise RuntimeError(f"reader bug on {item.name}")
     if item.name.endswith("crash.md"):
         os._exit(3)  # the worker dies, as on a crash in a native library
+    return read_version(item, settings)
+
+
+def waiting_reader(item: ToRead, settings: Settings) -> VersionRead:
+    """Notes its worker's pid in the folder the item names, then waits (to be killed)."""
+    Path(item.name, f"{os.getpid()}.pid").write_text("")
+    time.sleep(600)
     return read_version(item, settings)
 
 
@@ -229,3 +240,36 @@ def test_binary_junk_is_judged_by_its_head_as_it_would_be_whole(tmp_path: Path, 
             return exc.reason
 
     assert outcome(tmp_path / "noise.png") == outcome((tmp_path / "noise.png").read_bytes())
+
+
+def test_pool_workers_end_when_the_ingesting_process_is_killed(tmp_path: Path) -> None:
+    """A hard kill (SIGKILL, the OOM killer) of the process that started the pool leaves no worker."""
+    script = (
+        "from casebook.config import Settings\n"
+        "from casebook.documents.reading import ToRead, read_versions\n"
+        "from tests.documents.test_reading import waiting_reader\n"
+        f"items = [ToRead({str(tmp_path)!r}, str(i) * 64, 1, data=b'x') for i in range(2)]\n"
+        "list(read_versions(items, Settings(), 2, reader=waiting_reader))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=root)
+    try:
+        deadline = time.monotonic() + 300
+        while len(list(tmp_path.glob("*.pid"))) < 2:
+            assert proc.poll() is None and time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    workers = [int(p.stem) for p in tmp_path.glob("*.pid")]
+
+    def alive(pid: int) -> bool:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 300
+    while any(alive(pid) for pid in workers):
+        assert time.monotonic() < deadline, f"workers {workers} outlived the process that started them"
+        time.sleep(0.1)

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import multiprocessing.connection
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -121,7 +123,7 @@ def _pool_pass(
     """Read from the queue until it is empty, or until a worker dies: then the items that were in
     flight are returned (the queue keeps the rest)."""
     inflight: deque[tuple[ToRead, Future[VersionRead]]] = deque()
-    pool = ProcessPoolExecutor(workers, mp_context=_context())
+    pool = _pool(workers)
     try:
         while queue or inflight:
             while queue and len(inflight) < workers * IN_FLIGHT_PER_WORKER:
@@ -144,8 +146,29 @@ def _pool_pass(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _exit_with_parent() -> None:
+    """Each worker's initializer: the worker ends when the process that started the pool dies.
+    A pool worker waiting for work would otherwise wait for ever after a hard kill of that
+    process (SIGKILL, the OOM killer): it holds its queue's write end itself, so it never reads
+    EOF."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    sentinel = parent.sentinel
+
+    def watch() -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(workers, mp_context=_context(), initializer=_exit_with_parent)
+
+
 def _alone(item: ToRead, settings: Settings, reader: Reader) -> VersionRead:
-    with ProcessPoolExecutor(1, mp_context=_context()) as pool:
+    with _pool(1) as pool:
         try:
             return pool.submit(reader, item, settings).result()
         except BrokenProcessPool:
