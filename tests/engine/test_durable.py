@@ -82,7 +82,7 @@ def test_kill_9_during_part_b_then_resume_pays_only_for_calls_in_flight(tmp_path
         assert json.loads(manifest_path.read_text())["status"] == "running"
 
         resumed = cli(env, "resume", run_id, "--json")
-        out, err = resumed.communicate(timeout=120)
+        out, err = resumed.communicate(timeout=600)
         assert resumed.returncode == 0, err
         after = Counter(call_key(r) for r in server.requests) - before
 
