@@ -306,14 +306,41 @@ class Evidence(EvidenceAnswer):
         return next((p for p in self.passages if p.source_id == source_id), None)
 
 
+# The AI techniques a use case may name: what makes it an AI use case rather than an audit, a
+# process change or an IT project. Use cases stored before the catalogue existed have none.
+TECHNIQUES: tuple[str, ...] = (
+    "document understanding/extraction",
+    "retrieval assistant",
+    "forecasting",
+    "classification/routing",
+    "anomaly detection",
+    "optimisation/scheduling",
+    "generative drafting",
+    "conversational agent",
+    "computer vision",
+    "recommendation",
+)
+NO_TECHNIQUE = "none"  # what a model may answer for an idea that uses no AI: rejected, asked again
+
+
 class UseCase(BaseModel):
     title: str = Field(min_length=3, max_length=120)
-    problem: str = Field(min_length=1, max_length=800)
+    technique: str | None = Field(
+        None, max_length=60, description="The AI technique, from the catalogue (casebook.models.TECHNIQUES)"
+    )
+    problem: str = Field(
+        min_length=1,
+        max_length=800,
+        description="The company problem it answers, with at least one fact cited by passage id, e.g. [S4]",
+    )
     solution: str = Field(min_length=1, max_length=800)
     expected_impact: str = Field(min_length=1, max_length=600)
     impact: int = Field(ge=1, le=5, description="Business impact, 1 (low) to 5 (high)")
     effort: int = Field(ge=1, le=5, description="Effort to deliver, 1 (low) to 5 (high)")
     value: int = Field(ge=1, le=5, description="Overall value to the company, 1 (low) to 5 (high)")
+    impact_reason: str = Field("", max_length=240, description="Why this impact score, in one line")
+    effort_reason: str = Field("", max_length=240, description="Why this effort score, in one line")
+    value_reason: str = Field("", max_length=240, description="Why this value score, in one line")
     horizon: Literal["0-6 months", "6-12 months", "12-24 months"]
     kpis: list[Annotated[str, Field(max_length=200)]] = Field(min_length=1, max_length=6)
     data_needed: list[Annotated[str, Field(max_length=200)]] = Field(min_length=1, max_length=6)
@@ -323,6 +350,15 @@ class UseCase(BaseModel):
 
 class UseCaseList(BaseModel):
     use_cases: list[UseCase]
+
+
+class QualityFinding(BaseModel):
+    """Something a reader would notice in the report that the pipeline could not repair (it
+    asked the model again and the answer still had it): kept in the run's manifest."""
+
+    step: str = Field(description="The step that found it, e.g. use_cases or consolidate")
+    kind: str = Field(description="What it is, e.g. duplicate, not_ai, uncited_problem, copied_text")
+    message: str
 
 
 class RunStatus(StrEnum):

@@ -147,11 +147,15 @@ class LLMClient:
         model: StepModel,
         messages: list[dict[str, Any]],
         schema: type[M],
+        *,
+        item: int | None = None,
     ) -> M:
-        """An answer validated against `schema`, with one repair attempt if it is not."""
+        """An answer validated against `schema`, with one repair attempt if it is not.
+
+        `item` numbers the calls of one step (a use case written on its own)."""
         json_schema = strict_json_schema(schema, keep_lengths=self._schema_lengths)
         asked = self._with_schema(messages, schema, json_schema)
-        answer = await self._whole_json(step, model, asked, schema, json_schema)
+        answer = await self._whole_json(step, model, asked, schema, json_schema, item)
         try:
             return self._validate(answer.text, schema)
         except (json.JSONDecodeError, pydantic.ValidationError) as exc:
@@ -174,7 +178,7 @@ class LLMClient:
                 ),
             },
         ]
-        answer = await self._whole_json(step, model, repair, schema, json_schema)
+        answer = await self._whole_json(step, model, repair, schema, json_schema, item)
         try:
             return self._validate(answer.text, schema)
         except (json.JSONDecodeError, pydantic.ValidationError) as exc:
@@ -216,11 +220,12 @@ class LLMClient:
         messages: list[dict[str, Any]],
         schema: type[pydantic.BaseModel],
         json_schema: dict[str, Any],
+        item: int | None = None,
     ) -> Answer:
         """A JSON answer that was not cut: one cut at max_tokens is asked again with twice the limit."""
         limit = model
         for rounds in range(self._length_retries + 1):
-            answer = await self._call_json(step, limit, messages, schema, json_schema)
+            answer = await self._call_json(step, limit, messages, schema, json_schema, item)
             if answer.finish_reason != "length":
                 return answer
             if rounds == self._length_retries:
@@ -242,6 +247,7 @@ class LLMClient:
         messages: list[dict[str, Any]],
         schema: type[pydantic.BaseModel],
         json_schema: dict[str, Any],
+        item: int | None = None,
     ) -> Answer:
         if self.json_mode == "json_schema":
             response_format = {
@@ -249,7 +255,7 @@ class LLMClient:
                 "json_schema": {"name": schema_name(schema), "schema": json_schema, "strict": True},
             }
             try:
-                return await self._call(step, model, messages, response_format=response_format)
+                return await self._call(step, model, messages, response_format=response_format, item=item)
             except _SchemaRejected:
                 get_logger().warning(
                     f"{self.host} does not accept response_format json_schema: using json_object "
@@ -259,7 +265,7 @@ class LLMClient:
                 )
                 self.json_mode = "json_object"
                 messages = self._with_schema(messages, schema, json_schema)
-        return await self._call(step, model, messages, response_format={"type": "json_object"})
+        return await self._call(step, model, messages, response_format={"type": "json_object"}, item=item)
 
     async def _call(
         self,

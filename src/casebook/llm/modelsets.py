@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -49,6 +49,7 @@ class ModelSet:
     steps: Mapping[str, StepModel]
     description: str = ""
     disabled: frozenset[str] = field(default_factory=frozenset)
+    use_cases_per_call: int | None = None  # 1: one use case per call; None: all in one call
 
     def has_step(self, step: str) -> bool:
         """False for a step the set switches off (e.g. `style = false`: no style pass)."""
@@ -99,6 +100,8 @@ class _Set(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
     description: str | None = None
+    # 1: the use cases are written one per call (small models stay coherent); left out: all in one
+    use_cases_per_call: Literal[1] | None = None
     default: _Entry | None = None
     evidence: _Entry | None = None
     use_cases: _Entry | None = None
@@ -134,6 +137,8 @@ class _Set(BaseModel):
 
     def raw(self) -> dict[str, Any]:
         entries: dict[str, Any] = {} if self.description is None else {"description": self.description}
+        if self.use_cases_per_call is not None:
+            entries["use_cases_per_call"] = self.use_cases_per_call
         for key in ("default", *STEPS):
             entry = getattr(self, key)
             if entry is not None:
@@ -200,6 +205,7 @@ def _resolve(name: str, entries: Mapping[str, Any], source: str) -> ModelSet:
         steps=MappingProxyType(steps),
         description=str(entries.get("description", "")),
         disabled=frozenset(disabled),
+        use_cases_per_call=entries.get("use_cases_per_call"),
     )
 
 

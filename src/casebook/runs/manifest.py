@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from casebook.models import DeliveryOutcome, ReportChecks, RunStatus, Skipped
+from casebook.models import DeliveryOutcome, QualityFinding, ReportChecks, RunStatus, Skipped
 from casebook.storage import CompanyStorage
 
 STEPS = (
@@ -92,6 +92,11 @@ class Manifest(BaseModel):
     deliveries: list[DeliveryOutcome] = Field(default_factory=list)
     gates: dict[str, Gate] = Field(default_factory=dict)  # by kind
     checks: ReportChecks | None = None  # what finalize's report check found and left (casebook.runs.quality)
+    findings: list[QualityFinding] = Field(default_factory=list)  # what regeneration could not repair
+
+    def set_findings(self, step: str, found: list[QualityFinding]) -> None:
+        """Replace what `step` found (a step that runs again finds afresh)."""
+        self.findings = [f for f in self.findings if f.step != step] + found
 
     @property
     def gate(self) -> Gate | None:

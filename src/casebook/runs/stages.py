@@ -24,7 +24,7 @@ from casebook.documents.index import PassageIndex
 from casebook.errors import BudgetExceeded, CasebookError
 from casebook.fetch import FetchConfig
 from casebook.logs import get_logger
-from casebook.models import Evidence, Passage, RunStatus, Skipped, Submission, UseCase
+from casebook.models import Evidence, Passage, QualityFinding, RunStatus, Skipped, Submission, UseCase
 from casebook.render import Branding, writable_formats
 from casebook.render.run import render_run
 from casebook.runs.context import RunContext, staged_inputs
@@ -131,16 +131,53 @@ async def load_use_cases(ctx: RunContext) -> list[UseCase]:
     return [UseCase.model_validate(u) for u in await ctx.files.read_json(ctx.work("use_cases.json"))]
 
 
+class StepJournal:
+    """A step's answers kept one file each under `runs/<run>/<folder>/`, written as they arrive:
+    a step that runs again replays them instead of asking the model again."""
+
+    def __init__(self, ctx: RunContext, folder: str) -> None:
+        self.company, self.folder = ctx.company, ctx.work(folder)
+
+    def get(self, key: str) -> Any | None:
+        path = f"{self.folder}/{key}.json"
+        return self.company.read_json(path) if self.company.exists(path) else None
+
+    def put(self, key: str, value: Any) -> None:
+        self.company.write_json(f"{self.folder}/{key}.json", value)
+
+
 async def step_use_cases(ctx: RunContext) -> None:
     """The use cases; with `review_use_cases`, the run then waits (awaiting_review) until a
     person approves them, edited or not (casebook.runs.review)."""
     if await ctx.files.exists(ctx.work("use_cases.json")):
         use_cases = await load_use_cases(ctx)
     else:
-        use_cases = await generate_use_cases(
-            ctx.llm, ctx.model_set.for_step("use_cases"), ctx.submission, await load_evidence(ctx), await ctx.tone()
+        state = ctx.manifest.steps["use_cases"]
+
+        async def progress(text: str) -> None:
+            state.progress = text
+            await ctx.publish()
+
+        result = await generate_use_cases(
+            ctx.llm,
+            ctx.model_set.for_step("use_cases"),
+            ctx.submission,
+            await load_evidence(ctx),
+            await ctx.tone(),
+            per_call=ctx.model_set.use_cases_per_call,
+            journal=StepJournal(ctx, "use_cases"),
+            progress=progress,
         )
+        use_cases = result.use_cases
         await ctx.files.write_json(ctx.work("use_cases.json"), [u.model_dump() for u in use_cases])
+        ctx.manifest.metrics["use_cases_regenerated"] = result.regenerated
+        ctx.manifest.set_findings(
+            "use_cases",
+            [
+                QualityFinding(step="use_cases", kind=f.kind, message=message)
+                for f, message in zip(result.remaining, result.describe_remaining(), strict=True)
+            ],
+        )
     ctx.manifest.metrics["use_cases_count"] = len(use_cases)
     if ctx.submission.review_use_cases and not ctx.manifest.approved(USE_CASES_GATE):
         open_use_case_gate(ctx.manifest, len(use_cases))

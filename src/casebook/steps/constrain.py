@@ -10,7 +10,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model, model_validator
 
-from casebook.models import ITEMS_PER_THEME, MAX_THEMES, EvidenceAnswer, EvidenceItem, Theme, UseCase
+from casebook.models import (
+    ITEMS_PER_THEME,
+    MAX_THEMES,
+    NO_TECHNIQUE,
+    TECHNIQUES,
+    EvidenceAnswer,
+    EvidenceItem,
+    Theme,
+    UseCase,
+)
 
 
 def _source_type(ids: list[str]) -> Any:
@@ -36,9 +45,18 @@ def evidence_answer_model(
 
 def use_case_list_model(ids: list[str], count: int) -> type[BaseModel]:
     source = _source_type(ids)
+    technique: Any = Literal[(*TECHNIQUES, NO_TECHNIQUE)]
+    reason = (str, Field(min_length=1, max_length=240, description="Why this score, in one line"))
     use_case = create_model(
         "UseCase",
         __base__=UseCase,
+        technique=(
+            technique,
+            Field(description=f"The AI technique it uses; {NO_TECHNIQUE!r} if it uses none (it will be rejected)"),
+        ),
+        impact_reason=reason,
+        effort_reason=reason,
+        value_reason=reason,
         citations=(list[source], Field(min_length=1, max_length=6)),  # type: ignore[valid-type]
     )
 

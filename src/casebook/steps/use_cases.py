@@ -1,9 +1,27 @@
-"""Use cases: exactly N distinct, structured AI use cases, each citing the evidence."""
+"""Use cases: exactly N distinct AI use cases, each grounded in a cited company problem.
+
+The model proposes; the pipeline checks (`casebook.steps.use_case_checks`) and asks again only
+for the use cases that failed, telling the model why, for at most `rounds` rounds; then it keeps
+the best it has and reports what remains. Large models write all N in one call. Small models
+(a model set with `use_cases_per_call = 1`, such as `local`) write one per call, each from its
+own evidence theme and passages, seeing the titles already proposed, which keeps a 0.5B–1.5B
+model coherent.
+
+Every answer is kept in a `Journal` under a key that names its round and slot before the next
+call is made, so a step that stops half-way (a crash, a cancel) and runs again replays what it
+has and pays only for the calls it never finished. The checks are deterministic, so the replay
+takes the same decisions and asks the same questions.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
 from casebook.llm import LLMClient, StepModel
-from casebook.models import Evidence, Submission, UseCase
+from casebook.logs import get_logger
+from casebook.models import TECHNIQUES, Evidence, Passage, Submission, Theme, UseCase
 from casebook.steps.constrain import use_case_list_model
 from casebook.steps.prompts import (
     messages,
@@ -12,18 +30,216 @@ from casebook.steps.prompts import (
     render_submission,
     system_prompt,
 )
+from casebook.steps.support import SupportScorer
+from casebook.steps.use_case_checks import Finding, attach_problem_citation, check_use_cases
+
+REGENERATION_ROUNDS = 2
+SLOT_PASSAGES = 6  # passages shown for one use case written on its own (a small model's prompt)
+
+
+class Journal(Protocol):
+    """Where the step keeps each answer as it arrives (the run keeps them in its storage)."""
+
+    def get(self, key: str) -> Any | None: ...
+
+    def put(self, key: str, value: Any) -> None: ...
+
+
+class MemoryJournal(dict[str, Any]):
+    """A journal that lasts as long as the object (tests; callers that do not resume)."""
+
+    def put(self, key: str, value: Any) -> None:
+        self[key] = value
+
+
+@dataclass
+class UseCaseResult:
+    use_cases: list[UseCase]
+    remaining: list[Finding] = field(default_factory=list)  # what the last round could not repair
+    regenerated: int = 0  # use cases asked for again, over all rounds
+    rounds: int = 0  # regeneration rounds made
+
+    def describe_remaining(self) -> list[str]:
+        return [f"use case {f.index + 1} ({self.use_cases[f.index].title!r}): {f.reason}" for f in self.remaining]
+
+
+Progress = Callable[[str], Awaitable[None]]
 
 
 async def generate_use_cases(
-    llm: LLMClient, model: StepModel, submission: Submission, evidence: Evidence, tone: str = ""
-) -> list[UseCase]:
+    llm: LLMClient,
+    model: StepModel,
+    submission: Submission,
+    evidence: Evidence,
+    tone: str = "",
+    *,
+    per_call: int | None = None,
+    journal: Journal | None = None,
+    rounds: int = REGENERATION_ROUNDS,
+    progress: Progress | None = None,
+) -> UseCaseResult:
+    writer = _Writer(llm, model, submission, evidence, tone, journal if journal is not None else MemoryJournal())
     n = submission.use_cases_count
-    answer_model = use_case_list_model([p.source_id for p in evidence.passages], n)
-    user = (
-        f"{render_submission(submission)}\n\nEvidence by theme:\n\n{render_evidence(evidence)}"
-        f"\n\nPassages:\n\n{render_passages(evidence.passages)}\n\nWrite exactly {n} use cases."
-    )
-    answer = await llm.structured(
-        "use_cases", model, messages(system_prompt("use_cases", n=n), user, tone), answer_model
-    )
-    return [UseCase.model_validate(uc.model_dump()) for uc in answer.use_cases]  # type: ignore[attr-defined]
+    use_cases: list[UseCase] = []
+    if per_call == 1:
+        for slot in range(n):
+            use_cases.append(await writer.one(0, slot, use_cases, None))
+            if progress is not None:
+                await progress(f"{slot + 1}/{n}")
+    else:
+        use_cases = await writer.many(0, [], n, [])
+    use_cases = writer.repair(use_cases)
+    found = check_use_cases(use_cases, evidence)
+    result = UseCaseResult(use_cases)
+    for round_no in range(1, rounds + 1):
+        failing = sorted({f.index for f in found})
+        if not failing:
+            break
+        reasons = {i: [f.reason for f in found if f.index == i] for i in failing}
+        get_logger().warning(
+            f"use_cases: asking again for {len(failing)} of {n} use cases (round {round_no}/{rounds}): "
+            + "; ".join(f"{i + 1}: {' / '.join(r)}" for i, r in reasons.items()),
+            round=round_no,
+        )
+        if per_call == 1:
+            fresh = list(use_cases)
+            for slot in failing:
+                others = [uc for i, uc in enumerate(fresh) if i != slot]
+                fresh[slot] = await writer.one(round_no, slot, others, (use_cases[slot], reasons[slot]))
+        else:
+            kept = [uc for i, uc in enumerate(use_cases) if i not in reasons]
+            rejected = [(use_cases[i], reasons[i]) for i in failing]
+            replacements = await writer.many(round_no, kept, len(failing), rejected)
+            fresh = list(use_cases)
+            for slot, uc in zip(failing, replacements, strict=True):
+                fresh[slot] = uc
+        fresh = writer.repair(fresh)
+        use_cases, found = _keep_best(use_cases, found, fresh, evidence, failing)
+        result.regenerated += len(failing)
+        result.rounds = round_no
+    result.use_cases, result.remaining = use_cases, found
+    if found:
+        get_logger().warning(
+            f"use_cases: {len(found)} problem(s) remain after {result.rounds} round(s): "
+            + "; ".join(result.describe_remaining()),
+        )
+    return result
+
+
+def _keep_best(
+    old: list[UseCase], old_found: list[Finding], fresh: list[UseCase], evidence: Evidence, slots: list[int]
+) -> tuple[list[UseCase], list[Finding]]:
+    """The new proposal for each slot, unless it fails in more ways than the one it replaces."""
+    new_found = check_use_cases(fresh, evidence)
+    chosen = list(fresh)
+    for slot in slots:
+        if sum(f.index == slot for f in new_found) > sum(f.index == slot for f in old_found):
+            chosen[slot] = old[slot]
+    if chosen == fresh:
+        return fresh, new_found
+    return chosen, check_use_cases(chosen, evidence)
+
+
+class _Writer:
+    def __init__(
+        self,
+        llm: LLMClient,
+        model: StepModel,
+        submission: Submission,
+        evidence: Evidence,
+        tone: str,
+        journal: Journal,
+    ) -> None:
+        self.llm, self.model, self.submission, self.evidence, self.tone = llm, model, submission, evidence, tone
+        self.journal = journal
+        self.ids = [p.source_id for p in evidence.passages]
+        self.scorer = SupportScorer({p.source_id: p.text for p in evidence.passages})
+
+    def repair(self, use_cases: list[UseCase]) -> list[UseCase]:
+        shown = set(self.ids)
+        return [attach_problem_citation(uc, self.scorer, shown) for uc in use_cases]
+
+    async def _ask(self, key: str, system: str, user: str, count: int, item: int | None = None) -> list[UseCase]:
+        stored = self.journal.get(key)
+        if stored is None:
+            answer = await self.llm.structured(
+                "use_cases",
+                self.model,
+                messages(system, user, self.tone),
+                use_case_list_model(self.ids, count),
+                item=item,
+            )
+            stored = [uc.model_dump() for uc in answer.use_cases]  # type: ignore[attr-defined]
+            self.journal.put(key, stored)
+        return [UseCase.model_validate(uc) for uc in stored]
+
+    async def many(
+        self, round_no: int, kept: list[UseCase], count: int, rejected: list[tuple[UseCase, list[str]]]
+    ) -> list[UseCase]:
+        """`count` use cases in one call; after round 0, replacements for the rejected ones."""
+        user = (
+            f"{render_submission(self.submission)}\n\nEvidence by theme:\n\n{render_evidence(self.evidence)}"
+            f"\n\nPassages:\n\n{render_passages(self.evidence.passages)}"
+        )
+        if rejected:
+            user += "\n\n" + _kept_and_rejected(kept, rejected)
+            user += f"\n\nWrite exactly {count} new use cases to replace the rejected ones."
+        else:
+            user += f"\n\nWrite exactly {count} use cases."
+        system = system_prompt("use_cases", n=count, techniques=_catalogue())
+        return await self._ask(f"round{round_no}", system, user, count)
+
+    async def one(
+        self, round_no: int, slot: int, others: list[UseCase], rejected: tuple[UseCase, list[str]] | None
+    ) -> UseCase:
+        """The use case of one slot, from its evidence theme, unlike the `others`."""
+        theme = self._theme(slot)
+        passages = self._slot_passages(theme, others)
+        lines = [render_submission(self.submission), "", "Passages:", "", render_passages(passages)]
+        if theme is not None:
+            facts = "\n".join(f"- {i.fact} [{i.source}]" for i in theme.items)
+            lines += ["", f"Evidence theme for this use case: {theme.name}", theme.summary, facts]
+        if others:
+            lines += ["", "Use cases already proposed (yours must answer a different problem):"]
+            lines += [f"- {uc.title} ({uc.technique or 'no technique'})" for uc in others]
+        if rejected is not None:
+            lines += ["", _rejected_note([rejected])]
+        lines += ["", "Write one use case."]
+        system = system_prompt("use_case_one", techniques=_catalogue())
+        answer = await self._ask(f"round{round_no}-slot{slot + 1}", system, "\n".join(lines), 1, item=slot + 1)
+        return answer[0]
+
+    def _theme(self, slot: int) -> Theme | None:
+        themes = self.evidence.themes
+        return themes[slot % len(themes)] if themes else None
+
+    def _slot_passages(self, theme: Theme | None, others: list[UseCase]) -> list[Passage]:
+        """The theme's passages first, then the rest; passages the other use cases' problems
+        already cite go last, so each use case starts from its own evidence."""
+        used = {sid for uc in others for sid in uc.citations[:1]}
+        order = [i.source for i in theme.items] if theme is not None else []
+        order += self.ids
+        ranked = sorted(dict.fromkeys(order), key=lambda sid: sid in used)  # stable: theme first
+        by_id = {p.source_id: p for p in self.evidence.passages}
+        return [by_id[sid] for sid in ranked[:SLOT_PASSAGES] if sid in by_id]
+
+
+def _catalogue() -> str:
+    return "\n".join(f"- {t}" for t in TECHNIQUES)
+
+
+def _kept_and_rejected(kept: list[UseCase], rejected: list[tuple[UseCase, list[str]]]) -> str:
+    lines = []
+    if kept:
+        lines += ["These use cases are kept (do not repeat them):"]
+        lines += [f"- {uc.title} ({uc.technique or 'no technique'})" for uc in kept]
+        lines.append("")
+    lines.append(_rejected_note(rejected))
+    return "\n".join(lines)
+
+
+def _rejected_note(rejected: list[tuple[UseCase, list[str]]]) -> str:
+    lines = ["These proposals were rejected; do not propose them again:"]
+    for uc, reasons in rejected:
+        lines.append(f"- {uc.title!r} was rejected because " + "; and ".join(reasons) + ".")
+    return "\n".join(lines)

@@ -148,7 +148,7 @@ class _Builder:
                 key: self.build(sub, key, index, depth + 1)
                 for key, sub in (schema.get("properties") or {}).items()
             }
-            return self._ground(built, schema)
+            return self._ground(built, schema, index)
         if kind == "array":
             return self._array(schema, name, depth)
         if kind == "string":
@@ -159,8 +159,12 @@ class _Builder:
             return True
         return None
 
-    def _ground(self, built: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-        """An evidence item (fact, quote, source) states and quotes its own passage."""
+    def _ground(self, built: dict[str, Any], schema: dict[str, Any], index: int = 1) -> dict[str, Any]:
+        """An evidence item (fact, quote, source) states and quotes its own passage; a use case
+        answers the problem its own passage states (the `index`-th shown, cited), as a good
+        model's distinct use cases would."""
+        if {"title", "problem", "solution", "citations"} <= built.keys():
+            return self._use_case(built, schema, index)
         source = built.get("source")
         text = self.passages.get(source) if isinstance(source, str) else None
         if text is None or not {"fact", "quote"} <= built.keys():
@@ -173,6 +177,29 @@ class _Builder:
         fact = opening(text, 14) + "."
         low = int((props.get("fact") or {}).get("minLength", 0))
         return {**built, "fact": fact if len(fact) >= low else built["fact"], "quote": quote}
+
+    def _use_case(self, built: dict[str, Any], schema: dict[str, Any], index: int) -> dict[str, Any]:
+        shown = [sid for sid in self.ids if sid in self.passages]
+        if not shown:
+            return built
+        sid = shown[(index - 1) % len(shown)]
+        props = schema.get("properties") or {}
+        techniques = (props.get("technique") or {}).get("enum") or ["document understanding/extraction"]
+        technique = techniques[(index - 1) % max(1, len(techniques) - 1)]  # the last is "none"
+        words = opening(self.passages[sid], 6)
+        grounded = {
+            **built,
+            "title": f"{technique.split('/')[0].capitalize()} for {words}"[:120],
+            "problem": f"{opening(self.passages[sid])} [{sid}].",
+            "solution": f"An AI model ({technique}) that reads the records behind: {words}."[:800],
+            "citations": [sid],
+        }
+        for key, text in (("data_needed", "Records behind: {w}"), ("risks", "Wrong answers about: {w}")):
+            if key in built:
+                grounded[key] = [text.format(w=words)[:200]]
+        if "technique" in built:
+            grounded["technique"] = technique
+        return grounded
 
     def _count(self, schema: dict[str, Any], wanted: int) -> int:
         low = int(schema.get("minItems", 0))

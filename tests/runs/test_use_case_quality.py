@@ -1,0 +1,234 @@
+"""Use cases the pipeline rejects — duplicates, non-AI, an uncited problem — are asked for again
+with the reason, and the report holds the repaired ones; a resume pays no finished call twice."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from casebook.models import RunStatus, Submission
+from casebook.runs.runner import create_run, execute
+from casebook.storage import Storage
+from casebook.testing import FakeResponse
+from casebook.testing.answers import schema_answer
+from casebook.testing.openai_server import FakeOpenAIServer
+from casebook.testing.wire import message_text
+from tests.factories import settings_for, sources, write_docs
+from tests.prompt_steps import call_key
+
+SUBMISSION = {
+    "company_name": "Northwind Logistics",
+    "company_info": "{Company description}: Freight and warehousing\n"
+    "{Overall Readiness score}: 58\n{Agent-readiness category}: Adopter\n"
+    "{Report Expectations}: A phased roadmap with pilots in 2026",
+    "use_cases_count": 4,
+}
+ONE_PER_CALL = """
+[onebyone]
+use_cases_per_call = 1
+default = { model = "gpt-4o-mini", max_tokens = 2048 }
+style = false
+"""
+
+
+def run(tmp_path: Path, server: FakeOpenAIServer, model_set: str | None = None, **settings: Any) -> tuple[Any, Any]:
+    config = settings_for(tmp_path, server.base_url, **settings)
+    docs = write_docs(tmp_path / "docs")
+    manifest = create_run(config, Submission.parse(SUBMISSION), sources(docs), model_set=model_set)
+    return config, asyncio.run(execute(config, manifest.company_slug, manifest.run_id))
+
+
+def report_of(config: Any, manifest: Any) -> str:
+    company = Storage(config.storage_url).company_by_slug(manifest.company_slug)
+    return company.read_text(f"final/FINAL_REPORT_{manifest.run_id}.md")
+
+
+def stored_use_cases(config: Any, manifest: Any) -> list[dict[str, Any]]:
+    company = Storage(config.storage_url).company_by_slug(manifest.company_slug)
+    return list(company.read_json(f"runs/{manifest.run_id}/use_cases.json"))
+
+
+class Spoiler:
+    """Answers the first use-case call with use case `slot` (1-based) spoilt by `spoil`, and the
+    call that asks again with the good one; records every use-case request."""
+
+    def __init__(self, slot: int, spoil: Any) -> None:
+        self.slot, self.spoil = slot, spoil
+        self.good: dict[str, Any] | None = None
+        self.asked: list[dict[str, Any]] = []
+
+    def __call__(self, request: dict[str, Any]) -> Any:
+        if call_key(request) != "use_cases":
+            return schema_answer(request)
+        self.asked.append(request)
+        answer = schema_answer(request)
+        assert isinstance(answer, dict)
+        if len(self.asked) == 1:
+            self.good = copy.deepcopy(answer["use_cases"][self.slot - 1])
+            bad = copy.deepcopy(answer)
+            bad["use_cases"][self.slot - 1] = self.spoil(answer["use_cases"])
+            return bad
+        assert len(answer["use_cases"]) == 1  # only the rejected one is asked for again
+        return {"use_cases": [self.good]}
+
+    def regeneration_prompt(self) -> str:
+        assert len(self.asked) == 2, f"{len(self.asked)} use-case calls"
+        return "\n".join(message_text(self.asked[1]))
+
+
+def check_repaired(spoiler: Spoiler, config: Any, manifest: Any, reason: str, bad_title: str) -> None:
+    assert manifest.status is RunStatus.succeeded, manifest.error
+    prompt = spoiler.regeneration_prompt()
+    assert reason in prompt and bad_title in prompt  # the model is told what failed and why
+    assert spoiler.good is not None
+    titles = [uc["title"] for uc in stored_use_cases(config, manifest)]
+    assert titles[spoiler.slot - 1] == spoiler.good["title"] and bad_title not in titles
+    report = report_of(config, manifest)
+    assert f"{spoiler.slot}. {spoiler.good['title']}" in report and bad_title not in report
+    assert manifest.metrics["use_cases_regenerated"] == 1 and manifest.findings == []
+
+
+def test_a_duplicate_use_case_is_asked_for_again_with_the_reason(tmp_path: Path) -> None:
+    def duplicate(cases: list[dict[str, Any]]) -> dict[str, Any]:
+        return {**cases[2], "title": f"{cases[0]['title']} (again)", "problem": cases[0]["problem"]}
+
+    spoiler = Spoiler(3, duplicate)
+    with FakeOpenAIServer(spoiler) as server:
+        config, manifest = run(tmp_path, server)
+    first = stored_use_cases(config, manifest)[0]["title"]
+    check_repaired(spoiler, config, manifest, "repeats use case 1", f"{first} (again)")
+
+
+def test_a_use_case_without_an_ai_technique_is_asked_for_again(tmp_path: Path) -> None:
+    def audit(cases: list[dict[str, Any]]) -> dict[str, Any]:
+        return {**cases[1], "title": "Customer service audit", "technique": "none"}
+
+    spoiler = Spoiler(2, audit)
+    with FakeOpenAIServer(spoiler) as server:
+        config, manifest = run(tmp_path, server)
+    check_repaired(spoiler, config, manifest, "not an AI technique from the catalogue", "Customer service audit")
+
+
+def test_a_solution_that_names_no_ai_is_asked_for_again(tmp_path: Path) -> None:
+    def process(cases: list[dict[str, Any]]) -> dict[str, Any]:
+        return {**cases[1], "title": "Better weekly meetings", "solution": "Hold a weekly meeting with the team."}
+
+    spoiler = Spoiler(2, process)
+    with FakeOpenAIServer(spoiler) as server:
+        config, manifest = run(tmp_path, server)
+    check_repaired(spoiler, config, manifest, "does not say what the AI", "Better weekly meetings")
+
+
+def test_a_use_case_whose_problem_cites_nothing_is_asked_for_again(tmp_path: Path) -> None:
+    def uncited(cases: list[dict[str, Any]]) -> dict[str, Any]:
+        return {**cases[3], "title": "Vague improvement assistant", "problem": "Things could generally be better."}
+
+    spoiler = Spoiler(4, uncited)
+    with FakeOpenAIServer(spoiler) as server:
+        config, manifest = run(tmp_path, server)
+    check_repaired(spoiler, config, manifest, "its problem cites no passage", "Vague improvement assistant")
+
+
+def test_a_problem_without_its_citation_gets_it_from_the_pipeline_without_a_call(tmp_path: Path) -> None:
+    asked: list[str] = []
+
+    def handler(request: dict[str, Any]) -> Any:
+        answer = schema_answer(request)
+        if call_key(request) == "use_cases":
+            asked.append("use_cases")
+            assert isinstance(answer, dict)
+            for uc in answer["use_cases"]:  # the fact is stated, its [S…] left out
+                uc["problem"] = uc["problem"].split(" [")[0] + "."
+        return answer
+
+    with FakeOpenAIServer(handler) as server:
+        config, manifest = run(tmp_path, server)
+    assert manifest.status is RunStatus.succeeded, manifest.error
+    assert asked == ["use_cases"]
+    problems = [uc["problem"] for uc in stored_use_cases(config, manifest)]
+    assert all(p.endswith("].") and " [S" in p for p in problems), problems
+
+
+def test_what_stays_wrong_after_two_rounds_is_kept_and_recorded(tmp_path: Path) -> None:
+    calls: list[int] = []
+
+    def stubborn(request: dict[str, Any]) -> Any:
+        answer = schema_answer(request)
+        if call_key(request) == "use_cases":
+            calls.append(1)
+            assert isinstance(answer, dict)
+            answer["use_cases"][-1]["technique"] = "none"
+        return answer
+
+    with FakeOpenAIServer(stubborn) as server:
+        config, manifest = run(tmp_path, server)
+    assert manifest.status is RunStatus.succeeded, manifest.error
+    assert len(calls) == 3  # the first answer and two rounds, no more
+    assert len(stored_use_cases(config, manifest)) == 4
+    assert [(f.step, f.kind) for f in manifest.findings] == [("use_cases", "not_ai")]
+    assert "use case 4" in manifest.findings[0].message
+
+
+def test_small_models_write_one_use_case_per_call_each_from_its_own_theme(tmp_path: Path) -> None:
+    sets = tmp_path / "sets.toml"
+    sets.write_text(ONE_PER_CALL)
+    keys: list[str] = []
+
+    def handler(request: dict[str, Any]) -> Any:
+        keys.append(call_key(request))
+        return schema_answer(request)
+
+    with FakeOpenAIServer(handler) as server:
+        config, manifest = run(tmp_path, server, model_sets_file=sets, model_set="onebyone")
+    assert manifest.status is RunStatus.succeeded, manifest.error
+    assert [k for k in keys if k.startswith("use_cases")] == [f"use_cases:{i}" for i in range(1, 5)]
+    cases = stored_use_cases(config, manifest)
+    assert len({uc["title"] for uc in cases}) == 4
+    assert len({uc["citations"][0] for uc in cases}) == 4  # each from its own passage
+    assert manifest.findings == []
+
+
+def test_a_crash_while_asking_again_resumes_without_paying_twice(tmp_path: Path) -> None:
+    sets = tmp_path / "sets.toml"
+    sets.write_text(ONE_PER_CALL)
+    state = {"broken": True}
+    keys: list[str] = []
+
+    def handler(request: dict[str, Any]) -> Any:
+        key = call_key(request)
+        keys.append(key)
+        answer = schema_answer(request)
+        if key == "use_cases:2" and keys.count(key) == 1:  # the first answer for slot 2: not AI
+            assert isinstance(answer, dict)
+            answer["use_cases"][0]["technique"] = "none"
+        elif key == "use_cases:2" and state["broken"]:  # asked again: the endpoint fails
+            return FakeResponse(status=400)
+        return answer
+
+    with FakeOpenAIServer(handler) as server:
+        config, failed = run(tmp_path, server, model_sets_file=sets, model_set="onebyone")
+        assert failed.status is RunStatus.failed and failed.steps["use_cases"].state == "failed"
+        first = list(keys)
+        assert first[-1] == "use_cases:2" and first.count("use_cases:2") == 2
+        state["broken"] = False
+        resumed = asyncio.run(execute(config, failed.company_slug, failed.run_id))
+        again = keys[len(first) :]
+    assert resumed.status is RunStatus.succeeded, resumed.error
+    # only the call that failed is made again; the four first answers are replayed from storage
+    assert [k for k in again if k.startswith("use_cases")] == ["use_cases:2"]
+    assert "evidence" not in again
+    cases = stored_use_cases(config, resumed)
+    assert cases[1]["technique"] != "none" and resumed.findings == []
+    company = Storage(config.storage_url).company_by_slug(resumed.company_slug)
+    journal = sorted(company.list(f"runs/{resumed.run_id}/use_cases"))
+    assert journal == [
+        "round0-slot1.json",
+        "round0-slot2.json",
+        "round0-slot3.json",
+        "round0-slot4.json",
+        "round1-slot2.json",
+    ]
+    assert json.loads(company.read_text(f"runs/{resumed.run_id}/use_cases/round1-slot2.json"))[0]["technique"] != "none"
