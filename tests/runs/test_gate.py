@@ -26,8 +26,13 @@ UNSUPPORTED = "The board should buy a quantum ledger platform for its yachts [S1
 
 
 def careless(request: dict[str, Any]) -> Any:
-    """Grounded evidence and use cases, then prose whose every citation is unsupported."""
-    if step_of(request) in ("part_a", "part_b", "consolidate", "style"):
+    """Grounded evidence and use cases, then prose whose every citation is unsupported (Part A
+    with its three sections and Part B with its problem, so the pipeline adds nothing grounded)."""
+    if step_of(request) == "part_a":
+        return "".join(f"### {s}\n\n{UNSUPPORTED}\n" for s in ("Company context", "Readiness assessment", "Key themes"))
+    if step_of(request) == "part_b":  # with its own Problem part: the pipeline adds none
+        return "#### Problem\n\n" + UNSUPPORTED
+    if step_of(request) in ("consolidate", "style"):
         return "## Notes\n\n" + UNSUPPORTED
     return schema_answer(request)
 

@@ -34,10 +34,17 @@ style = false
 """
 
 
-def run(tmp_path: Path, server: FakeOpenAIServer, model_set: str | None = None, **settings: Any) -> tuple[Any, Any]:
+def run(
+    tmp_path: Path,
+    server: FakeOpenAIServer,
+    model_set: str | None = None,
+    submission: dict[str, Any] | None = None,
+    **settings: Any,
+) -> tuple[Any, Any]:
     config = settings_for(tmp_path, server.base_url, **settings)
     docs = write_docs(tmp_path / "docs")
-    manifest = create_run(config, Submission.parse(SUBMISSION), sources(docs), model_set=model_set)
+    asked = Submission.parse({**SUBMISSION, **(submission or {})})
+    manifest = create_run(config, asked, sources(docs), model_set=model_set)
     return config, asyncio.run(execute(config, manifest.company_slug, manifest.run_id))
 
 

@@ -47,6 +47,8 @@ from casebook.steps import (
     write_part_a,
     write_use_case_section,
 )
+from casebook.steps.consolidate import ensure_recommendations, summary_problems
+from casebook.steps.part_a import fill_empty_sections, part_a_problems
 from casebook.steps.prompts import render_submission
 from casebook.steps.verify import doubtful
 from casebook.steps.verify_model import judge
@@ -188,13 +190,32 @@ async def step_part_a(ctx: RunContext) -> None:
     if await ctx.files.exists(target):
         ctx.manifest.metrics["part_a_length"] = len((await ctx.files.read_text(target)).removesuffix("\n"))
         return
-    text = await write_part_a(
-        ctx.llm,
-        ctx.model_set.for_step("part_a"),
-        ctx.submission,
-        await load_evidence(ctx),
-        await load_use_cases(ctx),
-        await ctx.tone(),
+    evidence, use_cases = await load_evidence(ctx), await load_use_cases(ctx)
+    model = ctx.model_set.for_step("part_a")
+    tone = await ctx.tone()
+    first, retry = ctx.work("part_a.md"), ctx.work("part_a.retry.md")
+    if await ctx.files.exists(first):
+        text = await ctx.files.read_text(first)
+    else:
+        text = await write_part_a(ctx.llm, model, ctx.submission, evidence, use_cases, tone)
+        await ctx.files.write_text(first, text)
+    problems = part_a_problems(text, ctx.submission)
+    if problems:  # asked once more, with the reasons; each answer kept for a resumed step
+        if await ctx.files.exists(retry):
+            again = await ctx.files.read_text(retry)
+        else:
+            get_logger().warning("part_a: asking once more: " + "; ".join(problems))
+            again = await write_part_a(
+                ctx.llm, model, ctx.submission, evidence, use_cases, tone, rejected=(text, problems)
+            )
+            await ctx.files.write_text(retry, again)
+        still = part_a_problems(again, ctx.submission)
+        if len(still) <= len(problems):
+            text, problems = again, still
+    text = fill_empty_sections(text, evidence, ctx.submission)
+    ctx.manifest.set_findings(
+        "part_a",
+        [QualityFinding(step="part_a", kind="copied_text", message=p) for p in problems],
     )
     await ctx.files.write_text(target, text + "\n")
     ctx.manifest.metrics["part_a_length"] = len(text)
@@ -263,19 +284,14 @@ async def step_consolidate(ctx: RunContext) -> None:
     part_a = await ctx.files.read_text(f"part_a/report_draft_{ctx.run_id}.md")
     part_b = await ctx.files.read_text(f"part_b/report_enhanced_{ctx.run_id}.md")
     use_cases = await load_use_cases(ctx)
-    if await ctx.files.exists(ctx.work("summary.md")):
-        summary = await ctx.files.read_text(ctx.work("summary.md"))
-    else:
-        summary = await consolidate(
-            ctx.llm, ctx.model_set.for_step("consolidate"), ctx.submission, part_a, use_cases, await ctx.tone()
-        )
-        await ctx.files.write_text(ctx.work("summary.md"), summary)
+    summary = await _summary(ctx, part_a, use_cases)
     if ctx.model_set.has_step("style"):
         if await ctx.files.exists(ctx.work("summary.styled.md")):
             summary = await ctx.files.read_text(ctx.work("summary.styled.md"))
         else:
             summary = await style_pass(ctx.llm, ctx.model_set.for_step("style"), summary, await ctx.tone())
             await ctx.files.write_text(ctx.work("summary.styled.md"), summary)
+    summary = ensure_recommendations(summary, use_cases)
     report = assemble_report(
         submission=ctx.submission,
         run_id=ctx.run_id,
@@ -286,6 +302,43 @@ async def step_consolidate(ctx: RunContext) -> None:
         use_cases=use_cases,
     )
     await ctx.files.write_text(ctx.work("report.md"), report)
+
+
+async def _summary(ctx: RunContext, part_a: str, use_cases: list[UseCase]) -> str:
+    """The executive summary and recommendations; one that copies Part A or the intake form, or
+    has no recommendations, is asked for once more with the reasons. Each answer is kept
+    (summary.md, summary.retry.md), so a resumed step asks for neither again."""
+    model = ctx.model_set.for_step("consolidate")
+    first, retry = ctx.work("summary.md"), ctx.work("summary.retry.md")
+    tone = await ctx.tone()
+    if await ctx.files.exists(first):
+        summary = await ctx.files.read_text(first)
+    else:
+        summary = await consolidate(ctx.llm, model, ctx.submission, part_a, use_cases, tone)
+        await ctx.files.write_text(first, summary)
+    problems = summary_problems(summary, part_a, ctx.submission)
+    if problems:
+        if await ctx.files.exists(retry):
+            again = await ctx.files.read_text(retry)
+        else:
+            get_logger().warning("consolidate: asking once more: " + "; ".join(problems))
+            again = await consolidate(
+                ctx.llm, model, ctx.submission, part_a, use_cases, tone, rejected=(summary, problems)
+            )
+            await ctx.files.write_text(retry, again)
+        still = summary_problems(again, part_a, ctx.submission)
+        if len(still) <= len(problems):
+            summary, problems = again, still
+    ctx.manifest.metrics["summary_regenerated"] = int(await ctx.files.exists(retry))
+    remaining = [p for p in problems if "Recommendations" not in p]  # the pipeline writes those itself
+    ctx.manifest.set_findings(
+        "consolidate",
+        [
+            QualityFinding(step="consolidate", kind="copied_text" if "word for word" in p else "summary", message=p)
+            for p in remaining
+        ],
+    )
+    return summary
 
 
 async def step_verify(ctx: RunContext) -> None:

@@ -7,11 +7,13 @@ and citations. It writes the parts that need the whole picture; the rest is asse
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from casebook.llm import LLMClient, StepModel
 from casebook.models import Submission, UseCase
 from casebook.report.normalise import normalise_markdown
+from casebook.steps.overlap import MIN_WORDS, copied_from, words
 from casebook.steps.prompts import (
     messages,
     render_submission,
@@ -29,11 +31,71 @@ async def consolidate(
     part_a: str,
     use_cases: list[UseCase],
     tone: str = "",
+    *,
+    rejected: tuple[str, list[str]] | None = None,
 ) -> str:
+    """The executive summary and recommendations. `rejected`: an earlier answer and why it was
+    rejected (it copied Part A, had no recommendations): the model is told, and writes it again."""
     cases = "\n\n".join(render_use_case(uc, i) for i, uc in enumerate(use_cases, start=1))
     user = f"{render_submission(submission)}\n\nPart A:\n\n{part_a}\n\nUse cases:\n\n{cases}"
-    text = await llm.chat("consolidate", model, messages(system_prompt("consolidate"), user, tone))
+    asked = messages(system_prompt("consolidate"), user, tone)
+    if rejected is not None:
+        earlier, reasons = rejected
+        asked += [
+            {"role": "assistant", "content": earlier},
+            {
+                "role": "user",
+                "content": "That answer was rejected: "
+                + "; and ".join(reasons)
+                + ". Write the executive summary and the recommendations again.",
+            },
+        ]
+    text = await llm.chat("consolidate", model, asked)
     return text.strip()
+
+
+RECOMMENDATIONS = re.compile(r"^#{1,6}\s*\**\s*recommendations?\b.*$", re.IGNORECASE | re.MULTILINE)
+
+
+def summary_problems(summary: str, part_a: str, submission: Submission) -> list[str]:
+    """Why an executive summary may not go into the report as it is (empty when it may)."""
+    problems = []
+    body, recommendations = split_recommendations(summary)
+    if len(words(body)) < MIN_WORDS:
+        problems.append("the executive summary is missing or too short: write three to five short paragraphs")
+    if not recommendations:
+        problems.append('it has no "### Recommendations" section with numbered recommendations')
+    intake = "\n\n".join(t for t in (submission.company_description, submission.report_expectations) if t)
+    copied = copied_from(summary, {"Part A": part_a, "the intake form": intake})
+    if copied is not None:
+        problems.append(copied.reason("the executive summary"))
+    return problems
+
+
+def split_recommendations(summary: str) -> tuple[str, str]:
+    """(the summary before its Recommendations heading, the recommendations' text)."""
+    match = RECOMMENDATIONS.search(summary)
+    if match is None:
+        return summary, ""
+    return summary[: match.start()].strip(), summary[match.end() :].strip()
+
+
+def ensure_recommendations(summary: str, use_cases: list[UseCase]) -> str:
+    """A summary whose model wrote no recommendations gets the pipeline's own, from the use
+    cases: the best value for the least effort first, each with its horizon."""
+    if split_recommendations(summary)[1]:
+        return summary
+    summary = RECOMMENDATIONS.sub("", summary).strip()
+    ranked = sorted(
+        enumerate(use_cases, start=1), key=lambda p: (HORIZONS.index(p[1].horizon), -p[1].value, p[1].effort)
+    )
+    lines = ["### Recommendations", ""]
+    for n, (number, uc) in enumerate(ranked, start=1):
+        lines.append(
+            f"{n}. Start use case {number}, {uc.title}, within {uc.horizon} "
+            f"(value {uc.value}/5, effort {uc.effort}/5)."
+        )
+    return f"{summary}\n\n" + "\n".join(lines) if summary else "\n".join(lines)
 
 
 async def style_pass(llm: LLMClient, model: StepModel, text: str, tone: str = "") -> str:

@@ -1,9 +1,18 @@
-"""Part A: company context, readiness assessment and themes, as Markdown."""
+"""Part A: company context, readiness assessment and themes, as Markdown.
+
+Its three sections must each have content and must not copy the intake form. An answer that
+copies it is asked for once more with the reason; a section the model left empty or out is
+written by the pipeline from what it has (the evidence's themes and facts, the readiness score),
+which costs no call.
+"""
 
 from __future__ import annotations
 
+import re
+
 from casebook.llm import LLMClient, StepModel
 from casebook.models import Evidence, Submission, UseCase
+from casebook.steps.overlap import copied_from
 from casebook.steps.prompts import (
     messages,
     render_evidence,
@@ -11,6 +20,9 @@ from casebook.steps.prompts import (
     render_submission,
     system_prompt,
 )
+
+SECTIONS = ("Company context", "Readiness assessment", "Key themes")
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
 async def write_part_a(
@@ -20,11 +32,87 @@ async def write_part_a(
     evidence: Evidence,
     use_cases: list[UseCase],
     tone: str = "",
+    *,
+    rejected: tuple[str, list[str]] | None = None,
 ) -> str:
     titles = "\n".join(f"{i}. {uc.title}" for i, uc in enumerate(use_cases, start=1))
     user = (
         f"{render_submission(submission)}\n\nEvidence by theme:\n\n{render_evidence(evidence)}"
         f"\n\nPassages:\n\n{render_passages(evidence.passages)}\n\nProposed use cases:\n{titles}"
     )
-    text = await llm.chat("part_a", model, messages(system_prompt("part_a"), user, tone))
+    asked = messages(system_prompt("part_a"), user, tone)
+    if rejected is not None:
+        earlier, reasons = rejected
+        asked += [
+            {"role": "assistant", "content": earlier},
+            {
+                "role": "user",
+                "content": "That answer was rejected: " + "; and ".join(reasons) + ". Write Part A again.",
+            },
+        ]
+    text = await llm.chat("part_a", model, asked)
     return text.strip()
+
+
+def sections_of(text: str) -> dict[str, str]:
+    """Body of each of Part A's sections found in `text`, by its canonical name."""
+    found: dict[str, str] = {}
+    marks = list(_HEADING.finditer(text))
+    for k, match in enumerate(marks):
+        name = match.group(2).replace("*", "").strip().rstrip(":").casefold()
+        canonical = next((s for s in SECTIONS if name == s.casefold()), None)
+        if canonical is None or canonical in found:
+            continue
+        end = marks[k + 1].start() if k + 1 < len(marks) else len(text)
+        found[canonical] = text[match.end() : end].strip()
+    return found
+
+
+def part_a_problems(text: str, submission: Submission) -> list[str]:
+    """Why Part A must be asked for again (empty when it need not): it copies the intake form.
+    A missing or empty section is not asked for: `fill_empty_sections` writes it."""
+    problems = []
+    intake = "\n\n".join(t for t in (submission.company_description, submission.report_expectations) if t)
+    copied = copied_from(text, {"the intake form": intake})
+    if copied is not None:
+        problems.append(copied.reason("Part A"))
+    return problems
+
+
+def fill_empty_sections(text: str, evidence: Evidence, submission: Submission) -> str:
+    """Part A with every section present: one the model left empty is written from the evidence."""
+    found = sections_of(text)
+    missing = [s for s in SECTIONS if not found.get(s)]
+    if not missing:
+        return text
+    parts = {s: f"### {s}\n\n{found[s]}" for s in SECTIONS if found.get(s)}
+    for name in missing:
+        parts[name] = f"### {name}\n\n{_fallback(name, evidence, submission)}"
+    extra = _outside_sections(text)
+    return "\n\n".join([*([extra] if extra else []), *(parts[s] for s in SECTIONS)])
+
+
+def _outside_sections(text: str) -> str:
+    """Text before the first of Part A's headings (kept as it is)."""
+    names = {s.casefold() for s in SECTIONS}
+    first = next(
+        (m for m in _HEADING.finditer(text) if m.group(2).replace("*", "").strip().rstrip(":").casefold() in names),
+        None,
+    )
+    return (text[: first.start()] if first else text).strip()
+
+
+def _fallback(name: str, evidence: Evidence, submission: Submission) -> str:
+    if name == "Readiness assessment":
+        score = f"{submission.readiness_score:g}/100" if submission.readiness_score is not None else "not given"
+        category = submission.readiness_category or "not given"
+        return f"The company rates its own AI readiness at {score} (category: {category})."
+    themes = evidence.themes
+    if name == "Company context":
+        facts = {f"{t.items[0].fact.rstrip('.')} [{t.items[0].source}].": None for t in themes[:3] if t.items}
+        return " ".join(facts) or "The documents say little about this."
+    blocks = []  # each theme under its own heading: a name is no claim for the citation check
+    for theme in themes:
+        facts = {f"{i.fact.rstrip('.')} [{i.source}].": None for i in theme.items[:2]}
+        blocks.append(f"#### {theme.name}\n\n" + " ".join(facts))
+    return "\n\n".join(blocks) or "The documents gave no themes."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from casebook.llm import LLMClient, StepModel
 from casebook.models import Evidence, Submission, UseCase
 from casebook.report.normalise import normalise_markdown
@@ -35,8 +37,9 @@ async def write_use_case_section(
 
 
 def section_markdown(text: str, use_case: UseCase, number: int) -> str:
-    """The model's section under the pipeline's own heading."""
-    return f"### {number}. {use_case.title}\n\n{section_body(text, use_case, number)}"
+    """The model's section under the pipeline's own heading, after the pipeline's lead."""
+    body = section_body(text, use_case, number)
+    return f"### {number}. {use_case.title}\n\n{use_case_lead(use_case, body)}"
 
 
 def section_body(text: str, use_case: UseCase, number: int) -> str:
@@ -44,6 +47,31 @@ def section_body(text: str, use_case: UseCase, number: int) -> str:
     lists left out (`casebook.report.normalise`)."""
     titles = (use_case.title, f"Use case {number}", f"Use case {number}: {use_case.title}")
     return normalise_markdown(text, level=4, deepest=5, drop_titles=titles)
+
+
+_PROBLEM = re.compile(r"^#{1,6}\s*\**\s*(?:the\s+)?problem\b[^\n]*\n+(?P<body>(?:(?!#).*\S.*\n?)+)", re.I | re.M)
+
+
+def use_case_lead(use_case: UseCase, body: str) -> str:
+    """The section as the reader needs it whatever the model wrote: the technique, the scores
+    with their reasons, and the cited problem when the model's text has no Problem part."""
+    facts = []
+    if use_case.technique:
+        facts.append(f"**AI technique:** {use_case.technique}")
+    facts.append(f"**Horizon:** {use_case.horizon}")
+    lines = [" · ".join(facts)]
+    scores = [
+        (name, score, reason.strip().rstrip("."))
+        for name, score, reason in (
+            ("Impact", use_case.impact, use_case.impact_reason),
+            ("Effort", use_case.effort, use_case.effort_reason),
+            ("Value", use_case.value, use_case.value_reason),
+        )
+    ]
+    lines.append("\n".join(f"- **{n} {v}/5**" + (f": {r}." if r else "") for n, v, r in scores))
+    if _PROBLEM.search(body) is None:
+        lines.append(f"#### Problem\n\n{use_case.problem.strip()}")
+    return "\n\n".join([*lines, body]).strip()
 
 
 def number_section(section: str, number: int, title: str) -> str:

@@ -19,6 +19,8 @@ from typing import Any
 from casebook.testing.wire import message_text
 
 SOURCE_ID = re.compile(r"\[(S\d+)\]")
+SOURCE_ID_MARK = re.compile(r"\[S\d+\]")
+_HEADING_LINE = re.compile(r"^(#{2,4}) ([A-Z][^\n#]{2,60})$", re.M)
 _PASSAGE = re.compile(r"^\[(S\d+)\] [^\n]*\n([^\n\[]+)", re.M)  # "[S3] file, p. 2\npassage text"
 _CITED_SENTENCE = re.compile(r"[A-Z][^.!?\n\[\]]{10,300}?(?:\s*\[S\d+\])+[.!?]")
 _SCHEMA_IN_PROMPT = re.compile(r"```json\s*\n(\{.*?\})\s*\n```", re.S)
@@ -84,24 +86,46 @@ def schema_answer(request: dict[str, Any]) -> dict[str, Any] | str:
 
 
 def _grounded_text(ids: list[str], passages: dict[str, str], prompt: list[str]) -> str:
+    """A short answer with the sections the system prompt lays out as heading lines (e.g.
+    "### Key themes"), each with a grounded line; without such lines, under "## Summary"."""
+    lines = _grounded_lines(ids, passages, prompt)
+    headings = _HEADING_LINE.findall(prompt[0]) if prompt else []
+    if not headings:
+        return "## Summary\n\n" + lines[0] + "\n\n" + "\n".join(f"- {line}" for line in lines[1:]) + "\n"
+    parts = [" ".join(lines)]
+    for k, (hashes, name) in enumerate(headings):
+        parts.append(f"{hashes} {name.strip()}\n\n{lines[k % len(lines)]}")
+    return "\n\n".join(parts) + "\n"
+
+
+def _grounded_lines(ids: list[str], passages: dict[str, str], prompt: list[str]) -> list[str]:
     cited = [sid for sid in ids if sid in passages][:2]
     if cited:
         lines = [f"{opening(passages[sid])} [{sid}]." for sid in cited]
         # the first passage as a paragraph, then a list that recalls it in a few words (a good
         # answer says nothing twice) and states the others
         recalled = f"{opening(passages[cited[0]], 6)} [{cited[0]}]."
-        return "## Summary\n\n" + lines[0] + "\n\n" + "\n".join(f"- {line}" for line in [recalled, *lines[1:]]) + "\n"
+        return [lines[0], recalled, *lines[1:]]
     sentences = list(dict.fromkeys(m.group(0) for text in prompt[1:] for m in _CITED_SENTENCE.finditer(text)))
     if sentences:  # consolidate and style see the report's cited sentences, not the passages
-        return "## Summary\n\n" + " ".join(sentences[:3]) + "\n"
+        # restated in a few of their own words, never copied whole (the pipeline rejects copies)
+        short = [_restated(s) for s in sentences[:3]]
+        return [" ".join([*short, "These findings show where AI can help the company first."])]
     first = f" [{ids[0]}]" if ids else ""  # ids without passages: nothing to ground the text in
     second = f" [{ids[1]}]" if len(ids) > 1 else ""
-    return (
-        "## Summary\n\n"
-        f"The documents describe the company's current processes and data{first}.\n\n"
-        f"- A first finding grounded in the sources{first}.\n"
-        f"- A second finding{second}.\n"
-    )
+    return [
+        f"The documents describe the company's current processes and data{first}.",
+        f"A first finding grounded in the sources{first}.",
+        f"A second finding{second}.",
+    ]
+
+
+def _restated(sentence: str) -> str:
+    """A cited sentence cut to its first five words (shorter than the copy check's six-word
+    runs) and its citations."""
+    marks = "".join(SOURCE_ID_MARK.findall(sentence))
+    text = SOURCE_ID_MARK.sub("", sentence).strip().rstrip(".!?")
+    return f"{' '.join(text.split()[:5]).rstrip(',;:')} {marks}."
 
 
 class _Builder:
