@@ -168,7 +168,7 @@ def test_word_has_real_headings_table_lists_and_pictures(english: dict[str, byte
     level2 = docx_headings(english["docx"], 2)
     for number, title in enumerate(titles(), start=1):
         assert f"{number}. {title}" in level2
-    assert "Phase 1: 0-6 months" in level2
+    assert any(h.startswith("Phase 1: 0-6 months (") for h in level2)  # with the phase's dates
     assert style_of(document.paragraphs[0]) == "Title"
 
     portfolio = next(t for t in document.tables if t.cell(0, 0).text == "#")
@@ -327,6 +327,5 @@ def test_german_template_changes_the_headings_in_every_format(german: dict[str, 
         "Nutzen",
         "Zeitraum",
     ]
-    assert "0–6\u00a0Monate" in word_text and "Phase 1: 0–6\u00a0Monate" in docx_headings(
-        german["docx"], 2
-    )
+    assert "0–6\u00a0Monate" in word_text
+    assert any(h.startswith("Phase 1: 0–6\u00a0Monate (") for h in docx_headings(german["docx"], 2))

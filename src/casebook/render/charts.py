@@ -31,7 +31,11 @@ _STYLE = {
     "ytick.color": "#555555",
 }
 _GREY = "#e4e8ec"
+# Centre-to-centre distance of two bubbles in one cell, in data units: the matrix spans 5.2 units
+# over about 4.6 inches (~64 pt a unit) and the largest bubble (690 pt², 3+ sharing: 414 pt²) is
+# ~30 pt (~23 pt) across, so 0.5 units keeps them apart.
 _TEXT = "#222222"
+BUBBLE_GAP = 0.5
 PNG_DPI = 160
 _RC_LOCK = threading.Lock()  # rc_context changes matplotlib's global settings: one render at a time
 
@@ -183,7 +187,7 @@ def _matrix(
             ax.scatter(
                 effort + dx,
                 impact + dy,
-                s=140 + 110 * uc.value,
+                s=_bubble_area(uc.value, len(numbers)),
                 color=colour,
                 alpha=0.85,
                 edgecolors="white",
@@ -212,12 +216,14 @@ def _matrix(
 
 
 def _spread(count: int) -> list[tuple[float, float]]:
-    """Offsets that keep bubbles sharing a cell apart: a small ring, a little wider when crowded."""
+    """Offsets that keep bubbles sharing a cell apart: on a ring whose neighbouring points are
+    BUBBLE_GAP apart (a little more than the largest bubble's diameter at the chart's scale, so
+    no two bubbles of a cell overlap), starting at the top."""
     if count == 1:
         return [(0.0, 0.0)]
     import math
 
-    radius = 0.2 if count <= 4 else 0.3
+    radius = BUBBLE_GAP / (2 * math.sin(math.pi / count))
     return [
         (
             radius * math.cos(2 * math.pi * k / count + math.pi / 2),
@@ -225,6 +231,11 @@ def _spread(count: int) -> list[tuple[float, float]]:
         )
         for k in range(count)
     ]
+
+
+def _bubble_area(value: int, sharing: int) -> float:
+    """Marker area in points²: larger for more value, smaller when several share a cell."""
+    return (140 + 110 * value) * (1.0 if sharing <= 2 else 0.6)
 
 
 def _timeline(

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
 from casebook.models import Submission, UseCase
 from casebook.render.template import HORIZONS, ReportTemplate, load_template
+from casebook.roadmap import roadmap_lines
 
 # Headings the pipeline writes, normalised (see _key), by section id.
 _DEFAULT_IDS = {
@@ -81,6 +83,7 @@ def build_document(
     markdown: str, *, use_cases: list[UseCase], submission: Submission, template: ReportTemplate
 ) -> ReportDocument:
     preamble, parsed = split_sections(markdown)
+    created = _run_date(preamble)
     known = {h.lower(): i for h, i in _DEFAULT_IDS.items()}
     known.update({_key(s.heading): s.id for s in template.sections})
     found: dict[str, Block] = {}
@@ -95,7 +98,7 @@ def build_document(
         previous = section_id
     blocks = list(extras.pop(None, []))
     for spec in template.sections:
-        block = _data_block(spec.id, found.get(spec.id), use_cases, submission, template)
+        block = _data_block(spec.id, found.get(spec.id), use_cases, submission, template, created)
         if block is None:
             continue
         block.heading = spec.heading
@@ -143,6 +146,12 @@ def _escape_bullets(body: str) -> str:
     return _BULLET_NUMBER.sub(r"\1\2\\\3", body)
 
 
+def _run_date(lines: list[str]) -> date | None:
+    """The run's date from the report's subtitle (`_Run … · 2026-12-03 · 7 use cases_`)."""
+    match = _SUBTITLE.match(" ".join(line.strip() for line in lines if line.strip() and not line.startswith("# ")))
+    return date.fromisoformat(match["date"]) if match else None
+
+
 def _preamble(
     lines: list[str], submission: Submission, template: ReportTemplate
 ) -> tuple[str, str]:
@@ -164,6 +173,7 @@ def _data_block(
     use_cases: list[UseCase],
     submission: Submission,
     template: ReportTemplate,
+    created: date | None = None,
 ) -> Block | None:
     if section_id == "readiness":
         block = Block(section_id, "", readiness_markdown(submission, template), chart="gauge")
@@ -171,9 +181,11 @@ def _data_block(
         if rest:  # something beyond the facts written again above: keep it
             block.body += "\n\n" + rest
         return block
-    if section_id in ("portfolio", "roadmap") and use_cases:
-        write = portfolio_markdown if section_id == "portfolio" else roadmap_markdown
-        return Block(section_id, "", write(use_cases, template), chart=CHARTS[section_id])
+    if section_id == "portfolio" and use_cases:
+        return Block(section_id, "", portfolio_markdown(use_cases, template), chart=CHARTS[section_id])
+    if section_id == "roadmap" and use_cases:
+        body = roadmap_markdown(use_cases, template, created, submission.report_expectations)
+        return Block(section_id, "", body, chart=CHARTS[section_id])
     if found is None:
         return None
     if section_id == "sources":
@@ -210,20 +222,24 @@ def portfolio_markdown(use_cases: list[UseCase], template: ReportTemplate) -> st
     return "\n".join(rows)
 
 
-def roadmap_markdown(use_cases: list[UseCase], template: ReportTemplate) -> str:
+def roadmap_markdown(
+    use_cases: list[UseCase],
+    template: ReportTemplate,
+    created: date | None = None,
+    expectations: str = "",
+) -> str:
+    """The phases with their dates and the notes on the client's timing (casebook.roadmap)."""
     label = template.label
-    lines: list[str] = []
-    for phase, horizon in enumerate(HORIZONS, start=1):
-        chosen = [(i, uc) for i, uc in enumerate(use_cases, start=1) if uc.horizon == horizon]
-        if not chosen:
-            continue
-        lines += [f"### {label('phase')} {phase}: {template.horizon(horizon)}", ""]
-        chosen.sort(key=lambda pair: (-pair[1].value, pair[1].effort))
-        lines += [
-            f"- {i}\\. {uc.title} ({label('value')} {uc.value}/5, {label('effort')} {uc.effort}/5)"
-            for i, uc in chosen
-        ]
-        lines.append("")
+    lines = roadmap_lines(
+        use_cases,
+        created or datetime.now(UTC).date(),
+        expectations,
+        phase_label=label("phase"),
+        value_label=label("value"),
+        effort_label=label("effort"),
+        horizon_name={h: template.horizon(h) for h in HORIZONS},
+        escape_numbers=True,
+    )
     return "\n".join(lines).strip()
 
 

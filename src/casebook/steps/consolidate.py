@@ -8,11 +8,12 @@ and citations. It writes the parts that need the whole picture; the rest is asse
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from casebook.llm import LLMClient, StepModel
 from casebook.models import Submission, UseCase
 from casebook.report.normalise import normalise_markdown
+from casebook.roadmap import roadmap_lines
 from casebook.steps.overlap import MIN_WORDS, copied_from, words
 from casebook.steps.prompts import (
     messages,
@@ -135,7 +136,7 @@ def assemble_report(
     part_a_titles = ("Part A", "Part A: Company analysis", "Company analysis", title)
     lines += ["## Part A: Company analysis", "", normalise_markdown(part_a, level=3, drop_titles=part_a_titles), ""]
     lines += ["## Part B: Use cases in depth", "", part_b.strip(), ""]
-    lines += ["## Roadmap", "", *roadmap(use_cases)]
+    lines += ["## Roadmap", "", *roadmap(use_cases, created.date(), submission.report_expectations)]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -147,14 +148,6 @@ def portfolio_table(use_cases: list[UseCase]) -> list[str]:
     return rows
 
 
-def roadmap(use_cases: list[UseCase]) -> list[str]:
-    lines: list[str] = []
-    for phase, horizon in enumerate(HORIZONS, start=1):
-        chosen = [(i, uc) for i, uc in enumerate(use_cases, start=1) if uc.horizon == horizon]
-        if not chosen:
-            continue
-        lines += [f"### Phase {phase}: {horizon}", ""]
-        chosen.sort(key=lambda pair: (-pair[1].value, pair[1].effort))
-        lines += [f"- {i}. {uc.title} (value {uc.value}/5, effort {uc.effort}/5)" for i, uc in chosen]
-        lines.append("")
-    return lines
+def roadmap(use_cases: list[UseCase], created: date | None = None, expectations: str = "") -> list[str]:
+    """Phases with dates from the horizons and the client's stated timing (casebook.roadmap)."""
+    return roadmap_lines(use_cases, created or datetime.now(UTC).date(), expectations)

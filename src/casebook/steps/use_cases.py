@@ -201,7 +201,11 @@ class _Writer:
             lines += ["", f"Evidence theme for this use case: {theme.name}", theme.summary, facts]
         if others:
             lines += ["", "Use cases already proposed (yours must answer a different problem):"]
-            lines += [f"- {uc.title} ({uc.technique or 'no technique'})" for uc in others]
+            lines += [
+                f"- {uc.title} ({uc.technique or 'no technique'}; impact {uc.impact}, effort {uc.effort})"
+                for uc in others
+            ]
+            lines.append("Score yours on its own merits: its impact and effort need not match theirs.")
         if rejected is not None:
             lines += ["", _rejected_note([rejected])]
         lines += ["", "Write one use case."]
