@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -239,3 +240,26 @@ def test_a_crash_while_asking_again_resumes_without_paying_twice(tmp_path: Path)
         "round1-slot2.json",
     ]
     assert json.loads(company.read_text(f"runs/{resumed.run_id}/use_cases/round1-slot2.json"))[0]["technique"] != "none"
+
+
+def test_a_small_model_problem_that_cites_nothing_starts_from_its_slot_fact_without_a_call(tmp_path: Path) -> None:
+    sets = tmp_path / "sets.toml"
+    sets.write_text(ONE_PER_CALL)
+    keys: list[str] = []
+
+    def vague(request: dict[str, Any]) -> Any:
+        keys.append(call_key(request))
+        answer = schema_answer(request)
+        if keys[-1].startswith("use_cases"):
+            assert isinstance(answer, dict)
+            answer["use_cases"][0]["problem"] = "The company needs an AI system to help with its work."
+        return answer
+
+    with FakeOpenAIServer(vague) as server:
+        config, manifest = run(tmp_path, server, model_sets_file=sets, model_set="onebyone")
+    assert manifest.status is RunStatus.succeeded, manifest.error
+    assert [k for k in keys if k.startswith("use_cases")] == [f"use_cases:{i}" for i in range(1, 5)]
+    for uc in stored_use_cases(config, manifest):
+        fact, rest = uc["problem"].split("]. ", 1)
+        assert re.search(r"\[S\d+$", fact) and rest == "The company needs an AI system to help with its work."
+    assert manifest.findings == []

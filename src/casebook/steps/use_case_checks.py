@@ -100,8 +100,8 @@ def not_ai(uc: UseCase, themes: list[str]) -> list[str]:
     theme = next((t for t in themes if similarity(uc.title, t) >= THEME_TITLE_SIMILARITY), None)
     if theme is not None and not _AI_WORDS.search(uc.title):
         reasons.append(
-            f"its title {uc.title!r} only names the evidence theme {theme!r}: name the AI solution, "
-            "e.g. 'Ticket triage assistant for customer service'"
+            f"its title {uc.title!r} only names the evidence theme {theme!r}: name what the AI does "
+            "and for whom"
         )
     return reasons
 

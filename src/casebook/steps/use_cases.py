@@ -15,6 +15,7 @@ takes the same decisions and asks the same questions.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -22,6 +23,7 @@ from typing import Any, Protocol
 from casebook.llm import LLMClient, StepModel
 from casebook.logs import get_logger
 from casebook.models import TECHNIQUES, Evidence, Passage, Submission, Theme, UseCase
+from casebook.steps.claims import sentences
 from casebook.steps.constrain import use_case_list_model
 from casebook.steps.prompts import (
     messages,
@@ -31,7 +33,13 @@ from casebook.steps.prompts import (
     system_prompt,
 )
 from casebook.steps.support import SupportScorer
-from casebook.steps.use_case_checks import Finding, attach_problem_citation, check_use_cases
+from casebook.steps.use_case_checks import (
+    CITATION,
+    Finding,
+    attach_problem_citation,
+    check_use_cases,
+    uncited_problem,
+)
 
 REGENERATION_ROUNDS = 2
 SLOT_PASSAGES = 6  # passages shown for one use case written on its own (a small model's prompt)
@@ -195,10 +203,13 @@ class _Writer:
         """The use case of one slot, from its evidence theme, unlike the `others`."""
         theme = self._theme(slot)
         passages = self._slot_passages(theme, others)
+        seed = self._seed(theme, passages, others)
         lines = [render_submission(self.submission), "", "Passages:", "", render_passages(passages)]
         if theme is not None:
             facts = "\n".join(f"- {i.fact} [{i.source}]" for i in theme.items)
             lines += ["", f"Evidence theme for this use case: {theme.name}", theme.summary, facts]
+        if seed is not None:
+            lines += ["", f"The problem it answers (state it in the problem field, with its citation): {seed}"]
         if others:
             lines += ["", "Use cases already proposed (yours must answer a different problem):"]
             lines += [
@@ -211,7 +222,36 @@ class _Writer:
         lines += ["", "Write one use case."]
         system = system_prompt("use_case_one", techniques=_catalogue())
         answer = await self._ask(f"round{round_no}-slot{slot + 1}", system, "\n".join(lines), 1, item=slot + 1)
-        return answer[0]
+        return self._grounded(answer[0], seed)
+
+    def _grounded(self, uc: UseCase, seed: str | None) -> UseCase:
+        """A problem that cites nothing its passages hold opens with the slot's cited fact (the
+        pipeline's repair for a small model, no call); the model's words follow it."""
+        if seed is None or not self._uncited(uc):
+            return uc
+        rest = CITATION.sub("", uc.problem).strip()
+        sid = CITATION.findall(seed)[0]
+        cites = [sid, *(c for c in uc.citations if c != sid)][:6]
+        return uc.model_copy(update={"problem": f"{seed} {rest}".strip(), "citations": cites})
+
+    def _uncited(self, uc: UseCase) -> bool:
+        shown = set(self.ids)
+        return uncited_problem(attach_problem_citation(uc, self.scorer, shown), self.scorer, shown) is not None
+
+    def _seed(self, theme: Theme | None, passages: list[Passage], others: list[UseCase]) -> str | None:
+        """The fact this slot's use case starts from: the theme's first fact whose passage no other
+        use case's problem cites, else the first sentence with a figure of the slot's first passage."""
+        used = {sid for uc in others for sid in CITATION.findall(uc.problem)}
+        if theme is not None:
+            for item in theme.items:
+                if item.source not in used:
+                    return f"{item.fact.rstrip('.')} [{item.source}]."
+        for passage in passages[:1]:
+            for sentence in sentences(passage.text):
+                text = " ".join(CITATION.sub("", sentence.text).split()).rstrip(".")
+                if 6 <= len(text.split()) <= 40 and re.search(r"\d", text) and "|" not in text:
+                    return f"{text} [{passage.source_id}]."
+        return None
 
     def _theme(self, slot: int) -> Theme | None:
         themes = self.evidence.themes
