@@ -50,6 +50,7 @@ from casebook.steps import (
 from casebook.steps.consolidate import ensure_recommendations, summary_problems
 from casebook.steps.part_a import fill_empty_sections, part_a_problems
 from casebook.steps.prompts import render_submission
+from casebook.steps.use_cases import REGENERATION_ROUNDS
 from casebook.steps.verify import doubtful
 from casebook.steps.verify_model import judge
 from casebook.storage import CompanyStorage
@@ -167,6 +168,9 @@ async def step_use_cases(ctx: RunContext) -> None:
             await load_evidence(ctx),
             await ctx.tone(),
             per_call=ctx.model_set.use_cases_per_call,
+            # one round for a small model writing one use case a call: each round is N more slow
+            # calls inside the step's time limit (CASEBOOK_STEP_TIMEOUT_S)
+            rounds=1 if ctx.model_set.use_cases_per_call == 1 else REGENERATION_ROUNDS,
             journal=StepJournal(ctx, "use_cases"),
             progress=progress,
         )
