@@ -139,14 +139,14 @@ class StepJournal:
     a step that runs again replays them instead of asking the model again."""
 
     def __init__(self, ctx: RunContext, folder: str) -> None:
-        self.company, self.folder = ctx.company, ctx.work(folder)
+        self.files, self.folder = ctx.files, ctx.work(folder)
 
-    def get(self, key: str) -> Any | None:
+    async def get(self, key: str) -> Any | None:
         path = f"{self.folder}/{key}.json"
-        return self.company.read_json(path) if self.company.exists(path) else None
+        return await self.files.read_json(path) if await self.files.exists(path) else None
 
-    def put(self, key: str, value: Any) -> None:
-        self.company.write_json(f"{self.folder}/{key}.json", value)
+    async def put(self, key: str, value: Any) -> None:
+        await self.files.write_json(f"{self.folder}/{key}.json", value)
 
 
 async def step_use_cases(ctx: RunContext) -> None:

@@ -48,16 +48,22 @@ SLOT_PASSAGES = 6  # passages shown for one use case written on its own (a small
 class Journal(Protocol):
     """Where the step keeps each answer as it arrives (the run keeps them in its storage)."""
 
-    def get(self, key: str) -> Any | None: ...
+    async def get(self, key: str) -> Any | None: ...
 
-    def put(self, key: str, value: Any) -> None: ...
+    async def put(self, key: str, value: Any) -> None: ...
 
 
-class MemoryJournal(dict[str, Any]):
+class MemoryJournal:
     """A journal that lasts as long as the object (tests; callers that do not resume)."""
 
-    def put(self, key: str, value: Any) -> None:
-        self[key] = value
+    def __init__(self) -> None:
+        self.answers: dict[str, Any] = {}
+
+    async def get(self, key: str) -> Any | None:
+        return self.answers.get(key)
+
+    async def put(self, key: str, value: Any) -> None:
+        self.answers[key] = value
 
 
 @dataclass
@@ -168,7 +174,7 @@ class _Writer:
         return [attach_problem_citation(uc, self.scorer, shown) for uc in use_cases]
 
     async def _ask(self, key: str, system: str, user: str, count: int, item: int | None = None) -> list[UseCase]:
-        stored = self.journal.get(key)
+        stored = await self.journal.get(key)
         if stored is None:
             answer = await self.llm.structured(
                 "use_cases",
@@ -178,7 +184,7 @@ class _Writer:
                 item=item,
             )
             stored = [uc.model_dump() for uc in answer.use_cases]  # type: ignore[attr-defined]
-            self.journal.put(key, stored)
+            await self.journal.put(key, stored)
         return [UseCase.model_validate(uc) for uc in stored]
 
     async def many(
