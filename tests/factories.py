@@ -10,7 +10,6 @@ from reportlab.pdfgen import canvas
 
 from casebook.config import Settings
 from casebook.documents.corpus import SourceFile
-from casebook.testing import step_of
 from casebook.testing.answers import schema_answer
 
 PAGES = [
@@ -53,17 +52,8 @@ def settings_for(tmp_path: Path, base_url: str, **overrides: object) -> Settings
     return Settings(**values)  # type: ignore[arg-type]
 
 
-AI_USE_CASES = [
-    ("Invoice matching model", "A machine-learning model that matches invoices to orders."),
-    ("Shipment status assistant", "A conversational agent that answers where a shipment is."),
-    ("Depot labour forecasting", "A forecasting model for each depot's shifts."),
-]
-
-
 def ai_use_cases_answer(request: dict[str, Any]) -> Any:
-    """The default fake's answer, with distinct AI use cases (its own are placeholders)."""
-    reply = schema_answer(request)
-    if step_of(request) == "use_cases" and isinstance(reply, dict):
-        for case, (title, solution) in zip(reply.get("use_cases") or [], AI_USE_CASES, strict=False):
-            case.update(title=title, solution=solution, problem=f"{title}: the problem the documents show.")
-    return reply
+    """The default fake's answer. Its use cases are distinct AI ones already (a catalogue
+    technique each, a problem citing its own passage), which the pipeline's use-case checks
+    require; titles written over them with uncited problems would be rejected and regenerated."""
+    return schema_answer(request)

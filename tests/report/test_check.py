@@ -5,6 +5,7 @@ from __future__ import annotations
 from casebook.models import UseCase
 from casebook.report import check_report
 from casebook.report.check import is_cut
+from casebook.report.written import recommendation
 
 CLEAN = """# AI Readiness Report: Northwind Logistics
 
@@ -146,3 +147,23 @@ def test_citations_below_the_threshold_or_none_at_all() -> None:
     ]
     assert check_report(CLEAN, citations={"total": 10, "supported": 5}, min_supported=0) == []
     assert kinds(check_report(CLEAN, citations={"total": 0, "supported": 0})) == [("no_citations", "citations")]
+
+
+def test_the_text_the_pipeline_writes_is_not_judged_as_the_models() -> None:
+    """A use case's lead (its cited problem) and the pipeline's Recommendations are not model
+    prose: a model restating the cited problem, or two similar pipeline lines, are no finding."""
+    problem = "Nine people match invoices by hand every month, which delays the close [S1]."
+    uc = use_case("Invoice matching assistant", problem)
+    report = CLEAN.replace(
+        "#### Problem\n\nNine people match invoices by hand every month, which delays the close [1].",
+        "#### Problem\n\nNine people match invoices by hand every month, which delays the close [1].\n\n"
+        "#### Summary\n\n- Nine people match invoices by hand every month, which delays the close [1].",
+    ).replace(
+        "1. Start with invoice matching [1].\n2. Then build the shipment status assistant [2].",
+        f"1. {recommendation(1, uc)}\n2. {recommendation(1, uc)}",
+    )
+    assert [f.kind for f in check_report(report) if f.kind == "repeated_paragraph"] == [
+        "repeated_paragraph",
+        "repeated_paragraph",
+    ]  # without the use cases, both read as a model saying things twice
+    assert [f for f in check_report(report, use_cases=[uc]) if f.kind == "repeated_paragraph"] == []

@@ -27,12 +27,14 @@ UNSUPPORTED = "The board should buy a quantum ledger platform for its yachts [S1
 
 def careless(request: dict[str, Any]) -> Any:
     """Grounded evidence and use cases, then prose whose every citation is unsupported (Part A
-    with its three sections and Part B with its problem, so the pipeline adds nothing grounded)."""
-    if step_of(request) == "part_a":
+    with its three sections and Part B with its problem, so the pipeline adds nothing grounded),
+    and the same when finalize's report check asks it to write a section again (`revise_*`)."""
+    step = step_of(request).removeprefix("revise_")
+    if step == "part_a":
         return "".join(f"### {s}\n\n{UNSUPPORTED}\n" for s in ("Company context", "Readiness assessment", "Key themes"))
-    if step_of(request) == "part_b":  # with its own Problem part: the pipeline adds none
+    if step == "part_b":  # with its own Problem part: the pipeline adds none
         return "#### Problem\n\n" + UNSUPPORTED
-    if step_of(request) in ("consolidate", "style"):
+    if step in ("consolidate", "style", "summary"):
         return "## Notes\n\n" + UNSUPPORTED
     return schema_answer(request)
 

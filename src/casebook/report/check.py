@@ -15,7 +15,9 @@ can act on, and an excerpt. Kinds:
 
 The check reads the Markdown with markdown-it (CommonMark and tables), so tables, code and the
 structure of lists are seen as such. It is deterministic and cheap: `finalize` runs it on every
-report and `casebook check RUN` runs it again.
+report and `casebook check RUN` runs it again. Text the pipeline writes itself (a use case's
+lead, the pipeline's Recommendations: `casebook.report.written`) is not model prose: it is
+neither flagged nor compared with the model's text.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 from casebook.models import Finding, UseCase
 from casebook.render.template import ReportTemplate, load_template
 from casebook.report.normalise import markdown_parser, reads_as_paragraph
+from casebook.report.written import pipeline_texts, plain
 
 # Paragraphs this similar (3-word shingles, Jaccard) count as repeated: within one section from
 # REPEAT_MIN_WORDS words (a model going round in circles), across sections only whole paragraphs
@@ -95,9 +98,10 @@ def check_report(
     `citations` is the run's verification summary (`Manifest.citations()`); `min_supported`
     the share below which its citations count as unsupported (0: not checked).
     """
-    scan = _scan(markdown, template or load_template())
+    use_cases = list(use_cases)
+    scan = _scan(markdown, template or load_template(), pipeline_texts(use_cases))
     findings = _empty_sections(scan) + _headings(scan) + _cut(scan) + _repeats(scan)
-    findings += use_case_findings(list(use_cases))
+    findings += use_case_findings(use_cases)
     findings += citation_findings(citations, min_supported)
     return findings
 
@@ -119,7 +123,10 @@ _USE_CASE_HEADING = re.compile(r"^(\d{1,3})\.\s")
 _CONTAINERS = {"bullet_list", "ordered_list", "table", "blockquote"}
 
 
-def _scan(markdown: str, template: ReportTemplate) -> _Scan:
+def _scan(markdown: str, template: ReportTemplate, written: dict[str, set[str]] | None = None) -> _Scan:
+    """The report's headings and texts by section. `written`: per section, the text the pipeline
+    writes itself (`casebook.report.written`); it is no model's prose, so it is not scanned."""
+    written = written or {}
     ids = _section_ids(template)
     tokens = markdown_parser().parse(markdown)
     scan = _Scan()
@@ -142,6 +149,8 @@ def _scan(markdown: str, template: ReportTemplate) -> _Scan:
             scan.events.append(_Event(section, level, text))
         elif token.level == 0 and token.nesting != -1 and token.type != "heading_close":
             scan.events.append(_Event(section, 0))
+        if token.type == "inline" and plain(token.content) in written.get(section, ()):
+            continue
         if token.type == "inline" and tokens[i - 1].type == "paragraph_open":
             listed = any(c.endswith("list") for c in open_containers)
             scan.texts.append(_Text(section, "item" if listed else "paragraph", token.content))

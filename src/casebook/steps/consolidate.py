@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from casebook.llm import LLMClient, StepModel
 from casebook.models import Submission, UseCase
 from casebook.report.normalise import normalise_markdown
+from casebook.report.written import recommendation
 from casebook.roadmap import roadmap_lines
 from casebook.steps.overlap import MIN_WORDS, copied_from, words
 from casebook.steps.prompts import (
@@ -92,10 +93,7 @@ def ensure_recommendations(summary: str, use_cases: list[UseCase]) -> str:
     )
     lines = ["### Recommendations", ""]
     for n, (number, uc) in enumerate(ranked, start=1):
-        lines.append(
-            f"{n}. Start use case {number}, {uc.title}, within {uc.horizon} "
-            f"(value {uc.value}/5, effort {uc.effort}/5)."
-        )
+        lines.append(f"{n}. {recommendation(number, uc)}")
     return f"{summary}\n\n" + "\n".join(lines) if summary else "\n".join(lines)
 
 

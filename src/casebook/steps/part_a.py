@@ -111,8 +111,14 @@ def _fallback(name: str, evidence: Evidence, submission: Submission) -> str:
     if name == "Company context":
         facts = {f"{t.items[0].fact.rstrip('.')} [{t.items[0].source}].": None for t in themes[:3] if t.items}
         return " ".join(facts) or "The documents say little about this."
-    blocks = []  # each theme under its own heading: a name is no claim for the citation check
+    # each theme under its own heading (a name is no claim for the citation check), with facts no
+    # earlier theme states: a fact said twice would be dropped as a repeat, leaving an empty heading
+    blocks: list[str] = []
+    said: set[str] = set()
     for theme in themes:
-        facts = {f"{i.fact.rstrip('.')} [{i.source}].": None for i in theme.items[:2]}
-        blocks.append(f"#### {theme.name}\n\n" + " ".join(facts))
+        stated = dict.fromkeys(f"{i.fact.rstrip('.')} [{i.source}]." for i in theme.items[:2])
+        fresh = [f for f in stated if f not in said]
+        said.update(fresh)
+        if fresh:
+            blocks.append(f"#### {theme.name}\n\n" + " ".join(fresh))
     return "\n\n".join(blocks) or "The documents gave no themes."

@@ -7,6 +7,7 @@ import re
 from casebook.llm import LLMClient, StepModel
 from casebook.models import Evidence, Submission, UseCase
 from casebook.report.normalise import normalise_markdown
+from casebook.report.written import lead_facts, score_items
 from casebook.steps.prompts import (
     messages,
     render_passages,
@@ -55,20 +56,7 @@ _PROBLEM = re.compile(r"^#{1,6}\s*\**\s*(?:the\s+)?problem\b[^\n]*\n+(?P<body>(?
 def use_case_lead(use_case: UseCase, body: str) -> str:
     """The section as the reader needs it whatever the model wrote: the technique, the scores
     with their reasons, and the cited problem when the model's text has no Problem part."""
-    facts = []
-    if use_case.technique:
-        facts.append(f"**AI technique:** {use_case.technique}")
-    facts.append(f"**Horizon:** {use_case.horizon}")
-    lines = [" · ".join(facts)]
-    scores = [
-        (name, score, reason.strip().rstrip("."))
-        for name, score, reason in (
-            ("Impact", use_case.impact, use_case.impact_reason),
-            ("Effort", use_case.effort, use_case.effort_reason),
-            ("Value", use_case.value, use_case.value_reason),
-        )
-    ]
-    lines.append("\n".join(f"- **{n} {v}/5**" + (f": {r}." if r else "") for n, v, r in scores))
+    lines = [lead_facts(use_case), "\n".join(f"- {item}" for item in score_items(use_case))]
     if _PROBLEM.search(body) is None:
         lines.append(f"#### Problem\n\n{use_case.problem.strip()}")
     return "\n\n".join([*lines, body]).strip()

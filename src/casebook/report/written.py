@@ -1,0 +1,59 @@
+"""Text the pipeline writes itself into a report, not the model: each Part B section's lead (the
+AI technique and horizon, the scores with their reasons, the cited problem when the model wrote
+no Problem part) and the Recommendations the pipeline lists when the model gave none. One place
+for their wording, so the report check (`casebook.report.check`) can tell them from model prose:
+they are never flagged as a model's repeated or cut text, and never the reason to revise a section.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from casebook.models import UseCase
+
+_CITATIONS = re.compile(r"\s*(?:\[(?:S\d+|\d{1,4})\])+")
+
+
+def lead_facts(use_case: UseCase) -> str:
+    facts = []
+    if use_case.technique:
+        facts.append(f"**AI technique:** {use_case.technique}")
+    facts.append(f"**Horizon:** {use_case.horizon}")
+    return " · ".join(facts)
+
+
+def score_items(use_case: UseCase) -> list[str]:
+    """The scores with their reasons, one list item's text each (no list marker)."""
+    scores = (
+        ("Impact", use_case.impact, use_case.impact_reason),
+        ("Effort", use_case.effort, use_case.effort_reason),
+        ("Value", use_case.value, use_case.value_reason),
+    )
+    items = []
+    for name, score, reason in scores:
+        reason = reason.strip().rstrip(".")
+        items.append(f"**{name} {score}/5**" + (f": {reason}." if reason else ""))
+    return items
+
+
+def recommendation(number: int, use_case: UseCase) -> str:
+    """One recommendation the pipeline writes (no list marker)."""
+    return (
+        f"Start use case {number}, {use_case.title}, within {use_case.horizon} "
+        f"(value {use_case.value}/5, effort {use_case.effort}/5)."
+    )
+
+
+def plain(text: str) -> str:
+    """A paragraph compared as text: citations (`[S1]` or the verified `[1]`) and spacing aside."""
+    return " ".join(_CITATIONS.sub("", text).split()).casefold()
+
+
+def pipeline_texts(use_cases: Iterable[UseCase]) -> dict[str, set[str]]:
+    """Per report section id, the paragraphs and list items the pipeline writes there (`plain`)."""
+    found: dict[str, set[str]] = {"executive_summary": set()}
+    for number, uc in enumerate(use_cases, start=1):
+        found[f"part_b:{number}"] = {plain(t) for t in (lead_facts(uc), *score_items(uc), uc.problem)}
+        found["executive_summary"].add(plain(recommendation(number, uc)))
+    return found
