@@ -4,10 +4,14 @@ states its cited problem and its scores with their reasons."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
+from typer.testing import CliRunner
+
+from casebook.cli import app
 from casebook.models import RunStatus
 from casebook.testing.answers import schema_answer
 from casebook.testing.openai_server import FakeOpenAIServer
@@ -74,6 +78,16 @@ def test_a_summary_that_stays_copied_is_kept_once_and_recorded(tmp_path: Path) -
     assert calls == ["consolidate", "consolidate"]  # once more, not again and again
     assert [(f.step, f.kind) for f in manifest.findings] == [("consolidate", "copied_text")]
     assert "the intake form" in manifest.findings[0].message
+    # `casebook status` shows what generation left next to the report check's `checks`
+    env = {"CASEBOOK_STORAGE_URL": str(tmp_path / "outputs")}
+    as_json = CliRunner().invoke(app, ["status", manifest.run_id, "--json"], env=env)
+    text = CliRunner().invoke(app, ["status", manifest.run_id], env=env)
+    assert as_json.exit_code == 0 and text.exit_code == 0, as_json.stderr + text.stderr
+    status = json.loads(as_json.stdout)
+    assert [(f["step"], f["kind"]) for f in status["findings"]] == [("consolidate", "copied_text")]
+    assert "checks" in status
+    assert "generation: 1 finding left after asking again" in text.stdout
+    assert "copied_text · consolidate: " in text.stdout
 
 
 def test_recommendations_and_every_part_a_section_are_always_there(tmp_path: Path) -> None:

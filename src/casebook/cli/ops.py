@@ -66,6 +66,7 @@ def _summary(view: engine.RunView) -> dict[str, Any]:
         "executor_id": view.executor_id,
         "citations": m.citations(),
         "checks": m.checks.model_dump(mode="json") if m.checks else None,
+        "findings": [f.model_dump(mode="json") for f in m.findings],
         "gate": m.gate.model_dump(mode="json") if m.gate else None,
         "executor_alive": view.executor.alive if view.executor else None,
         "hint": view.hint,
@@ -132,6 +133,11 @@ def _print_status(view: engine.RunView, s: dict[str, Any]) -> None:
     out.print(f"tokens {tokens:,} · cost ${s['cost_usd'] or 0:.4f}", highlight=False)
     if s["citations"] is not None:
         out.print(citation_line(m), highlight=False)
+    if m.findings:
+        count = len(m.findings)
+        out.print(f"generation: {count} finding{'s' if count != 1 else ''} left after asking again", markup=False)
+        for f in m.findings:
+            out.print(f"  {f.kind} · {f.step}: {f.message}", markup=False)
     if m.checks is not None:
         again = f" (wrote {', '.join(m.checks.regenerated)} again)" if m.checks.regenerated else ""
         count = len(m.checks.findings)

@@ -57,6 +57,7 @@ def run_body(view: RunView, formats: list[str]) -> dict[str, Any]:
         "metrics": {k: v for k, v in m.metrics.items() if k != "tokens"},
         "citations": m.citations(),
         "checks": m.checks.model_dump(mode="json") if m.checks else None,
+        "findings": [f.model_dump(mode="json") for f in m.findings],
         "gate": _gate(view) if view.status.waiting else None,
         "error": m.error if not live else None,
         "hint": view.hint,

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from casebook.models import ReportChecks, UseCase
+from casebook.models import QualityFinding, ReportChecks, UseCase
 
 
 class ErrorDetail(BaseModel):
@@ -162,6 +162,11 @@ class RunOut(BaseModel):
         None,
         description="The report check finalize ran (as `casebook check`): the findings left, the sections it "
         "wrote again; null until finalize ran",
+    )
+    findings: list[QualityFinding] = Field(
+        default_factory=list,
+        description="What generation could not repair after asking the model again (a duplicate or non-AI use "
+        "case, a copied summary), by step; the report check's findings are in `checks`",
     )
     error: str | None = None
     hint: str | None = Field(
