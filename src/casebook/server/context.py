@@ -9,7 +9,7 @@ import contextlib
 import functools
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import anyio.to_thread
 from anyio import CapacityLimiter
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from casebook.server.security import RateLimiter
 
 T = TypeVar("T")
+P = ParamSpec("P")
 RETRY_AFTER_S = 5
 
 
@@ -146,6 +147,6 @@ async def get_context(request: Request) -> ServerContext:
     return ctx
 
 
-async def blocking(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+async def blocking(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run storage and database work in the thread pool, never on the event loop."""
     return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))

@@ -99,7 +99,7 @@ async def get_report(
     format: Annotated[str, Query(pattern="^(md|html|pdf|docx)$", description="md, html, pdf or docx")] = "md",
 ) -> Response:
     view = await ctx.database(ctx.engine.view, run_id)  # the run's status: its one authority
-    data, name = await blocking(_read_report, ctx, view, format)
+    data, name = await blocking(read_report, ctx, view, format)
     return Response(
         data,
         media_type=REPORT_TYPES[format],
@@ -107,7 +107,7 @@ async def get_report(
     )
 
 
-def _read_report(ctx: ServerContext, view: RunView, fmt: str) -> tuple[bytes, str]:
+def read_report(ctx: ServerContext, view: RunView, fmt: str) -> tuple[bytes, str]:
     manifest, run_id = view.manifest, view.manifest.run_id
     company = ctx.storage.company_by_slug(manifest.company_slug)
     if not readable(view.status) or not manifest.final_report:

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from casebook.logs import get_logger
 from casebook.server.context import ServerContext, blocking, get_context
 from casebook.server.errors import ApiError
-from casebook.server.routes_runs import _read_report
+from casebook.server.routes_runs import read_report
 from casebook.server.runs import REPORT_TYPES
 from casebook.server.security import check_address, client_address, key_identity
 from casebook.web.events import stream
@@ -154,7 +154,8 @@ async def report(
     format: Annotated[str, Query(pattern="^(md|html|pdf|docx)$")] = "md",
     inline: bool = False,
 ) -> Response:
-    data, name = await blocking(_read_report, ctx, run_id, format)
+    view = await ctx.database(ctx.engine.view, run_id)  # the run's status: its one authority
+    data, name = await blocking(read_report, ctx, view, format)
     if inline and format == "html":  # shown in the run page's sandboxed frame
         headers = {"Content-Security-Policy": REPORT_CSP, "X-Frame-Options": "SAMEORIGIN"}
         return Response(data, media_type=REPORT_TYPES[format], headers=headers)
