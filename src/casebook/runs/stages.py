@@ -198,24 +198,13 @@ async def step_part_a(ctx: RunContext) -> None:
     model = ctx.model_set.for_step("part_a")
     tone = await ctx.tone()
     first, retry = ctx.work("part_a.md"), ctx.work("part_a.retry.md")
-    if await ctx.files.exists(first):
-        text = await ctx.files.read_text(first)
-    else:
-        text = await write_part_a(ctx.llm, model, ctx.submission, evidence, use_cases, tone)
-        await ctx.files.write_text(first, text)
-    problems = part_a_problems(text, ctx.submission)
-    if problems:  # asked once more, with the reasons; each answer kept for a resumed step
-        if await ctx.files.exists(retry):
-            again = await ctx.files.read_text(retry)
-        else:
-            get_logger().warning("part_a: asking once more: " + "; ".join(problems))
-            again = await write_part_a(
-                ctx.llm, model, ctx.submission, evidence, use_cases, tone, rejected=(text, problems)
-            )
-            await ctx.files.write_text(retry, again)
-        still = part_a_problems(again, ctx.submission)
-        if len(still) <= len(problems):
-            text, problems = again, still
+    text, problems = await _checked_answer(
+        ctx,
+        "part_a",
+        (first, retry),
+        lambda rejected: write_part_a(ctx.llm, model, ctx.submission, evidence, use_cases, tone, rejected=rejected),
+        lambda answer: part_a_problems(answer, ctx.submission),
+    )
     text = fill_empty_sections(text, evidence, ctx.submission)
     ctx.manifest.set_findings(
         "part_a",
@@ -315,24 +304,13 @@ async def _summary(ctx: RunContext, part_a: str, use_cases: list[UseCase]) -> st
     model = ctx.model_set.for_step("consolidate")
     first, retry = ctx.work("summary.md"), ctx.work("summary.retry.md")
     tone = await ctx.tone()
-    if await ctx.files.exists(first):
-        summary = await ctx.files.read_text(first)
-    else:
-        summary = await consolidate(ctx.llm, model, ctx.submission, part_a, use_cases, tone)
-        await ctx.files.write_text(first, summary)
-    problems = summary_problems(summary, part_a, ctx.submission)
-    if problems:
-        if await ctx.files.exists(retry):
-            again = await ctx.files.read_text(retry)
-        else:
-            get_logger().warning("consolidate: asking once more: " + "; ".join(problems))
-            again = await consolidate(
-                ctx.llm, model, ctx.submission, part_a, use_cases, tone, rejected=(summary, problems)
-            )
-            await ctx.files.write_text(retry, again)
-        still = summary_problems(again, part_a, ctx.submission)
-        if len(still) <= len(problems):
-            summary, problems = again, still
+    summary, problems = await _checked_answer(
+        ctx,
+        "consolidate",
+        (first, retry),
+        lambda rejected: consolidate(ctx.llm, model, ctx.submission, part_a, use_cases, tone, rejected=rejected),
+        lambda answer: summary_problems(answer, part_a, ctx.submission),
+    )
     ctx.manifest.metrics["summary_regenerated"] = int(await ctx.files.exists(retry))
     remaining = [p for p in problems if "Recommendations" not in p]  # the pipeline writes those itself
     ctx.manifest.set_findings(
@@ -521,3 +499,32 @@ PLAN: tuple[tuple[str, ...], ...] = (
     ("review",),
     ("deliver",),
 )
+
+
+async def _checked_answer(
+    ctx: RunContext,
+    step: str,
+    paths: tuple[str, str],
+    ask: Callable[[tuple[str, list[str]] | None], Awaitable[str]],
+    problems_of: Callable[[str], list[str]],
+) -> tuple[str, list[str]]:
+    """A model's answer and what is still wrong with it. An answer with problems is asked for
+    once more, with the reasons, and the better of the two is kept. Each answer is stored as it
+    arrives (paths: first, retry), so a resumed step asks for neither again."""
+    first, retry = paths
+    if await ctx.files.exists(first):
+        text = await ctx.files.read_text(first)
+    else:
+        text = await ask(None)
+        await ctx.files.write_text(first, text)
+    problems = problems_of(text)
+    if not problems:
+        return text, problems
+    if await ctx.files.exists(retry):
+        again = await ctx.files.read_text(retry)
+    else:
+        get_logger().warning(f"{step}: asking once more: " + "; ".join(problems))
+        again = await ask((text, problems))
+        await ctx.files.write_text(retry, again)
+    still = problems_of(again)
+    return (again, still) if len(still) <= len(problems) else (text, problems)
