@@ -251,6 +251,7 @@ class SearchHit(BaseModel):
 
 SOURCE_ID = r"S\d{1,4}"
 MAX_THEMES = 6  # evidence: themes, and facts per theme — enough for a report, short enough for a small model
+MAX_PICKED_THEMES = 10  # themes of evidence the pipeline picks itself (no answer to keep short): one a use case
 ITEMS_PER_THEME = 5
 
 
@@ -298,7 +299,7 @@ class Evidence(EvidenceAnswer):
     Later steps see only `themes`; `dropped` records what the check took out, and why.
     """
 
-    themes: list[Theme] = Field(default_factory=list, max_length=MAX_THEMES)
+    themes: list[Theme] = Field(default_factory=list, max_length=MAX_PICKED_THEMES)
     passages: list[Passage]
     dropped: list[DroppedItem] = Field(default_factory=list)
 

@@ -50,6 +50,7 @@ def test_builtin_sets() -> None:
     one_theme = _max_length(theme["name"]) + _max_length(theme["summary"]) + 40 + 3 * one_item
     assert "themes" in EvidenceAnswer.model_fields
     assert local.for_step("evidence").max_tokens * 3 >= 3 * one_theme
+    assert local.evidence_from == "passages" and cheap.evidence_from == "model"  # no evidence call locally
     assert not local.has_step("verify")  # no model check with the embedded model
     assert "style" not in local.steps
     assert not local.has_step("style")
@@ -95,6 +96,12 @@ style = false
     assert not mine.has_step("style")
 
 
+def test_a_user_set_based_on_local_can_ask_the_model_for_evidence_again(tmp_path: Path) -> None:
+    extra = write(tmp_path, "sets.toml", '[local]\nevidence_from = "model"\n')
+    assert get_model_set("local", extra).evidence_from == "model"
+    assert get_model_set("local").evidence_from == "passages"
+
+
 def test_user_file_can_switch_style_back_on(tmp_path: Path) -> None:
     extra = write(tmp_path, "sets.toml", "[local]\nstyle = { max_tokens = 256 }\n")
     local = get_model_set("local", extra)
@@ -124,6 +131,7 @@ def test_unknown_set_lists_known_names() -> None:
         ('[mine]\ndefault = "  "\n', "mine.default.model"),
         ("[mine]\nstyle = true\n", "mine.style: must be a table"),
         ('[mine]\noff = ["style"]\n', "unknown key off"),
+        ('[mine]\nevidence_from = "documents"\n', "mine.evidence_from"),
         ("[mine\n", "not valid TOML"),
     ],
 )

@@ -204,14 +204,18 @@ def test_a_crash_while_asking_again_resumes_without_paying_twice(tmp_path: Path)
     sets.write_text(ONE_PER_CALL)
     state = {"broken": True}
     keys: list[str] = []
+    titles: list[str] = []
 
     def handler(request: dict[str, Any]) -> Any:
         key = call_key(request)
         keys.append(key)
         answer = schema_answer(request)
-        if key == "use_cases:2" and keys.count(key) == 1:  # the first answer for slot 2: not AI
+        if key == "use_cases:1":
             assert isinstance(answer, dict)
-            answer["use_cases"][0]["technique"] = "none"
+            titles.append(answer["use_cases"][0]["title"])
+        if key == "use_cases:2" and keys.count(key) == 1:  # the first answer for slot 2: slot 1 again
+            assert isinstance(answer, dict)
+            answer["use_cases"][0]["title"] = titles[0]
         elif key == "use_cases:2" and state["broken"]:  # asked again: the endpoint fails
             return FakeResponse(status=400)
         return answer
@@ -229,7 +233,7 @@ def test_a_crash_while_asking_again_resumes_without_paying_twice(tmp_path: Path)
     assert [k for k in again if k.startswith("use_cases")] == ["use_cases:2"]
     assert "evidence" not in again
     cases = stored_use_cases(config, resumed)
-    assert cases[1]["technique"] != "none" and resumed.findings == []
+    assert cases[1]["title"] != cases[0]["title"] and resumed.findings == []
     company = Storage(config.storage_url).company_by_slug(resumed.company_slug)
     journal = sorted(company.list(f"runs/{resumed.run_id}/use_cases"))
     assert journal == [
@@ -239,16 +243,18 @@ def test_a_crash_while_asking_again_resumes_without_paying_twice(tmp_path: Path)
         "round0-slot4.json",
         "round1-slot2.json",
     ]
-    assert json.loads(company.read_text(f"runs/{resumed.run_id}/use_cases/round1-slot2.json"))[0]["technique"] != "none"
+    assert json.loads(company.read_text(f"runs/{resumed.run_id}/use_cases/round1-slot2.json"))[0]["title"] != titles[0]
 
 
-def test_a_small_model_problem_that_cites_nothing_starts_from_its_slot_fact_without_a_call(tmp_path: Path) -> None:
+def test_a_small_model_use_case_answers_its_slot_fact_with_the_technique_the_pipeline_chose(tmp_path: Path) -> None:
     sets = tmp_path / "sets.toml"
     sets.write_text(ONE_PER_CALL)
     keys: list[str] = []
+    requests: list[dict[str, Any]] = []
 
     def vague(request: dict[str, Any]) -> Any:
         keys.append(call_key(request))
+        requests.append(request)
         answer = schema_answer(request)
         if keys[-1].startswith("use_cases"):
             assert isinstance(answer, dict)
@@ -259,7 +265,51 @@ def test_a_small_model_problem_that_cites_nothing_starts_from_its_slot_fact_with
         config, manifest = run(tmp_path, server, model_sets_file=sets, model_set="onebyone")
     assert manifest.status is RunStatus.succeeded, manifest.error
     assert [k for k in keys if k.startswith("use_cases")] == [f"use_cases:{i}" for i in range(1, 5)]
-    for uc in stored_use_cases(config, manifest):
-        fact, rest = uc["problem"].split("]. ", 1)
-        assert re.search(r"\[S\d+$", fact) and rest == "The company needs an AI system to help with its work."
+    company = Storage(config.storage_url).company_by_slug(manifest.company_slug)
+    evidence = json.loads(company.read_text(f"runs/{manifest.run_id}/evidence.json"))
+    facts = {f"{i['fact'].rstrip('.')} [{i['source']}].": i for t in evidence["themes"] for i in t["items"]}
+    texts = {p["source_id"]: p["text"] for p in evidence["passages"]}
+    cases = stored_use_cases(config, manifest)
+    for uc in cases:
+        # the model's vague problem is not kept: the slot's cited fact (an evidence item, else a
+        # sentence of the slot's first passage) is the problem, and its passage leads the citations
+        assert "help with its work" not in uc["problem"]
+        sentence, sid = re.fullmatch(r"(.+) \[(S\d+)\]\.", uc["problem"]).groups()  # type: ignore[union-attr]
+        assert uc["problem"] in facts or sentence in texts[sid]
+        assert uc["citations"][0] == sid
+    assert len({uc["problem"] for uc in cases}) == 4
+    # each technique the pipeline chose is one the schema fixed: the model could answer no other
+    asked = [r for r in requests if call_key(r).startswith("use_cases")]
+    fixed = [json.dumps(r).count('"const"') >= 1 for r in asked]
+    assert all(fixed) and len({uc["technique"] for uc in cases}) >= 3
     assert manifest.findings == []
+
+
+PICKED_EVIDENCE = """
+[picked]
+use_cases_per_call = 1
+evidence_from = "passages"
+default = { model = "gpt-4o-mini", max_tokens = 2048 }
+style = false
+"""
+
+
+def test_a_set_whose_evidence_the_pipeline_picks_makes_no_evidence_call(tmp_path: Path) -> None:
+    sets = tmp_path / "sets.toml"
+    sets.write_text(PICKED_EVIDENCE)
+    keys: list[str] = []
+
+    def handler(request: dict[str, Any]) -> Any:
+        keys.append(call_key(request))
+        return schema_answer(request)
+
+    with FakeOpenAIServer(handler) as server:
+        config, manifest = run(tmp_path, server, model_sets_file=sets, model_set="picked")
+    assert manifest.status is RunStatus.succeeded, manifest.error
+    assert "evidence" not in keys and keys[0] == "use_cases:1"
+    company = Storage(config.storage_url).company_by_slug(manifest.company_slug)
+    evidence = json.loads(company.read_text(f"runs/{manifest.run_id}/evidence.json"))
+    texts = {p["source_id"]: p["text"] for p in evidence["passages"]}
+    items = [i for t in evidence["themes"] for i in t["items"]]
+    assert items and all(i["quote"].rstrip(" …") in " ".join(texts[i["source"]].split()) for i in items)
+    assert manifest.metrics["evidence_items_dropped"] == 0

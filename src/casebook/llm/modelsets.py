@@ -50,6 +50,8 @@ class ModelSet:
     description: str = ""
     disabled: frozenset[str] = field(default_factory=frozenset)
     use_cases_per_call: int | None = None  # 1: one use case per call; None: all in one call
+    # "passages": the evidence is the passages' own sentences, picked by the pipeline (no call)
+    evidence_from: str = "model"
 
     def has_step(self, step: str) -> bool:
         """False for a step the set switches off (e.g. `style = false`: no style pass)."""
@@ -102,6 +104,9 @@ class _Set(BaseModel):
     description: str | None = None
     # 1: the use cases are written one per call (small models stay coherent); left out: all in one
     use_cases_per_call: Literal[1] | None = None
+    # "passages": the pipeline picks the evidence from the passages' own sentences, no model call
+    # (a small model paraphrases and misattributes); left out or "model": the evidence step asks
+    evidence_from: Literal["model", "passages"] | None = None
     default: _Entry | None = None
     evidence: _Entry | None = None
     use_cases: _Entry | None = None
@@ -139,6 +144,8 @@ class _Set(BaseModel):
         entries: dict[str, Any] = {} if self.description is None else {"description": self.description}
         if self.use_cases_per_call is not None:
             entries["use_cases_per_call"] = self.use_cases_per_call
+        if self.evidence_from is not None:
+            entries["evidence_from"] = self.evidence_from
         for key in ("default", *STEPS):
             entry = getattr(self, key)
             if entry is not None:
@@ -206,6 +213,7 @@ def _resolve(name: str, entries: Mapping[str, Any], source: str) -> ModelSet:
         description=str(entries.get("description", "")),
         disabled=frozenset(disabled),
         use_cases_per_call=entries.get("use_cases_per_call"),
+        evidence_from=entries.get("evidence_from") or "model",
     )
 
 
@@ -239,8 +247,7 @@ def _load_model_sets(extra_file: Path | None) -> dict[str, ModelSet]:
             text = path.read_text("utf-8")
         except OSError as exc:
             raise ConfigError(
-                f"model sets file {path}: cannot be read ({exc.strerror or exc}): "
-                "check CASEBOOK_MODEL_SETS_FILE"
+                f"model sets file {path}: cannot be read ({exc.strerror or exc}): check CASEBOOK_MODEL_SETS_FILE"
             ) from None
         extra = _parse(text, str(path))
         raw = _merge(raw, extra)

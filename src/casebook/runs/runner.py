@@ -187,7 +187,7 @@ async def execute(
         )
         local = _is_local(model_set)
         if local:
-            settings = for_local_model(settings)
+            settings = for_local_model(settings, evidence_from=model_set.evidence_from)
         async with open_endpoint(settings, model_set) as endpoint:
             manifest.endpoint = endpoint.label
             llm = LLMClient(
@@ -280,15 +280,17 @@ def _download_from_drive(settings: Settings, link: str) -> tuple[list[SourceFile
     return sources, skipped
 
 
-def for_local_model(settings: Settings) -> Settings:
+def for_local_model(settings: Settings, evidence_from: str = "model") -> Settings:
     """A small CPU model answers one request at a time and reads prompts slowly: shorter
-    prompts, one call at a time, and time enough for the queue."""
+    prompts, one call at a time, and time enough for the queue. Evidence the pipeline picks
+    from the passages costs no call: more passages and themes (7 use cases want 7 problems)."""
+    extracted = evidence_from == "passages"
     return settings.model_copy(
         update={
             "part_b_concurrency": 1,
             "llm_timeout_s": max(settings.llm_timeout_s, 900.0),
-            "evidence_passages": min(settings.evidence_passages, 10),
-            "evidence_themes": min(settings.evidence_themes, 3),
+            "evidence_passages": min(settings.evidence_passages, 16 if extracted else 10),
+            "evidence_themes": min(settings.evidence_themes, 6 if extracted else 3),
             "evidence_facts": min(settings.evidence_facts, 3),
             "passage_chars": min(settings.passage_chars, 500),
             "part_b_passages": min(settings.part_b_passages, 4),

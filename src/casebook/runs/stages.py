@@ -24,7 +24,16 @@ from casebook.documents.index import PassageIndex
 from casebook.errors import BudgetExceeded, CasebookError
 from casebook.fetch import FetchConfig
 from casebook.logs import get_logger
-from casebook.models import Evidence, Passage, QualityFinding, RunStatus, Skipped, Submission, UseCase
+from casebook.models import (
+    MAX_PICKED_THEMES,
+    Evidence,
+    Passage,
+    QualityFinding,
+    RunStatus,
+    Skipped,
+    Submission,
+    UseCase,
+)
 from casebook.render import Branding, writable_formats
 from casebook.render.run import render_run
 from casebook.runs.context import RunContext, staged_inputs
@@ -38,6 +47,7 @@ from casebook.steps import (
     assemble_part_b,
     assemble_report,
     consolidate,
+    evidence_from_passages,
     extract_evidence,
     gather_passages,
     generate_use_cases,
@@ -48,6 +58,7 @@ from casebook.steps import (
     write_use_case_section,
 )
 from casebook.steps.consolidate import ensure_recommendations, summary_problems
+from casebook.steps.evidence import PICKING_QUERIES
 from casebook.steps.part_a import fill_empty_sections, part_a_problems
 from casebook.steps.prompts import render_submission
 from casebook.steps.use_cases import REGENERATION_ROUNDS
@@ -95,27 +106,48 @@ async def step_ingest(ctx: RunContext) -> None:
         )
 
 
+POOL_FACTOR = 3  # passages read, for each one kept, when the pipeline picks the evidence
+
+
 async def step_evidence(ctx: RunContext) -> None:
     if await ctx.files.exists(ctx.work("evidence.json")):
         return
 
+    picking = ctx.model_set.evidence_from == "passages"
+    limit, chars = ctx.settings.evidence_passages, ctx.settings.passage_chars
+
     def gather(index: PassageIndex) -> tuple[list[Passage], dict[str, str]]:
-        passages = gather_passages(
-            index, ctx.submission, limit=ctx.settings.evidence_passages, chars=ctx.settings.passage_chars
-        )
+        # the pipeline picking evidence reads a larger pool and keeps `limit` of it
+        if picking:
+            passages = gather_passages(
+                index, ctx.submission, limit=limit * POOL_FACTOR, chars=chars, themes=PICKING_QUERIES
+            )
+        else:
+            passages = gather_passages(index, ctx.submission, limit=limit, chars=chars)
         return passages, {p.source_id: chunk.text for p in passages if (chunk := index.chunk(p.chunk_id)) is not None}
 
     passages, full = await ctx.with_documents(gather)
-    evidence = await extract_evidence(
-        ctx.llm,
-        ctx.model_set.for_step("evidence"),
-        ctx.submission,
-        passages,
-        await ctx.tone(),
-        themes=ctx.settings.evidence_themes,
-        facts=ctx.settings.evidence_facts,
-        full_texts=full,
-    )
+    if picking:
+        evidence = evidence_from_passages(
+            passages,
+            full,
+            limit=limit,
+            chars=chars,
+            # a theme for each use case where the documents have one (each is written from its own)
+            themes=min(max(ctx.settings.evidence_themes, ctx.submission.use_cases_count), MAX_PICKED_THEMES),
+            facts=ctx.settings.evidence_facts,
+        )
+    else:
+        evidence = await extract_evidence(
+            ctx.llm,
+            ctx.model_set.for_step("evidence"),
+            ctx.submission,
+            passages,
+            await ctx.tone(),
+            themes=ctx.settings.evidence_themes,
+            facts=ctx.settings.evidence_facts,
+            full_texts=full,
+        )
     await ctx.files.write_text(ctx.work("evidence.json"), evidence.model_dump_json(indent=2))
     evidence_metrics(ctx, evidence)
 

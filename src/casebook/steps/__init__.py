@@ -4,7 +4,7 @@ evidence → use_cases → part_a ∥ part_b → consolidate → verify → (fin
 """
 
 from casebook.steps.consolidate import assemble_report, consolidate, style_pass
-from casebook.steps.evidence import extract_evidence, gather_passages
+from casebook.steps.evidence import evidence_from_passages, extract_evidence, gather_passages
 from casebook.steps.part_a import write_part_a
 from casebook.steps.part_b import assemble_part_b, number_section, write_use_case_section
 from casebook.steps.use_cases import generate_use_cases
@@ -15,6 +15,7 @@ __all__ = [
     "assemble_part_b",
     "assemble_report",
     "consolidate",
+    "evidence_from_passages",
     "extract_evidence",
     "gather_passages",
     "generate_use_cases",

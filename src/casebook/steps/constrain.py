@@ -6,7 +6,7 @@ llama.cpp's grammar both make an invented id impossible, instead of catching it 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, create_model, model_validator
 
@@ -43,20 +43,38 @@ def evidence_answer_model(
     )
 
 
-def use_case_list_model(ids: list[str], count: int) -> type[BaseModel]:
+def use_case_list_model(
+    ids: list[str], count: int, *, technique: str | None = None, brief: bool = False
+) -> type[BaseModel]:
+    """`count` use cases citing only `ids`; `technique` fixes the technique (the pipeline chose
+    it); `brief` caps every text at about half (a small model fills whatever room it is given,
+    repeating itself, and each token costs it time)."""
     source = _source_type(ids)
-    technique: Any = Literal[(*TECHNIQUES, NO_TECHNIQUE)]
-    reason = (str, Field(min_length=1, max_length=240, description="Why this score, in one line"))
+    allowed: Any = Literal[(technique,)] if technique is not None else Literal[(*TECHNIQUES, NO_TECHNIQUE)]
+    short = 2 if brief else 1
+    reason = (str, Field(min_length=1, max_length=240 // short, description="Why this score, in one line"))
+    item = Annotated[str, Field(max_length=200 // short)]
+    items = (list[item], Field(min_length=1, max_length=6 // short))
     use_case = create_model(
         "UseCase",
         __base__=UseCase,
         technique=(
-            technique,
+            allowed,
             Field(description=f"The AI technique it uses; {NO_TECHNIQUE!r} if it uses none (it will be rejected)"),
         ),
+        problem=(
+            str,
+            Field(min_length=1, max_length=800 // short, description=UseCase.model_fields["problem"].description),
+        ),
+        # a small model answers "5" for an impact when it may: a sentence at least
+        solution=(str, Field(min_length=20 if brief else 1, max_length=800 // short)),
+        expected_impact=(str, Field(min_length=20 if brief else 1, max_length=600 // short)),
         impact_reason=reason,
         effort_reason=reason,
         value_reason=reason,
+        kpis=items,
+        data_needed=items,
+        risks=items,
         citations=(list[source], Field(min_length=1, max_length=6)),  # type: ignore[valid-type]
     )
 

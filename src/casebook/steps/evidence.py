@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from casebook.documents.index import PassageIndex
 from casebook.errors import InputError
@@ -21,29 +21,26 @@ from casebook.models import (
 )
 from casebook.steps.claims import quotations, quoted_in
 from casebook.steps.constrain import evidence_answer_model
+from casebook.steps.evidence_extract import pick_evidence
 from casebook.steps.figures import FigureSet, figures
 from casebook.steps.prompts import messages, render_passages, render_submission, system_prompt
-
-# Questions an AI-readiness review asks of any company's documents, one search each.
-THEME_QUERIES = (
-    "strategy priorities goals targets growth plan",
-    "manual process time errors delays backlog workload",
-    "customer service complaints tickets satisfaction response",
-    "data systems ERP CRM warehouse integration data quality",
-    "staff skills training employees hiring change management",
-    "revenue costs margin budget spend savings",
-    "risk compliance GDPR security regulation policy",
-    "forecast planning demand capacity scheduling",
-)
+from casebook.steps.themes import PICKING_THEMES, THEME_QUERIES
 
 
-def gather_passages(index: PassageIndex, submission: Submission, limit: int = 24, chars: int = 900) -> list[Passage]:
-    """Passages for the run, taken round-robin from several searches so every theme is heard.
+def gather_passages(
+    index: PassageIndex,
+    submission: Submission,
+    limit: int = 24,
+    chars: int = 900,
+    themes: Sequence[str] = THEME_QUERIES,
+) -> list[Passage]:
+    """Passages for the run, taken round-robin from several searches (the intake's expectations
+    and description, then each of `themes`) so every theme is heard.
 
     Each passage keeps at most `chars` characters: what the model is shown is what it cites.
     """
     queries = [q for q in (submission.report_expectations, submission.company_description) if q]
-    queries += THEME_QUERIES
+    queries += themes
     results = [index.search(q, k=limit) for q in queries]
     chosen: dict[str, Passage] = {}
     for rank in range(limit):
@@ -100,6 +97,35 @@ async def extract_evidence(
             dropped=len(dropped),
         )
     return Evidence(themes=kept, passages=passages, dropped=dropped)
+
+
+PICKING_QUERIES = tuple(t.query for t in PICKING_THEMES)
+
+
+def evidence_from_passages(
+    pool: list[Passage],
+    full_texts: Mapping[str, str],
+    *,
+    limit: int,
+    chars: int,
+    themes: int = MAX_THEMES,
+    facts: int = ITEMS_PER_THEME,
+) -> Evidence:
+    """The evidence the pipeline picks itself from a pool of passages, with no model call
+    (`casebook.steps.evidence_extract`): every item is a sentence of its passage, checked like a
+    model's items all the same; the run keeps `limit` passages, those the items come from first."""
+    if not pool:
+        raise InputError("no passages to draw evidence from: the documents gave no searchable text")
+    picked = pick_evidence(pool, full_texts, limit=limit, chars=chars, themes=themes, facts=facts)
+    texts = {p.source_id: p.text for p in picked.passages}
+    kept, dropped = check_evidence(picked.themes, texts)
+    items = sum(len(t.items) for t in kept)
+    get_logger().info(
+        f"evidence: {items} sentences of {len({i.source for t in kept for i in t.items})} passages in "
+        f"{len(kept)} themes, picked from {len(pool)} passages (no model call)",
+        items=items,
+    )
+    return Evidence(themes=kept, passages=picked.passages, dropped=dropped)
 
 
 def check_evidence(themes: list[Theme], texts: Mapping[str, str]) -> tuple[list[Theme], list[DroppedItem]]:

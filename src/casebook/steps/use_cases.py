@@ -25,6 +25,7 @@ from casebook.logs import get_logger
 from casebook.models import TECHNIQUES, Evidence, Passage, Submission, Theme, UseCase
 from casebook.steps.claims import sentences
 from casebook.steps.constrain import use_case_list_model
+from casebook.steps.figures import figures
 from casebook.steps.prompts import (
     messages,
     render_evidence,
@@ -33,13 +34,14 @@ from casebook.steps.prompts import (
     system_prompt,
 )
 from casebook.steps.support import SupportScorer
+from casebook.steps.tidy import tidy_use_case
 from casebook.steps.use_case_checks import (
     CITATION,
     Finding,
     attach_problem_citation,
     check_use_cases,
-    uncited_problem,
 )
+from casebook.steps.use_case_plan import choose_technique
 
 REGENERATION_ROUNDS = 2
 SLOT_PASSAGES = 6  # passages shown for one use case written on its own (a small model's prompt)
@@ -173,14 +175,16 @@ class _Writer:
         shown = set(self.ids)
         return [attach_problem_citation(uc, self.scorer, shown) for uc in use_cases]
 
-    async def _ask(self, key: str, system: str, user: str, count: int, item: int | None = None) -> list[UseCase]:
+    async def _ask(
+        self, key: str, system: str, user: str, count: int, item: int | None = None, technique: str | None = None
+    ) -> list[UseCase]:
         stored = await self.journal.get(key)
         if stored is None:
             answer = await self.llm.structured(
                 "use_cases",
                 self.model,
                 messages(system, user, self.tone),
-                use_case_list_model(self.ids, count),
+                use_case_list_model(self.ids, count, technique=technique, brief=technique is not None),
                 item=item,
             )
             stored = [uc.model_dump() for uc in answer.use_cases]  # type: ignore[attr-defined]
@@ -210,12 +214,16 @@ class _Writer:
         theme = self._theme(slot)
         passages = self._slot_passages(theme, others)
         seed = self._seed(theme, passages, others)
+        technique = choose_technique(
+            f"{theme.name if theme else ''} {seed or ''}", [uc.technique or "" for uc in others]
+        )
         lines = [render_submission(self.submission), "", "Passages:", "", render_passages(passages)]
-        if theme is not None:
+        if theme is not None:  # its facts, not its name: a small model copies a name as its title
             facts = "\n".join(f"- {i.fact} [{i.source}]" for i in theme.items)
-            lines += ["", f"Evidence theme for this use case: {theme.name}", theme.summary, facts]
+            lines += ["", "Evidence for this use case:", *([theme.summary] if theme.summary else []), facts]
         if seed is not None:
             lines += ["", f"The problem it answers (state it in the problem field, with its citation): {seed}"]
+        lines += ["", f"Its AI technique: {technique}. Say in the solution what the {technique} does here."]
         if others:
             lines += ["", "Use cases already proposed (yours must answer a different problem):"]
             lines += [
@@ -227,31 +235,30 @@ class _Writer:
             lines += ["", _rejected_note([rejected])]
         lines += ["", "Write one use case."]
         system = system_prompt("use_case_one", techniques=_catalogue())
-        answer = await self._ask(f"round{round_no}-slot{slot + 1}", system, "\n".join(lines), 1, item=slot + 1)
-        return self._grounded(answer[0], seed)
+        answer = await self._ask(
+            f"round{round_no}-slot{slot + 1}", system, "\n".join(lines), 1, item=slot + 1, technique=technique
+        )
+        return self._grounded(tidy_use_case(answer[0]), seed)
 
     def _grounded(self, uc: UseCase, seed: str | None) -> UseCase:
-        """A problem that cites nothing its passages hold opens with the slot's cited fact (the
-        pipeline's repair for a small model, no call); the model's words follow it."""
-        if seed is None or not self._uncited(uc):
+        """The slot's problem is its cited fact, the pipeline's choice (a small model restates it
+        loosely, drops its citation or writes another one); the citation leads the use case's."""
+        if seed is None:
             return uc
-        rest = CITATION.sub("", uc.problem).strip()
         sid = CITATION.findall(seed)[0]
         cites = [sid, *(c for c in uc.citations if c != sid)][:6]
-        return uc.model_copy(update={"problem": f"{seed} {rest}".strip(), "citations": cites})
-
-    def _uncited(self, uc: UseCase) -> bool:
-        shown = set(self.ids)
-        return uncited_problem(attach_problem_citation(uc, self.scorer, shown), self.scorer, shown) is not None
+        return uc.model_copy(update={"problem": seed, "citations": cites})
 
     def _seed(self, theme: Theme | None, passages: list[Passage], others: list[UseCase]) -> str | None:
         """The fact this slot's use case starts from: the theme's first fact whose passage no other
         use case's problem cites, else the first sentence with a figure of the slot's first passage."""
         used = {sid for uc in others for sid in CITATION.findall(uc.problem)}
         if theme is not None:
-            for item in theme.items:
-                if item.source not in used:
-                    return f"{item.fact.rstrip('.')} [{item.source}]."
+            fresh = [i for i in theme.items if i.source not in used]
+            # a fact with a figure first: "agency labour rose to EUR 6.2 million" is a problem to
+            # answer, "the team listed the issues" is not
+            for item in sorted(fresh, key=lambda i: not figures(i.fact)):
+                return f"{item.fact.rstrip('.')} [{item.source}]."
         for passage in passages[:1]:
             for sentence in sentences(passage.text):
                 text = " ".join(CITATION.sub("", sentence.text).split()).rstrip(".")

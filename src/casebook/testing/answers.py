@@ -208,8 +208,12 @@ class _Builder:
             return built
         sid = shown[(index - 1) % len(shown)]
         props = schema.get("properties") or {}
-        techniques = (props.get("technique") or {}).get("enum") or ["document understanding/extraction"]
-        technique = techniques[(index - 1) % max(1, len(techniques) - 1)]  # the last is "none"
+        spec = props.get("technique") or {}
+        if "const" in spec:  # the pipeline chose it: the schema allows no other
+            technique = spec["const"]
+        else:
+            techniques = spec.get("enum") or ["document understanding/extraction"]
+            technique = techniques[(index - 1) % max(1, len(techniques) - 1)]  # the last is "none"
         words = opening(self.passages[sid], 6)
         grounded = {
             **built,

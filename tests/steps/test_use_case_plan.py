@@ -1,0 +1,73 @@
+"""The technique a small model's use case uses is chosen from its problem, unlike the others'."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from casebook.models import TECHNIQUES
+from casebook.steps.constrain import use_case_list_model
+from casebook.steps.tidy import tidy
+from casebook.steps.use_case_plan import choose_technique
+
+
+def test_the_problem_names_its_technique() -> None:
+    assert choose_technique("Volumes in Venlo were forecast week by week by hand", []) == "forecasting"
+    assert choose_technique("9 FTE match carrier invoices against PODs by hand", []) == (
+        "document understanding/extraction"
+    )
+    assert choose_technique("11 planners build tours in Excel; empty kilometres are 19%", []) == (
+        "optimisation/scheduling"
+    )
+    assert choose_technique("Cross-dock handling in Rotterdam caused 3,565 damage claims", []) == "anomaly detection"
+
+
+def test_a_technique_taken_gives_way_to_the_next_that_fits() -> None:
+    problem = "Customers ask by phone and email where their shipment is: 14% of tickets"
+    first = choose_technique(problem, [])
+    second = choose_technique(problem, [first])
+    assert first != second and second in TECHNIQUES
+    assert choose_technique("nothing that any signal names", list(TECHNIQUES[:3])) == TECHNIQUES[3]
+
+
+def test_the_schema_allows_only_the_chosen_technique_and_brief_texts() -> None:
+    model = use_case_list_model(["S1"], 1, technique="forecasting", brief=True)
+    good = {
+        "title": "Weekly volume forecast for Venlo",
+        "technique": "forecasting",
+        "problem": "Volumes are forecast by hand [S1].",
+        "solution": "A model forecasts next week's volumes per customer.",
+        "expected_impact": "Fewer agency hours booked at short notice.",
+        "impact": 4, "effort": 3, "value": 4,
+        "impact_reason": "Agency labour is a large cost.", "effort_reason": "Data exists.",
+        "value_reason": "Pays back within a year.",
+        "horizon": "0-6 months", "kpis": ["MAPE"], "data_needed": ["Volumes"], "risks": ["Drift"],
+        "citations": ["S1"],
+    }  # fmt: skip
+    model.model_validate({"use_cases": [good]})
+    with pytest.raises(ValidationError):
+        model.model_validate({"use_cases": [{**good, "technique": "retrieval assistant"}]})
+    with pytest.raises(ValidationError):
+        model.model_validate({"use_cases": [{**good, "expected_impact": "5"}]})  # a score is no sentence
+    with pytest.raises(ValidationError):
+        model.model_validate({"use_cases": [{**good, "impact_reason": "x" * 121}]})
+
+
+@pytest.mark.parametrize(
+    ("written", "tidied"),
+    [
+        (
+            "The agent answers questions quickly and accurately, which can help",
+            "The agent answers questions quickly and accurately.",
+        ),
+        (
+            "It frees the planners each day. This can be done by using Excel, and other data ",
+            "It frees the planners each day.",
+        ),
+        ("Answers customers in seconds他们 instead of hours.", "Answers customers in seconds instead of hours."),
+        ("A finished sentence.", "A finished sentence."),
+        ("Fewer manual checks", "Fewer manual checks."),
+    ],
+)
+def test_a_cut_or_drifting_field_ends_on_a_whole_sentence(written: str, tidied: str) -> None:
+    assert tidy(written) == tidied
