@@ -289,12 +289,13 @@ PICKED_EVIDENCE = """
 [picked]
 use_cases_per_call = 1
 evidence_from = "passages"
+part_b_from = "use_cases"
 default = { model = "gpt-4o-mini", max_tokens = 2048 }
 style = false
 """
 
 
-def test_a_set_whose_evidence_the_pipeline_picks_makes_no_evidence_call(tmp_path: Path) -> None:
+def test_a_set_whose_evidence_and_part_b_the_pipeline_writes_makes_no_call_for_them(tmp_path: Path) -> None:
     sets = tmp_path / "sets.toml"
     sets.write_text(PICKED_EVIDENCE)
     keys: list[str] = []
@@ -307,9 +308,18 @@ def test_a_set_whose_evidence_the_pipeline_picks_makes_no_evidence_call(tmp_path
         config, manifest = run(tmp_path, server, model_sets_file=sets, model_set="picked")
     assert manifest.status is RunStatus.succeeded, manifest.error
     assert "evidence" not in keys and keys[0] == "use_cases:1"
+    assert not [k for k in keys if k.startswith("part_b")]
     company = Storage(config.storage_url).company_by_slug(manifest.company_slug)
     evidence = json.loads(company.read_text(f"runs/{manifest.run_id}/evidence.json"))
     texts = {p["source_id"]: p["text"] for p in evidence["passages"]}
     items = [i for t in evidence["themes"] for i in t["items"]]
     assert items and all(i["quote"].rstrip(" …") in " ".join(texts[i["source"]].split()) for i in items)
     assert manifest.metrics["evidence_items_dropped"] == 0
+    # each Part B section is its use case's own fields under the section's headings
+    body = report_of(config, manifest)
+    for number, uc in enumerate(stored_use_cases(config, manifest), start=1):
+        start = body.index(f"### {number}. {uc['title']}")
+        section = body[start : body.find("\n### ", start + 1)]
+        for heading in ("Problem", "Solution", "Expected impact", "Implementation plan", "KPIs", "Risks"):
+            assert f"#### {heading}" in section, (number, heading)
+        assert uc["solution"] in section and uc["kpis"][0] in section

@@ -52,6 +52,8 @@ class ModelSet:
     use_cases_per_call: int | None = None  # 1: one use case per call; None: all in one call
     # "passages": the evidence is the passages' own sentences, picked by the pipeline (no call)
     evidence_from: str = "model"
+    # "use_cases": each Part B section is the use case's own fields under the section's headings (no call)
+    part_b_from: str = "model"
 
     def has_step(self, step: str) -> bool:
         """False for a step the set switches off (e.g. `style = false`: no style pass)."""
@@ -107,6 +109,9 @@ class _Set(BaseModel):
     # "passages": the pipeline picks the evidence from the passages' own sentences, no model call
     # (a small model paraphrases and misattributes); left out or "model": the evidence step asks
     evidence_from: Literal["model", "passages"] | None = None
+    # "use_cases": each Part B section is set from its use case's fields, no model call (a small
+    # model's section restates them at length, cut at its token limit, with citations it guessed)
+    part_b_from: Literal["model", "use_cases"] | None = None
     default: _Entry | None = None
     evidence: _Entry | None = None
     use_cases: _Entry | None = None
@@ -146,6 +151,8 @@ class _Set(BaseModel):
             entries["use_cases_per_call"] = self.use_cases_per_call
         if self.evidence_from is not None:
             entries["evidence_from"] = self.evidence_from
+        if self.part_b_from is not None:
+            entries["part_b_from"] = self.part_b_from
         for key in ("default", *STEPS):
             entry = getattr(self, key)
             if entry is not None:
@@ -214,6 +221,7 @@ def _resolve(name: str, entries: Mapping[str, Any], source: str) -> ModelSet:
         disabled=frozenset(disabled),
         use_cases_per_call=entries.get("use_cases_per_call"),
         evidence_from=entries.get("evidence_from") or "model",
+        part_b_from=entries.get("part_b_from") or "model",
     )
 
 

@@ -1,6 +1,7 @@
 """Text the pipeline writes itself into a report, not the model: each Part B section's lead (the
 AI technique and horizon, the scores with their reasons, the cited problem when the model wrote
-no Problem part) and the Recommendations the pipeline lists when the model gave none. One place
+no Problem part), the implementation plan of a section set from its use case, and the
+Recommendations the pipeline lists when the model gave none. One place
 for their wording, so the report check (`casebook.report.check`) can tell them from model prose:
 they are never flagged as a model's repeated or cut text, and never the reason to revise a section.
 """
@@ -45,6 +46,18 @@ def recommendation(number: int, use_case: UseCase) -> str:
     )
 
 
+def plan_items(use_case: UseCase) -> list[str]:
+    """The implementation plan of a Part B section set from its use case (no list marker)."""
+    data = "; ".join(d.strip().rstrip(".") for d in use_case.data_needed[:3])
+    kpi = use_case.kpis[0].strip().rstrip(".") if use_case.kpis else "its KPIs"
+    technique = use_case.technique or "AI solution"
+    return [
+        f"Prepare the data it needs: {data}.",
+        f"Pilot the {technique} within {use_case.horizon}, measured by {kpi}; "
+        "widen it once the pilot meets its target.",
+    ]
+
+
 def plain(text: str) -> str:
     """A paragraph compared as text: citations (`[S1]` or the verified `[1]`) and spacing aside."""
     return " ".join(_CITATIONS.sub("", text).split()).casefold()
@@ -54,6 +67,6 @@ def pipeline_texts(use_cases: Iterable[UseCase]) -> dict[str, set[str]]:
     """Per report section id, the paragraphs and list items the pipeline writes there (`plain`)."""
     found: dict[str, set[str]] = {"executive_summary": set()}
     for number, uc in enumerate(use_cases, start=1):
-        found[f"part_b:{number}"] = {plain(t) for t in (lead_facts(uc), *score_items(uc), uc.problem)}
+        found[f"part_b:{number}"] = {plain(t) for t in (lead_facts(uc), *score_items(uc), *plan_items(uc), uc.problem)}
         found["executive_summary"].add(plain(recommendation(number, uc)))
     return found

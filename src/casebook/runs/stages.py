@@ -52,6 +52,7 @@ from casebook.steps import (
     gather_passages,
     generate_use_cases,
     number_section,
+    section_from_use_case,
     style_pass,
     verify_citations,
     write_part_a,
@@ -251,7 +252,6 @@ async def step_part_b(ctx: RunContext) -> None:
     if await ctx.files.exists(target):
         return
     evidence, use_cases = await load_evidence(ctx), await load_use_cases(ctx)
-    model = ctx.model_set.for_step("part_b")
     limit = asyncio.Semaphore(ctx.settings.part_b_concurrency)
     state = ctx.manifest.steps["part_b"]
     # sections of older versions: by position, for an unedited list
@@ -266,17 +266,20 @@ async def step_part_b(ctx: RunContext) -> None:
         path = paths[number - 1]
         if await ctx.files.exists(path):
             return
-        async with limit:
-            text = await write_use_case_section(
-                ctx.llm,
-                model,
-                ctx.submission,
-                use_case,
-                number,
-                evidence,
-                await ctx.tone(),
-                ctx.settings.part_b_passages,
-            )
+        if ctx.model_set.part_b_from == "use_cases":
+            text = section_from_use_case(use_case, number)
+        else:
+            async with limit:
+                text = await write_use_case_section(
+                    ctx.llm,
+                    ctx.model_set.for_step("part_b"),
+                    ctx.submission,
+                    use_case,
+                    number,
+                    evidence,
+                    await ctx.tone(),
+                    ctx.settings.part_b_passages,
+                )
         await ctx.files.write_text(path, text)
         done += 1
         state.progress = f"{done}/{len(use_cases)}"

@@ -6,7 +6,7 @@ evidence → use_cases → part_a ∥ part_b → consolidate → verify → (fin
 from casebook.steps.consolidate import assemble_report, consolidate, style_pass
 from casebook.steps.evidence import evidence_from_passages, extract_evidence, gather_passages
 from casebook.steps.part_a import write_part_a
-from casebook.steps.part_b import assemble_part_b, number_section, write_use_case_section
+from casebook.steps.part_b import assemble_part_b, number_section, section_from_use_case, write_use_case_section
 from casebook.steps.use_cases import generate_use_cases
 from casebook.steps.verify import VerifiedReport, verify_citations
 
@@ -20,6 +20,7 @@ __all__ = [
     "gather_passages",
     "generate_use_cases",
     "number_section",
+    "section_from_use_case",
     "style_pass",
     "verify_citations",
     "write_part_a",

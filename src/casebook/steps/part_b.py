@@ -7,7 +7,7 @@ import re
 from casebook.llm import LLMClient, StepModel
 from casebook.models import Evidence, Submission, UseCase
 from casebook.report.normalise import normalise_markdown
-from casebook.report.written import lead_facts, score_items
+from casebook.report.written import lead_facts, plan_items, score_items
 from casebook.steps.prompts import (
     messages,
     render_passages,
@@ -35,6 +35,27 @@ async def write_use_case_section(
     )
     text = await llm.chat("part_b", model, messages(system_prompt("part_b"), user, tone), item=number)
     return section_markdown(text, use_case, number)
+
+
+def section_from_use_case(use_case: UseCase, number: int) -> str:
+    """A section set from the use case's own fields, with no call (a model set with
+    `part_b_from = "use_cases"`): the parts a model would write, each from its field."""
+
+    def items(values: list[str]) -> str:
+        return "\n".join(f"- {v.strip()}" for v in values if v.strip())
+
+    body = "\n\n".join(
+        [
+            f"#### Problem\n\n{use_case.problem.strip()}",
+            f"#### Solution\n\n{use_case.solution.strip()}",
+            f"#### Expected impact\n\n{use_case.expected_impact.strip()}",
+            f"#### Implementation plan\n\n{items(plan_items(use_case))}",
+            f"#### KPIs\n\n{items(use_case.kpis)}",
+            f"#### Data and systems\n\n{items(use_case.data_needed)}",
+            f"#### Risks and mitigations\n\n{items(use_case.risks)}",
+        ]
+    )
+    return section_markdown(body, use_case, number)
 
 
 def section_markdown(text: str, use_case: UseCase, number: int) -> str:
