@@ -204,7 +204,7 @@ def test_a_crash_while_asking_again_resumes_without_paying_twice(tmp_path: Path)
     sets.write_text(ONE_PER_CALL)
     state = {"broken": True}
     keys: list[str] = []
-    titles: list[str] = []
+    first_slot: list[dict[str, Any]] = []
 
     def handler(request: dict[str, Any]) -> Any:
         key = call_key(request)
@@ -212,10 +212,11 @@ def test_a_crash_while_asking_again_resumes_without_paying_twice(tmp_path: Path)
         answer = schema_answer(request)
         if key == "use_cases:1":
             assert isinstance(answer, dict)
-            titles.append(answer["use_cases"][0]["title"])
-        if key == "use_cases:2" and keys.count(key) == 1:  # the first answer for slot 2: slot 1 again
+            first_slot.append(answer["use_cases"][0])
+        if key == "use_cases:2" and keys.count(key) == 1:  # the first answer for slot 2: slot 1's data and risks
             assert isinstance(answer, dict)
-            answer["use_cases"][0]["title"] = titles[0]
+            for field in ("data_needed", "risks"):
+                answer["use_cases"][0][field] = first_slot[0][field]
         elif key == "use_cases:2" and state["broken"]:  # asked again: the endpoint fails
             return FakeResponse(status=400)
         return answer
@@ -233,7 +234,7 @@ def test_a_crash_while_asking_again_resumes_without_paying_twice(tmp_path: Path)
     assert [k for k in again if k.startswith("use_cases")] == ["use_cases:2"]
     assert "evidence" not in again
     cases = stored_use_cases(config, resumed)
-    assert cases[1]["title"] != cases[0]["title"] and resumed.findings == []
+    assert cases[1]["risks"] != cases[0]["risks"] and resumed.findings == []
     company = Storage(config.storage_url).company_by_slug(resumed.company_slug)
     journal = sorted(company.list(f"runs/{resumed.run_id}/use_cases"))
     assert journal == [
@@ -243,7 +244,9 @@ def test_a_crash_while_asking_again_resumes_without_paying_twice(tmp_path: Path)
         "round0-slot4.json",
         "round1-slot2.json",
     ]
-    assert json.loads(company.read_text(f"runs/{resumed.run_id}/use_cases/round1-slot2.json"))[0]["title"] != titles[0]
+    assert json.loads(company.read_text(f"runs/{resumed.run_id}/use_cases/round1-slot2.json"))[0]["risks"] != (
+        first_slot[0]["risks"]
+    )
 
 
 def test_a_small_model_use_case_answers_its_slot_fact_with_the_technique_the_pipeline_chose(tmp_path: Path) -> None:
@@ -323,3 +326,35 @@ def test_a_set_whose_evidence_and_part_b_the_pipeline_writes_makes_no_call_for_t
         for heading in ("Problem", "Solution", "Expected impact", "Implementation plan", "KPIs", "Risks"):
             assert f"#### {heading}" in section, (number, heading)
         assert uc["solution"] in section and uc["kpis"][0] in section
+
+
+def test_a_small_model_use_case_failing_only_for_its_title_is_asked_for_a_title_alone(tmp_path: Path) -> None:
+    sets = tmp_path / "sets.toml"
+    sets.write_text(ONE_PER_CALL)
+    asked: list[dict[str, Any]] = []
+
+    def handler(request: dict[str, Any]) -> Any:
+        answer = schema_answer(request)
+        if call_key(request).startswith("use_cases"):
+            asked.append(request)
+            assert isinstance(answer, dict)
+            if "use_cases" not in answer:  # a title alone
+                fresh = ["Damage claim anomaly alerts for Rotterdam", "Invoice matching assistant for finance"]
+                return {"title": fresh[sum("use_cases" not in json.dumps(r["response_format"]) for r in asked) - 1]}
+            if call_key(request) in ("use_cases:2", "use_cases:3"):  # titles naming only their technique
+                technique = answer["use_cases"][0]["technique"]
+                answer["use_cases"][0]["title"] = f"AI Use Case: {technique}"
+        return answer
+
+    with FakeOpenAIServer(handler) as server:
+        config, manifest = run(tmp_path, server, model_sets_file=sets, model_set="onebyone")
+    assert manifest.status is RunStatus.succeeded, manifest.error
+    title_calls = [r for r in asked if "use_cases" not in json.dumps(r.get("response_format", {}))]
+    assert len(asked) == 4 + 2 and len(title_calls) == 2  # four use cases, then two titles alone
+    rejected = [message_text(r)[-1] for r in title_calls]
+    assert all("only names its technique" in text for text in rejected), rejected
+    cases = stored_use_cases(config, manifest)
+    assert not any(uc["title"].startswith("AI Use Case") for uc in cases)
+    assert len({uc["title"] for uc in cases}) == 4
+    assert manifest.metrics["use_case_titles_asked"] == 2 and manifest.metrics["use_cases_regenerated"] == 0
+    assert manifest.findings == []

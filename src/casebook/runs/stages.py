@@ -210,6 +210,7 @@ async def step_use_cases(ctx: RunContext) -> None:
         use_cases = result.use_cases
         await ctx.files.write_json(ctx.work("use_cases.json"), [u.model_dump() for u in use_cases])
         ctx.manifest.metrics["use_cases_regenerated"] = result.regenerated
+        ctx.manifest.metrics["use_case_titles_asked"] = result.titles_asked
         ctx.manifest.set_findings(
             "use_cases",
             [

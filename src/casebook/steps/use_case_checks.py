@@ -28,6 +28,8 @@ DUPLICATE_SIMILARITY = 0.6
 LISTS_SIMILARITY = 0.8
 THEME_TITLE_SIMILARITY = 0.8
 CITATION = re.compile(r"\[(S\d{1,4})\]")
+TITLE_REASON = "its title"  # how every reason that only the title mends begins
+_GENERIC = re.compile(r"\b(?:ai|use|case|solution|system|tool)\b", re.IGNORECASE)  # "AI Use Case: Forecasting"
 
 # Words that say what an AI system does; a solution with none of them describes no AI.
 _AI_WORDS = re.compile(
@@ -64,6 +66,12 @@ class Finding:
     kind: str  # duplicate, not_ai, uncited_problem
     reason: str
 
+    @property
+    def about_title(self) -> bool:
+        """Only the title is wrong (it repeats another's, or names just a theme or a technique):
+        a new title mends it."""
+        return self.reason.startswith(TITLE_REASON)
+
 
 def check_use_cases(use_cases: list[UseCase], evidence: Evidence) -> list[Finding]:
     """Every reason to reject each use case; a duplicate is the later of the two."""
@@ -97,10 +105,14 @@ def not_ai(uc: UseCase, themes: list[str]) -> list[str]:
             f"its solution does not say what the AI ({uc.technique}) does: describe the model or "
             "assistant, what it reads and what it produces"
         )
+    if uc.technique in TECHNIQUES and similarity(_GENERIC.sub(" ", uc.title), uc.technique) >= THEME_TITLE_SIMILARITY:
+        reasons.append(
+            f"{TITLE_REASON} {uc.title!r} only names its technique: name what the AI does and the work it helps with"
+        )
     theme = next((t for t in themes if similarity(uc.title, t) >= THEME_TITLE_SIMILARITY), None)
     if theme is not None and not _AI_WORDS.search(uc.title):
         reasons.append(
-            f"its title {uc.title!r} only names the evidence theme {theme!r}: name what the AI does "
+            f"{TITLE_REASON} {uc.title!r} only names the evidence theme {theme!r}: name what the AI does "
             "and for whom"
         )
     return reasons
@@ -131,7 +143,7 @@ def uncited_problem(uc: UseCase, scorer: SupportScorer, shown: set[str]) -> str 
 
 def duplicate_of(uc: UseCase, other: UseCase, number: int) -> str | None:
     if similarity(uc.title, other.title) >= DUPLICATE_SIMILARITY:
-        return f"its title repeats use case {number} ({other.title!r}): propose a different use case"
+        return f"{TITLE_REASON} repeats use case {number} ({other.title!r}): propose a different use case"
     if similarity(uc.problem, other.problem) >= DUPLICATE_SIMILARITY:
         return (
             f"it answers the same problem as use case {number} ({other.title!r}): choose another "

@@ -20,6 +20,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pydantic import BaseModel, Field
+
 from casebook.llm import LLMClient, StepModel
 from casebook.logs import get_logger
 from casebook.models import TECHNIQUES, Evidence, Passage, Submission, Theme, UseCase
@@ -44,6 +46,12 @@ from casebook.steps.use_case_checks import (
 from casebook.steps.use_case_plan import choose_technique
 
 REGENERATION_ROUNDS = 2
+
+
+class TitleAnswer(BaseModel):
+    """A use case's new title, asked for alone."""
+
+    title: str = Field(min_length=8, max_length=80, description="3 to 8 words: what the AI does, for which work")
 SLOT_PASSAGES = 6  # passages shown for one use case written on its own (a small model's prompt)
 
 
@@ -73,6 +81,7 @@ class UseCaseResult:
     use_cases: list[UseCase]
     remaining: list[Finding] = field(default_factory=list)  # what the last round could not repair
     regenerated: int = 0  # use cases asked for again, over all rounds
+    titles_asked: int = 0  # use cases only whose title was asked for again (a small model's)
     rounds: int = 0  # regeneration rounds made
 
     def describe_remaining(self) -> list[str]:
@@ -105,8 +114,11 @@ async def generate_use_cases(
     else:
         use_cases = await writer.many(0, [], n, [])
     use_cases = writer.repair(use_cases)
+    titles = 0
+    if per_call == 1:
+        use_cases, titles = await _mend_titles(writer, use_cases, evidence)
     found = check_use_cases(use_cases, evidence)
-    result = UseCaseResult(use_cases)
+    result = UseCaseResult(use_cases, titles_asked=titles)
     for round_no in range(1, rounds + 1):
         failing = sorted({f.index for f in found})
         if not failing:
@@ -140,6 +152,23 @@ async def generate_use_cases(
             + "; ".join(result.describe_remaining()),
         )
     return result
+
+
+async def _mend_titles(writer: _Writer, use_cases: list[UseCase], evidence: Evidence) -> tuple[list[UseCase], int]:
+    """A use case that fails only for its title (it repeats another's, or names just a theme or a
+    technique) is asked for a new title alone: a call of a few tokens, not a whole use case."""
+    use_cases = list(use_cases)
+    found = check_use_cases(use_cases, evidence)
+    failing = {f.index for f in found}
+    only_title = sorted(failing - {f.index for f in found if not f.about_title})
+    for slot in only_title:
+        reasons = [f.reason for f in check_use_cases(use_cases, evidence) if f.index == slot]
+        if not reasons:
+            continue  # an earlier slot's new title ended the repeat
+        others = [uc.title for i, uc in enumerate(use_cases) if i != slot]
+        title = await writer.title(slot, use_cases[slot], others, reasons)
+        use_cases[slot] = use_cases[slot].model_copy(update={"title": title})
+    return use_cases, len(only_title)
 
 
 def _keep_best(
@@ -239,6 +268,27 @@ class _Writer:
             f"round{round_no}-slot{slot + 1}", system, "\n".join(lines), 1, item=slot + 1, technique=technique
         )
         return self._grounded(tidy_use_case(answer[0]), seed)
+
+    async def title(self, slot: int, uc: UseCase, others: list[str], reasons: list[str]) -> str:
+        """A new title for the use case of one slot, unlike the `others`, told why its own failed."""
+        key = f"title-slot{slot + 1}"
+        stored = await self.journal.get(key)
+        if stored is None:
+            lines = [
+                f"Problem: {CITATION.sub('', uc.problem).strip()}",
+                f"AI technique: {uc.technique}",
+                f"Solution: {uc.solution}",
+                f"Titles already used: {'; '.join(others)}",
+                f"Its title {uc.title!r} was rejected: {'; '.join(reasons)}.",
+                "Write its new title.",
+            ]
+            system = system_prompt("use_case_title")
+            answer = await self.llm.structured(
+                "use_cases", self.model, messages(system, "\n".join(lines), self.tone), TitleAnswer, item=slot + 1
+            )
+            stored = " ".join(answer.title.split())
+            await self.journal.put(key, stored)
+        return str(stored)
 
     def _grounded(self, uc: UseCase, seed: str | None) -> UseCase:
         """The slot's problem is its cited fact, the pipeline's choice (a small model restates it
