@@ -3,6 +3,7 @@
     .venv/bin/python bench/quality.py                          # the scripted fake, then every installed local model
     .venv/bin/python bench/quality.py --sets fake              # the scripted fake alone (seconds)
     .venv/bin/python bench/quality.py --models qwen2.5-coder-0.5b --use-cases 7 --json
+    .venv/bin/python bench/quality.py --run ./outputs RUN_ID   # score a finished run, e.g. `make demo`'s
 
 Each row is one whole run of examples/northwind-logistics (its documents and intake form) in a
 temporary folder, straight through the pipeline (no workflow engine), Markdown only:
@@ -37,8 +38,9 @@ from casebook.documents.corpus import read_folder
 from casebook.llm.local_models import PREFERENCE, installed_local_models
 from casebook.models import Submission, UseCase
 from casebook.report.check import use_case_findings
+from casebook.runs.manifest import Manifest
 from casebook.runs.quality import check_finished_run
-from casebook.runs.runner import create_run, execute
+from casebook.runs.runner import create_run, execute, find_run, load_manifest
 from casebook.steps.figures import FigureSet, figures
 from casebook.storage import Storage
 
@@ -89,8 +91,12 @@ def run_one(label: str, settings: Settings, use_cases: int) -> dict[str, Any]:
     manifest = create_run(settings, submission, sources)
     final = asyncio.run(execute(settings, manifest.company_slug, manifest.run_id))
     wall = time.monotonic() - started
+    return score(label, settings, final, wall, round((load + os.getloadavg()[0]) / 2, 1))
+
+
+def score(label: str, settings: Settings, final: Manifest, wall: float, load: float | None) -> dict[str, Any]:
     row: dict[str, Any] = {"set": label, "status": final.status.value, "error": final.error, "wall_s": round(wall, 1)}
-    row["loadavg"] = round((load + os.getloadavg()[0]) / 2, 1)
+    row["loadavg"] = load if load is not None else "-"
     row["tokens"] = int((final.metrics.get("tokens") or {}).get("total_tokens") or 0)
     if not final.final_report:
         return row
@@ -117,8 +123,22 @@ def main() -> int:
     parser.add_argument("--models", nargs="*", help="local models (default: every installed one, best first)")
     parser.add_argument("--use-cases", type=int, default=7)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--run",
+        nargs=2,
+        metavar=("STORAGE", "RUN_ID"),
+        help="score a finished run instead (e.g. `make demo`'s: CASEBOOK_STORAGE_URL and its run id); "
+        "its wall time is the pipeline's duration",
+    )
     args = parser.parse_args()
     rows = []
+    if args.run:
+        storage, run_id = args.run
+        settings = Settings(storage_url=storage)
+        final = load_manifest(find_run(settings, run_id), run_id)
+        label = f"{final.model_set}:{(final.endpoint or '').removeprefix('embedded:')}".rstrip(":")
+        rows.append(score(label, settings, final, float(final.metrics.get("pipeline_duration") or 0.0), None))
+        args.sets = []
     with tempfile.TemporaryDirectory() as tmp:
         base = {"storage_url": f"{tmp}/outputs", "deliver_folder": f"{tmp}/reports", "report_formats": ""}
         if "fake" in args.sets:

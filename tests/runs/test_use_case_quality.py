@@ -302,9 +302,12 @@ def test_a_set_whose_evidence_and_part_b_the_pipeline_writes_makes_no_call_for_t
     sets = tmp_path / "sets.toml"
     sets.write_text(PICKED_EVIDENCE)
     keys: list[str] = []
+    part_a: list[str] = []
 
     def handler(request: dict[str, Any]) -> Any:
         keys.append(call_key(request))
+        if keys[-1] == "part_a":
+            part_a.append(message_text(request)[-1])
         return schema_answer(request)
 
     with FakeOpenAIServer(handler) as server:
@@ -312,6 +315,8 @@ def test_a_set_whose_evidence_and_part_b_the_pipeline_writes_makes_no_call_for_t
     assert manifest.status is RunStatus.succeeded, manifest.error
     assert "evidence" not in keys and keys[0] == "use_cases:1"
     assert not [k for k in keys if k.startswith("part_b")]
+    # Part A reads the picked sentences, not the passages again
+    assert part_a and "Evidence by theme" in part_a[0] and "\nPassages:" not in part_a[0]
     company = Storage(config.storage_url).company_by_slug(manifest.company_slug)
     evidence = json.loads(company.read_text(f"runs/{manifest.run_id}/evidence.json"))
     texts = {p["source_id"]: p["text"] for p in evidence["passages"]}

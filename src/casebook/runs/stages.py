@@ -236,7 +236,16 @@ async def step_part_a(ctx: RunContext) -> None:
         ctx,
         "part_a",
         (first, retry),
-        lambda rejected: write_part_a(ctx.llm, model, ctx.submission, evidence, use_cases, tone, rejected=rejected),
+        lambda rejected: write_part_a(
+            ctx.llm,
+            model,
+            ctx.submission,
+            evidence,
+            use_cases,
+            tone,
+            rejected=rejected,
+            passages=ctx.model_set.evidence_from != "passages",
+        ),
         lambda answer: part_a_problems(answer, ctx.submission),
     )
     text = fill_empty_sections(text, evidence, ctx.submission)

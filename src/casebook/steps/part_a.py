@@ -34,11 +34,15 @@ async def write_part_a(
     tone: str = "",
     *,
     rejected: tuple[str, list[str]] | None = None,
+    passages: bool = True,
 ) -> str:
+    """Part A from the evidence; `passages=False` leaves the passages out of the prompt (evidence
+    the pipeline picked is their own sentences already: a small model reads half the tokens)."""
     titles = "\n".join(f"{i}. {uc.title}" for i, uc in enumerate(use_cases, start=1))
+    shown = f"\n\nPassages:\n\n{render_passages(evidence.passages)}" if passages else ""
     user = (
         f"{render_submission(submission)}\n\nEvidence by theme:\n\n{render_evidence(evidence)}"
-        f"\n\nPassages:\n\n{render_passages(evidence.passages)}\n\nProposed use cases:\n{titles}"
+        f"{shown}\n\nProposed use cases:\n{titles}"
     )
     asked = messages(system_prompt("part_a"), user, tone)
     if rejected is not None:
