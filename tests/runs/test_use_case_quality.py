@@ -312,7 +312,9 @@ def test_a_set_whose_evidence_and_part_b_the_pipeline_writes_makes_no_call_for_t
 
     with FakeOpenAIServer(handler) as server:
         config, manifest = run(tmp_path, server, model_sets_file=sets, model_set="picked")
-    assert manifest.status is RunStatus.succeeded, manifest.error
+    # (the fake, shown no passages in Part A, cites nothing a passage supports there: the gate holds the report)
+    assert manifest.status in (RunStatus.succeeded, RunStatus.needs_review), manifest.error
+    assert manifest.final_report is not None
     assert "evidence" not in keys and keys[0] == "use_cases:1"
     assert not [k for k in keys if k.startswith("part_b")]
     # Part A reads the picked sentences, not the passages again
