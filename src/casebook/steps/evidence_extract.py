@@ -41,6 +41,13 @@ PAIN = content_words(
     "manual manually hand spreadsheet excel paper error errors mistake delay delays late backlog "
     "complaint complaints rework duplicate waiting lost slow hours overtime missing outdated weak"
 )
+
+
+def names_pain(text: str) -> bool:
+    """The sentence names a pain (manual work, errors, delays, complaints …)."""
+    return bool(content_words(text) & PAIN)
+
+
 _EMPHASIS = re.compile(r"(\*\*|__|`)")
 _STARTS_WELL = re.compile(r"^[\"“'(\[]?[A-Z0-9€$£]")
 _RUNNING_HEADER = re.compile(r"\bpage \d+ of \d+\b", re.IGNORECASE)  # a PDF page's header run into the text

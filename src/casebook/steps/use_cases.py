@@ -27,6 +27,7 @@ from casebook.logs import get_logger
 from casebook.models import TECHNIQUES, Evidence, Passage, Submission, Theme, UseCase
 from casebook.steps.claims import sentences
 from casebook.steps.constrain import use_case_list_model
+from casebook.steps.evidence_extract import names_pain
 from casebook.steps.figures import figures
 from casebook.steps.prompts import (
     messages,
@@ -305,9 +306,10 @@ class _Writer:
         used = {sid for uc in others for sid in CITATION.findall(uc.problem)}
         if theme is not None:
             fresh = [i for i in theme.items if i.source not in used]
-            # a fact with a figure first: "agency labour rose to EUR 6.2 million" is a problem to
-            # answer, "the team listed the issues" is not
-            for item in sorted(fresh, key=lambda i: not figures(i.fact)):
+            # a fact that names a pain first, then one with a figure: "agency labour rose to EUR 6.2
+            # million because volumes were forecast by hand" is a problem to answer, "we invested
+            # EUR 0.9 million in training" is not
+            for item in sorted(fresh, key=lambda i: (not names_pain(i.fact), not figures(i.fact))):
                 return f"{item.fact.rstrip('.')} [{item.source}]."
         for passage in passages[:1]:
             for sentence in sentences(passage.text):
