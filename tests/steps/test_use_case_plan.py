@@ -71,3 +71,20 @@ def test_the_schema_allows_only_the_chosen_technique_and_brief_texts() -> None:
 )
 def test_a_cut_or_drifting_field_ends_on_a_whole_sentence(written: str, tidied: str) -> None:
     assert tidy(written) == tidied
+
+
+def test_a_problem_the_pipeline_states_costs_the_model_one_character() -> None:
+    model = use_case_list_model(["S1"], 1, technique="forecasting", brief=True, problem_given=True)
+    schema = model.model_json_schema()["$defs"]["UseCase"]["properties"]
+    assert schema["problem"]["maxLength"] == 1 and schema["kpis"]["maxItems"] == 2
+    answer = {
+        "title": "Weekly volume forecast for Venlo", "technique": "forecasting",
+        "problem": "A model that does not keep lengths wrote a whole problem here.",
+        "solution": "A model forecasts next week's volumes per customer.",
+        "expected_impact": "Fewer agency hours booked at short notice.",
+        "impact": 4, "effort": 3, "value": 4, "impact_reason": "Large cost.", "effort_reason": "Data exists.",
+        "value_reason": "Pays back.", "horizon": "0-6 months", "kpis": ["MAPE"], "data_needed": ["Volumes"],
+        "risks": ["Drift"], "citations": ["S1"],
+    }  # fmt: skip
+    parsed = model.model_validate({"use_cases": [answer]})
+    assert parsed.use_cases[0].problem == "A"  # type: ignore[attr-defined]  # cut, not refused: the pipeline sets it

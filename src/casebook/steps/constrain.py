@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, create_model, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, create_model, model_validator
 
 from casebook.models import (
     ITEMS_PER_THEME,
@@ -43,18 +43,27 @@ def evidence_answer_model(
     )
 
 
+def _first_character(value: Any) -> Any:
+    return value.strip()[:1] or "-" if isinstance(value, str) else value
+
+
 def use_case_list_model(
-    ids: list[str], count: int, *, technique: str | None = None, brief: bool = False
+    ids: list[str], count: int, *, technique: str | None = None, brief: bool = False, problem_given: bool = False
 ) -> type[BaseModel]:
     """`count` use cases citing only `ids`; `technique` fixes the technique (the pipeline chose
-    it); `brief` caps every text at about half (a small model fills whatever room it is given,
+    it); `problem_given`: the pipeline states the problem (the field is one character); `brief`
+    caps every text at about half, lists at two items (a small model fills whatever room it is given,
     repeating itself, and each token costs it time)."""
     source = _source_type(ids)
     allowed: Any = Literal[(technique,)] if technique is not None else Literal[(*TECHNIQUES, NO_TECHNIQUE)]
     short = 2 if brief else 1
     reason = (str, Field(min_length=1, max_length=240 // short, description="Why this score, in one line"))
     item = Annotated[str, Field(max_length=200 // short)]
-    items = (list[item], Field(min_length=1, max_length=6 // short))
+    items = (list[item], Field(min_length=1, max_length=2 if brief else 6))
+    # the pipeline states the problem itself: the model writes one character there, not 400 (an
+    # endpoint that does not enforce lengths may write more: it is cut, never a failed answer)
+    problem_type: Any = Annotated[str, BeforeValidator(_first_character)] if problem_given else str
+    problem_length = 1 if problem_given else 800 // short
     use_case = create_model(
         "UseCase",
         __base__=UseCase,
@@ -63,8 +72,8 @@ def use_case_list_model(
             Field(description=f"The AI technique it uses; {NO_TECHNIQUE!r} if it uses none (it will be rejected)"),
         ),
         problem=(
-            str,
-            Field(min_length=1, max_length=800 // short, description=UseCase.model_fields["problem"].description),
+            problem_type,
+            Field(min_length=1, max_length=problem_length, description=UseCase.model_fields["problem"].description),
         ),
         # a small model answers "5" for an impact when it may: a sentence at least
         solution=(str, Field(min_length=20 if brief else 1, max_length=800 // short)),

@@ -206,7 +206,14 @@ class _Writer:
         return [attach_problem_citation(uc, self.scorer, shown) for uc in use_cases]
 
     async def _ask(
-        self, key: str, system: str, user: str, count: int, item: int | None = None, technique: str | None = None
+        self,
+        key: str,
+        system: str,
+        user: str,
+        count: int,
+        item: int | None = None,
+        technique: str | None = None,
+        problem_given: bool = False,
     ) -> list[UseCase]:
         stored = await self.journal.get(key)
         if stored is None:
@@ -214,7 +221,9 @@ class _Writer:
                 "use_cases",
                 self.model,
                 messages(system, user, self.tone),
-                use_case_list_model(self.ids, count, technique=technique, brief=technique is not None),
+                use_case_list_model(
+                    self.ids, count, technique=technique, brief=technique is not None, problem_given=problem_given
+                ),
                 item=item,
             )
             stored = [uc.model_dump() for uc in answer.use_cases]  # type: ignore[attr-defined]
@@ -251,8 +260,8 @@ class _Writer:
         if theme is not None:  # its facts, not its name: a small model copies a name as its title
             facts = "\n".join(f"- {i.fact} [{i.source}]" for i in theme.items)
             lines += ["", "Evidence for this use case:", *([theme.summary] if theme.summary else []), facts]
-        if seed is not None:
-            lines += ["", f"The problem it answers (state it in the problem field, with its citation): {seed}"]
+        if seed is not None:  # the pipeline states it in the use case: the model's problem field is a placeholder
+            lines += ["", f"The problem it answers: {seed}", 'Write "-" in the problem field: it is filled in for you.']
         lines += ["", f"Its AI technique: {technique}. Say in the solution what the {technique} does here."]
         if others:
             lines += ["", "Use cases already proposed (yours must answer a different problem):"]
@@ -266,7 +275,13 @@ class _Writer:
         lines += ["", "Write one use case."]
         system = system_prompt("use_case_one", techniques=_catalogue())
         answer = await self._ask(
-            f"round{round_no}-slot{slot + 1}", system, "\n".join(lines), 1, item=slot + 1, technique=technique
+            f"round{round_no}-slot{slot + 1}",
+            system,
+            "\n".join(lines),
+            1,
+            item=slot + 1,
+            technique=technique,
+            problem_given=seed is not None,
         )
         return self._grounded(tidy_use_case(answer[0]), seed)
 

@@ -222,6 +222,8 @@ class _Builder:
             "solution": f"An AI model ({technique}) that reads the records behind: {words}."[:800],
             "citations": [sid],
         }
+        if int((props.get("problem") or {}).get("maxLength", 800)) < len(grounded["problem"]):
+            grounded["problem"] = "-"  # the pipeline states the problem itself
         for key, text in (("data_needed", "Records behind: {w}"), ("risks", "Wrong answers about: {w}")):
             if key in built:
                 grounded[key] = [text.format(w=words)[:200]]
