@@ -345,9 +345,8 @@ def test_a_small_model_use_case_failing_only_for_its_title_is_asked_for_a_title_
         if call_key(request).startswith("use_cases"):
             asked.append(request)
             assert isinstance(answer, dict)
-            if "use_cases" not in answer:  # a title alone
-                fresh = ["Damage claim anomaly alerts for Rotterdam", "Invoice matching assistant for finance"]
-                return {"title": fresh[sum("use_cases" not in json.dumps(r["response_format"]) for r in asked) - 1]}
+            if "use_cases" not in answer:  # a title alone: a choice among the problem's phrases
+                return answer
             if call_key(request) in ("use_cases:2", "use_cases:3"):  # titles naming only their technique
                 technique = answer["use_cases"][0]["technique"]
                 answer["use_cases"][0]["title"] = f"AI Use Case: {technique}"
@@ -360,8 +359,14 @@ def test_a_small_model_use_case_failing_only_for_its_title_is_asked_for_a_title_
     assert len(asked) == 4 + 2 and len(title_calls) == 2  # four use cases, then two titles alone
     rejected = [message_text(r)[-1] for r in title_calls]
     assert all("only names its technique" in text for text in rejected), rejected
+    choices = [r["response_format"]["json_schema"]["schema"]["properties"]["phrase"]["enum"] for r in title_calls]
+    assert all(len(c) >= 2 for c in choices)
     cases = stored_use_cases(config, manifest)
     assert not any(uc["title"].startswith("AI Use Case") for uc in cases)
     assert len({uc["title"] for uc in cases}) == 4
+    for uc, phrases in zip(cases[1:3], choices, strict=True):  # "<technique> for <the problem's own words>"
+        name, _, phrase = uc["title"].partition(" for ")
+        assert phrase in phrases and phrase.casefold() in uc["problem"].casefold()
+        assert name.casefold().split()[0] in uc["technique"].casefold()
     assert manifest.metrics["use_case_titles_asked"] == 2 and manifest.metrics["use_cases_regenerated"] == 0
     assert manifest.findings == []

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from casebook.models import TECHNIQUES
 from casebook.steps.constrain import use_case_list_model
 from casebook.steps.tidy import tidy
-from casebook.steps.use_case_plan import choose_technique
+from casebook.steps.use_case_plan import choose_technique, compose_title, title_phrases
 
 
 def test_the_problem_names_its_technique() -> None:
@@ -88,3 +88,18 @@ def test_a_problem_the_pipeline_states_costs_the_model_one_character() -> None:
     }  # fmt: skip
     parsed = model.model_validate({"use_cases": [answer]})
     assert parsed.use_cases[0].problem == "A"  # type: ignore[attr-defined]  # cut, not refused: the pipeline sets it
+
+
+def test_title_phrases_are_the_problems_own_words_naming_work_not_events() -> None:
+    problem = (
+        "Temporary agency labour rose to EUR 6.2 million, because volumes in Venlo were forecast week by "
+        "week by hand [S5]."
+    )
+    weight = {w: 1.0 for w in ("temporari", "agenc", "labour", "volum", "venlo", "week", "hand", "forecast")}
+    phrases = title_phrases(problem, weight)
+    assert "temporary agency labour" in phrases  # lower-cased: capitalised only as the sentence's start
+    assert "volumes in Venlo" in phrases  # a name keeps its capital
+    assert not [p for p in phrases if "rose" in p or "EUR" in p or "6.2" in p or p.split()[-1] in ("by", "the")]
+    taken = ["Forecast of temporary agency labour"]
+    assert "temporary agency labour" not in title_phrases(problem, weight, exclude=taken)
+    assert compose_title("forecasting", "temporary agency labour") == "Forecasting for temporary agency labour"

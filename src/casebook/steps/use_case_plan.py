@@ -1,4 +1,5 @@
-"""The plan of a use case written on its own (a small model's call): the technique it uses.
+"""The plan of a use case written on its own (a small model's call): its technique and, when the
+model's own title fails, the words its title is made of.
 
 A 0.5B model given the whole catalogue picks its first entry every time: on the sample company
 Qwen2.5-Coder-0.5B titled five use cases in a row "Data Extraction", each
@@ -6,14 +7,23 @@ Qwen2.5-Coder-0.5B titled five use cases in a row "Data Extraction", each
 problem the slot starts from (its cited fact and evidence theme) and names the technique whose
 signal words it shares most, unlike the techniques earlier slots took where another fits; the
 model then writes the use case around that technique (its schema allows no other).
+
+Asked for a new title, the same model answered the title it had just been told was rejected
+("AI Use Case: Document Understanding/Extraction", five times in a row). So a title asked again
+is a choice: the pipeline lists phrases of the problem's own words (2 to 4 words, the rarest in
+the run's passages first, none another title has), the schema allows only those, and the title is
+"<technique> for <phrase>": "Forecasting for temporary agency labour".
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 
 from casebook.models import TECHNIQUES
 from casebook.steps.support import content_words
+
+CITATION_MARK = re.compile(r"\[S\d{1,4}\]")
 
 # What a problem says when a technique answers it (stemmed like every other comparison).
 SIGNALS: dict[str, frozenset[str]] = {
@@ -56,3 +66,197 @@ def choose_technique(problem: str, taken: Sequence[str]) -> str:
     if fitting:
         return fitting[0]  # every fitting technique is taken: the best one again, for another problem
     return next((t for t in TECHNIQUES if t not in taken), TECHNIQUES[0])
+
+
+# How a title names each technique: "<name> for <the work, in the problem's own words>".
+TITLE_NAMES: dict[str, str] = {
+    "document understanding/extraction": "Document extraction",
+    "retrieval assistant": "Retrieval assistant",
+    "forecasting": "Forecasting",
+    "classification/routing": "Classification and routing",
+    "anomaly detection": "Anomaly detection",
+    "optimisation/scheduling": "Optimised scheduling",
+    "generative drafting": "Drafting assistant",
+    "conversational agent": "Conversational agent",
+    "computer vision": "Computer vision",
+    "recommendation": "Recommendations",
+}
+_WORDS = re.compile(r"[A-Za-zÀ-ɏ][\w&'’-]*|\d[\d.,%]*|[^\w\s]")
+_EDGE_STOP = frozenset(
+    (
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "by",
+        "with",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "that",
+        "which",
+        "this",
+        "these",
+        "those",
+        "our",
+        "their",
+        "its",
+        "it",
+        "we",
+        "they",
+        "there",
+        "than",
+        "then",
+        "also",
+        "more",
+        "most",
+        "many",
+        "much",
+        "some",
+        "each",
+        "every",
+        "about",
+        "into",
+        "after",
+        "before",
+        "because",
+        "while",
+        "when",
+        "where",
+        "who",
+        "whom",
+        "whose",
+        "what",
+        "not",
+        "no",
+        "nor",
+        "only",
+        "still",
+        "very",
+    )
+)
+PHRASES = 8  # choices a small model is given for its title
+
+
+def title_phrases(problem: str, weight: Mapping[str, float], exclude: Sequence[str] = ()) -> list[str]:
+    """Phrases of 2 to 4 words of the problem that could name the work its AI helps with: no
+    figure, punctuation or small word at their edges, heaviest first (`weight`: a stemmed word's
+    weight, e.g. its idf over the run's passages), none a title already names."""
+    tokens = _WORDS.findall(CITATION_MARK.sub(" ", problem))
+    taken = [content_words(t) for t in exclude]
+    scored: dict[str, float] = {}
+    for size in (2, 3, 4):
+        for start in range(len(tokens) - size + 1):
+            words = tokens[start : start + size]
+            if not all(w[0].isalpha() for w in words):
+                continue
+            if words[0].casefold() in _EDGE_STOP or words[-1].casefold() in _EDGE_STOP:
+                continue
+            if any(_verb(w) for w in words):
+                continue  # "agency labour rose": a title names the work, not what happened
+            phrase = " ".join(words)
+            if start == 0 and not words[0][1:2].isupper():
+                phrase = phrase[0].lower() + phrase[1:]  # capitalised only because it opens the sentence
+            stems = content_words(phrase)
+            if len(stems) < 2 or any(stems <= t for t in taken):
+                continue
+            scored[phrase] = sum(weight.get(s, 0.0) for s in stems) / (1 + 0.15 * size)
+    ranked = sorted(scored, key=lambda p: -scored[p])
+    return ranked[:PHRASES]
+
+
+_VERBS = frozenset(
+    (
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "has",
+        "have",
+        "had",
+        "do",
+        "does",
+        "did",
+        "rose",
+        "fell",
+        "grew",
+        "add",
+        "adds",
+        "requires",
+        "require",
+        "make",
+        "makes",
+        "takes",
+        "take",
+        "keep",
+        "keeps",
+        "need",
+        "needs",
+        "spend",
+        "spends",
+        "handle",
+        "handles",
+        "build",
+        "builds",
+        "estimate",
+        "estimates",
+        "would",
+        "could",
+        "should",
+        "can",
+        "will",
+        "may",
+        "must",
+        "get",
+        "gets",
+        "got",
+        "run",
+        "runs",
+        "point",
+        "points",
+        "sets",
+        "set",
+        "lists",
+        "list",
+        "cost",
+        "costs",
+        "cause",
+        "causes",
+    )
+)
+
+
+def _verb(word: str) -> bool:
+    low = word.casefold()
+    return low in _VERBS or (low.endswith("ed") and len(low) > 4 and low not in _ADJECTIVES)
+
+
+_ADJECTIVES = frozenset(
+    (
+        "outdated",
+        "automated",
+        "dedicated",
+        "detailed",
+        "experienced",
+        "limited",
+        "skilled",
+        "scheduled",
+    )
+)
+
+
+def compose_title(technique: str | None, phrase: str) -> str:
+    return f"{TITLE_NAMES.get(technique or '', 'AI assistant')} for {phrase}"

@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from casebook.llm import LLMClient, StepModel
 from casebook.logs import get_logger
@@ -44,7 +44,7 @@ from casebook.steps.use_case_checks import (
     attach_problem_citation,
     check_use_cases,
 )
-from casebook.steps.use_case_plan import choose_technique
+from casebook.steps.use_case_plan import choose_technique, compose_title, title_phrases
 
 REGENERATION_ROUNDS = 2
 
@@ -290,19 +290,27 @@ class _Writer:
         key = f"title-slot{slot + 1}"
         stored = await self.journal.get(key)
         if stored is None:
+            phrases = title_phrases(uc.problem, self.scorer.idf, exclude=others)
             lines = [
                 f"Problem: {CITATION.sub('', uc.problem).strip()}",
                 f"AI technique: {uc.technique}",
                 f"Solution: {uc.solution}",
                 f"Titles already used: {'; '.join(others)}",
                 f"Its title {uc.title!r} was rejected: {'; '.join(reasons)}.",
-                "Write its new title.",
             ]
             system = system_prompt("use_case_title")
+            answer_model: type[BaseModel] = TitleAnswer
+            if phrases:  # a choice of the problem's own words: "<technique> for <phrase>"
+                lines.append("Choose the phrase of the problem that names the work the AI helps with.")
+                choice: Any = Literal[tuple(phrases)]
+                answer_model = create_model("TitleChoice", phrase=(choice, ...))
+            else:
+                lines.append("Write its new title.")
             answer = await self.llm.structured(
-                "use_cases", self.model, messages(system, "\n".join(lines), self.tone), TitleAnswer, item=slot + 1
+                "use_cases", self.model, messages(system, "\n".join(lines), self.tone), answer_model, item=slot + 1
             )
-            stored = " ".join(answer.title.split())
+            chosen = answer.model_dump()
+            stored = compose_title(uc.technique, chosen["phrase"]) if phrases else " ".join(chosen["title"].split())
             await self.journal.put(key, stored)
         return str(stored)
 
