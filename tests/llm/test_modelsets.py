@@ -102,6 +102,16 @@ def test_a_user_set_based_on_local_can_ask_the_model_for_evidence_again(tmp_path
     assert get_model_set("local").evidence_from == "passages"
 
 
+def test_a_frequency_penalty_is_sent_only_where_a_set_names_one(tmp_path: Path) -> None:
+    from casebook.llm.requests import build_request
+
+    extra = write(tmp_path, "sets.toml", '[mine]\ndefault = "m"\npart_a = { frequency_penalty = 0.4 }\n')
+    mine = get_model_set("mine", extra)
+    assert mine.for_step("part_a").frequency_penalty == 0.4 and mine.for_step("part_b").frequency_penalty is None
+    assert build_request(mine.for_step("part_a"), [], None)["frequency_penalty"] == 0.4
+    assert "frequency_penalty" not in build_request(mine.for_step("part_b"), [], None)
+
+
 def test_user_file_can_switch_style_back_on(tmp_path: Path) -> None:
     extra = write(tmp_path, "sets.toml", "[local]\nstyle = { max_tokens = 256 }\n")
     local = get_model_set("local", extra)
@@ -132,6 +142,7 @@ def test_unknown_set_lists_known_names() -> None:
         ("[mine]\nstyle = true\n", "mine.style: must be a table"),
         ('[mine]\noff = ["style"]\n', "unknown key off"),
         ('[mine]\nevidence_from = "documents"\n', "mine.evidence_from"),
+        ('[mine]\ndefault = { model = "x", frequency_penalty = 3.0 }\n', "mine.default.frequency_penalty"),
         ("[mine\n", "not valid TOML"),
     ],
 )

@@ -293,6 +293,7 @@ PICKED_EVIDENCE = """
 use_cases_per_call = 1
 evidence_from = "passages"
 part_b_from = "use_cases"
+prose_chars = 600
 default = { model = "gpt-4o-mini", max_tokens = 2048 }
 style = false
 """
@@ -304,11 +305,17 @@ def test_a_set_whose_evidence_and_part_b_the_pipeline_writes_makes_no_call_for_t
     keys: list[str] = []
     part_a: list[str] = []
 
+    formats: dict[str, Any] = {}
+
     def handler(request: dict[str, Any]) -> Any:
         keys.append(call_key(request))
+        formats[keys[-1]] = request.get("response_format")
+        answer = schema_answer(request)
         if keys[-1] == "part_a":
             part_a.append(message_text(request)[-1])
-        return schema_answer(request)
+            assert isinstance(answer, dict)  # a field that fills its cap stops mid-sentence
+            answer["key_themes"] = "Planners build tours by hand in Excel [S1]. The second sentence stops at the"
+        return answer
 
     with FakeOpenAIServer(handler) as server:
         config, manifest = run(tmp_path, server, model_sets_file=sets, model_set="picked")
@@ -333,6 +340,15 @@ def test_a_set_whose_evidence_and_part_b_the_pipeline_writes_makes_no_call_for_t
         for heading in ("Problem", "Solution", "Expected impact", "Implementation plan", "KPIs", "Risks"):
             assert f"#### {heading}" in section, (number, heading)
         assert uc["solution"] in section and uc["kpis"][0] in section
+    # Part A and the summary were asked as JSON with capped fields; the pipeline set the headings,
+    # and a field cut at its cap ends on its last whole sentence
+    for step in ("part_a", "consolidate"):
+        schema = formats[step]["json_schema"]["schema"]
+        assert all(f.get("maxLength", 0) <= 1200 for f in schema["properties"].values() if f.get("type") == "string")
+    assert "### Key themes\n\nPlanners build tours by hand in Excel" in body
+    assert "stops at the" not in body
+    assert re.search(r"### Recommendations\n\n1\. ", body)
+
 
 
 def test_a_small_model_use_case_failing_only_for_its_title_is_asked_for_a_title_alone(tmp_path: Path) -> None:

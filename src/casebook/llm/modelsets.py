@@ -41,6 +41,8 @@ class StepModel:
     max_tokens: int
     temperature: float
     set_name: str = field(default="", compare=False)  # where it came from, for error messages
+    # sent when set: a small model that loops on its own sentences repeats itself less
+    frequency_penalty: float | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class ModelSet:
     evidence_from: str = "model"
     # "use_cases": each Part B section is the use case's own fields under the section's headings (no call)
     part_b_from: str = "model"
+    # characters a prose field may hold: Part A, the summary and revisions asked as capped JSON
+    prose_chars: int | None = None
 
     def has_step(self, step: str) -> bool:
         """False for a step the set switches off (e.g. `style = false`: no style pass)."""
@@ -96,6 +100,7 @@ class _Entry(BaseModel):
     model: _Name | None = None
     max_tokens: _Positive | None = None
     temperature: _Temperature | None = None
+    frequency_penalty: Annotated[float, Field(ge=-2, le=2)] | None = None
 
 
 class _Set(BaseModel):
@@ -112,6 +117,9 @@ class _Set(BaseModel):
     # "use_cases": each Part B section is set from its use case's fields, no model call (a small
     # model's section restates them at length, cut at its token limit, with citations it guessed)
     part_b_from: Literal["model", "use_cases"] | None = None
+    # N: Part A, the executive summary and revisions are asked as JSON with each prose field capped
+    # at N characters (a small model's Markdown answer ran past every token limit; see steps/capped.py)
+    prose_chars: Annotated[int, Field(ge=200, le=20000)] | None = None
     default: _Entry | None = None
     evidence: _Entry | None = None
     use_cases: _Entry | None = None
@@ -153,6 +161,8 @@ class _Set(BaseModel):
             entries["evidence_from"] = self.evidence_from
         if self.part_b_from is not None:
             entries["part_b_from"] = self.part_b_from
+        if self.prose_chars is not None:
+            entries["prose_chars"] = self.prose_chars
         for key in ("default", *STEPS):
             entry = getattr(self, key)
             if entry is not None:
@@ -213,6 +223,7 @@ def _resolve(name: str, entries: Mapping[str, Any], source: str) -> ModelSet:
             max_tokens=int(values["max_tokens"]),
             temperature=float(values["temperature"]),
             set_name=name,
+            frequency_penalty=None if values.get("frequency_penalty") is None else float(values["frequency_penalty"]),
         )
     return ModelSet(
         name=name,
@@ -222,6 +233,7 @@ def _resolve(name: str, entries: Mapping[str, Any], source: str) -> ModelSet:
         use_cases_per_call=entries.get("use_cases_per_call"),
         evidence_from=entries.get("evidence_from") or "model",
         part_b_from=entries.get("part_b_from") or "model",
+        prose_chars=entries.get("prose_chars"),
     )
 
 

@@ -66,6 +66,8 @@ def build_request(
     else:
         request["max_tokens"] = model.max_tokens
         request["temperature"] = model.temperature
+        if model.frequency_penalty is not None:
+            request["frequency_penalty"] = model.frequency_penalty
     if response_format is not None:
         request["response_format"] = response_format
     return request

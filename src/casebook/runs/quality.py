@@ -131,7 +131,9 @@ async def _revise(
     else:
         model = ctx.model_set.for_step(_MODEL_STEP[kind])
         passages = _passages(ctx, evidence, use_cases, body, section)
-        answer = await revise_section(ctx.llm, model, section, body, problems, passages, template.tone)
+        answer = await revise_section(
+            ctx.llm, model, section, body, problems, passages, template.tone, prose_chars=ctx.model_set.prose_chars
+        )
         await ctx.files.write_text(path, answer)
     if kind == "part_b":
         if not 1 <= int(number) <= len(use_cases):

@@ -245,6 +245,7 @@ async def step_part_a(ctx: RunContext) -> None:
             tone,
             rejected=rejected,
             passages=ctx.model_set.evidence_from != "passages",
+            prose_chars=ctx.model_set.prose_chars,
         ),
         lambda answer: part_a_problems(answer, ctx.submission),
     )
@@ -353,7 +354,16 @@ async def _summary(ctx: RunContext, part_a: str, use_cases: list[UseCase]) -> st
         ctx,
         "consolidate",
         (first, retry),
-        lambda rejected: consolidate(ctx.llm, model, ctx.submission, part_a, use_cases, tone, rejected=rejected),
+        lambda rejected: consolidate(
+            ctx.llm,
+            model,
+            ctx.submission,
+            part_a,
+            use_cases,
+            tone,
+            rejected=rejected,
+            prose_chars=ctx.model_set.prose_chars,
+        ),
         lambda answer: summary_problems(answer, part_a, ctx.submission),
     )
     ctx.manifest.metrics["summary_regenerated"] = int(await ctx.files.exists(retry))

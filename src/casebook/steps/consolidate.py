@@ -15,6 +15,7 @@ from casebook.models import Submission, UseCase
 from casebook.report.normalise import normalise_markdown
 from casebook.report.written import recommendation
 from casebook.roadmap import roadmap_lines
+from casebook.steps.capped import ask_capped, capped_model
 from casebook.steps.overlap import MIN_WORDS, copied_from, words
 from casebook.steps.prompts import (
     messages,
@@ -35,9 +36,12 @@ async def consolidate(
     tone: str = "",
     *,
     rejected: tuple[str, list[str]] | None = None,
+    prose_chars: int | None = None,
 ) -> str:
     """The executive summary and recommendations. `rejected`: an earlier answer and why it was
-    rejected (it copied Part A, had no recommendations): the model is told, and writes it again."""
+    rejected (it copied Part A, had no recommendations): the model is told, and writes it again.
+    `prose_chars`: asked as capped JSON (`casebook.steps.capped`), the pipeline sets the heading
+    and the numbers."""
     cases = "\n\n".join(render_use_case(uc, i) for i, uc in enumerate(use_cases, start=1))
     user = f"{render_submission(submission)}\n\nPart A:\n\n{part_a}\n\nUse cases:\n\n{cases}"
     asked = messages(system_prompt("consolidate"), user, tone)
@@ -52,8 +56,22 @@ async def consolidate(
                 + ". Write the executive summary and the recommendations again.",
             },
         ]
-    text = await llm.chat("consolidate", model, asked)
-    return text.strip()
+    if prose_chars is None:
+        return (await llm.chat("consolidate", model, asked)).strip()
+    asked[1]["content"] += (
+        "\n\nAnswer with JSON: the executive summary (plain paragraphs, passage ids in square brackets) "
+        "and the recommendations, one concrete action each."
+    )
+    summary_chars, items, item_chars = prose_chars * 2, 7, 220
+    schema = capped_model(
+        "Summary",
+        {"executive_summary": "The executive summary, without a heading"},
+        summary_chars,
+        {"recommendations": (items, item_chars)},
+    )
+    answer = await ask_capped(llm, "consolidate", model, asked, schema, summary_chars + items * item_chars)
+    listed = "\n".join(f"{n}. {r}" for n, r in enumerate(answer["recommendations"], start=1))
+    return f"{answer['executive_summary']}\n\n### Recommendations\n\n{listed}"
 
 
 RECOMMENDATIONS = re.compile(r"^#{1,6}\s*\**\s*recommendations?\b.*$", re.IGNORECASE | re.MULTILINE)

@@ -12,6 +12,7 @@ import re
 
 from casebook.llm import LLMClient, StepModel
 from casebook.models import Evidence, Submission, UseCase
+from casebook.steps.capped import ask_capped, capped_model
 from casebook.steps.overlap import copied_from
 from casebook.steps.prompts import (
     messages,
@@ -35,6 +36,7 @@ async def write_part_a(
     *,
     rejected: tuple[str, list[str]] | None = None,
     passages: bool = True,
+    prose_chars: int | None = None,
 ) -> str:
     """Part A from the evidence; `passages=False` leaves the passages out of the prompt (evidence
     the pipeline picked is their own sentences already: a small model reads half the tokens)."""
@@ -54,8 +56,21 @@ async def write_part_a(
                 "content": "That answer was rejected: " + "; and ".join(reasons) + ". Write Part A again.",
             },
         ]
-    text = await llm.chat("part_a", model, asked)
-    return text.strip()
+    if prose_chars is None:
+        return (await llm.chat("part_a", model, asked)).strip()
+    # capped JSON, one field a section (`casebook.steps.capped`): the pipeline sets the headings
+    asked[1]["content"] += (
+        "\n\nAnswer with JSON: one field a section, its text without the heading, in plain sentences "
+        "with the passage ids in square brackets."
+    )
+    fields = {_field(s): f"The {s.casefold()} section, without its heading" for s in SECTIONS}
+    schema = capped_model("PartA", fields, prose_chars)
+    answer = await ask_capped(llm, "part_a", model, asked, schema, prose_chars * len(fields))
+    return "\n\n".join(f"### {s}\n\n{answer[_field(s)]}" for s in SECTIONS)
+
+
+def _field(section: str) -> str:
+    return section.casefold().replace(" ", "_")
 
 
 def sections_of(text: str) -> dict[str, str]:
