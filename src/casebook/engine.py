@@ -43,12 +43,13 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
+import sqlalchemy as sa
 from dbos import (
     DBOS,
     DBOSClient,
@@ -76,7 +77,7 @@ from casebook.errors import (
     RunInterrupted,
     RunNotFound,
 )
-from casebook.executors import CLI, WORKER, ExecutorInfo, Executors, pid_gone
+from casebook.executors import CLI, WORKER, ExecutorInfo, Executors, pid_gone, sqlalchemy_url
 from casebook.llm.failures import recount
 from casebook.logs import get_logger
 from casebook.models import RunStatus
@@ -136,24 +137,60 @@ class _JsonCheckpoints(Serializer):
 SERIALIZER = _JsonCheckpoints()
 
 
-def _translated(func: Callable[_P, _T]) -> Callable[_P, _T]:
-    """The engine's own exceptions as casebook's: EngineUnavailable when its database does not
+def _as_casebook_error(exc: BaseException) -> CasebookError:
+    """The engine's own exception as casebook's: EngineUnavailable when its database does not
     answer, RunNotFound for a workflow it does not hold, EngineError for any other refusal."""
+    if isinstance(exc, SQLAlchemyError | sqlite3.Error):
+        error: CasebookError = EngineUnavailable(
+            f"the workflow database cannot be reached ({type(exc).__name__}): try again shortly"
+        )
+    elif isinstance(exc, dbos_errors.DBOSNonExistentWorkflowError):
+        error = RunNotFound(f"the workflow engine holds no such attempt: {exc}")
+    else:
+        error = EngineError(f"the workflow engine refused: {exc}")
+    error.__cause__ = exc
+    return error
+
+
+def _translated(func: Callable[_P, _T]) -> Callable[_P, _T]:
+    """The engine's own exceptions as casebook's (`_as_casebook_error`)."""
 
     @wraps(func)
     def call(*args: _P.args, **kwargs: _P.kwargs) -> _T:
         try:
             return func(*args, **kwargs)
-        except (SQLAlchemyError, sqlite3.Error) as exc:
-            raise EngineUnavailable(
-                f"the workflow database cannot be reached ({type(exc).__name__}): try again shortly"
-            ) from exc
-        except dbos_errors.DBOSNonExistentWorkflowError as exc:
-            raise RunNotFound(f"the workflow engine holds no such attempt: {exc}") from exc
-        except dbos_errors.DBOSException as exc:
-            raise EngineError(f"the workflow engine refused: {exc}") from exc
+        except (SQLAlchemyError, sqlite3.Error, dbos_errors.DBOSException) as exc:
+            raise _as_casebook_error(exc) from exc
 
     return call
+
+
+def _transaction_engine(url: str, timeout_s: float) -> sa.Engine:
+    """A connection to the workflow database whose transactions casebook opens and commits
+    itself (`Engine.insert_attempts`), waiting at most `timeout_s` to connect or for SQLite's
+    write lock. On SQLite the driver is told to leave transactions alone (it would otherwise
+    commit at a savepoint's release) and each one begins IMMEDIATE, taking the write lock at
+    once, as DBOS's own connections do."""
+    if not url.startswith("sqlite"):
+        return sa.create_engine(
+            sqlalchemy_url(url),
+            pool_size=1,
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": max(1, round(timeout_s))},
+        )
+    engine = sa.create_engine(url, pool_size=1)
+
+    @sa.event.listens_for(engine, "connect")
+    def connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        dbapi_conn.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
+        dbapi_conn.execute("PRAGMA foreign_keys=ON")
+
+    @sa.event.listens_for(engine, "begin")
+    def begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
 
 
 class _QuietCancellations(logging.Filter):
@@ -622,6 +659,15 @@ class RunView:
 
 
 @dataclass(frozen=True)
+class NewAttempt:
+    """An attempt to insert (`Engine.insert_attempts`), its id already named in the manifest."""
+
+    company_slug: str
+    run_id: str
+    workflow_id: str
+
+
+@dataclass(frozen=True)
 class Attempt:
     """The latest attempt of a run, as the engine lists it (newest runs first)."""
 
@@ -640,10 +686,13 @@ class Engine:
         prepare_database(settings)
         self._client = DBOSClient(system_database_url=url, serializer=SERIALIZER)
         self.executors = Executors(url, settings.executor_timeout_s)
+        self._batches: sa.Engine | None = None  # insert_attempts' own connection, made when first used
 
     def close(self) -> None:
         self._client.destroy()
         self.executors.close()
+        if self._batches is not None:
+            self._batches.dispose()
 
     @_translated
     def ping(self) -> None:
@@ -671,17 +720,48 @@ class Engine:
                 latest[run[1]] = Attempt(run[0], run[1], _as_latest(status))
         return list(latest.values())
 
-    @_translated
-    def insert_attempt(self, company_slug: str, run_id: str, workflow_id: str) -> None:
-        """Put an attempt on the workers' queue (its id already named in the manifest)."""
-        options: EnqueueOptions = {
+    def _options(self, workflow_id: str) -> EnqueueOptions:
+        return {
             "workflow_name": WORKFLOW,
             "queue_name": QUEUE,
             "workflow_id": workflow_id,
             "app_version": APP_VERSION,
             "workflow_timeout": self.settings.run_timeout_s,
         }
-        self._client.enqueue(options, company_slug, run_id)
+
+    @_translated
+    def insert_attempt(self, company_slug: str, run_id: str, workflow_id: str) -> None:
+        """Put an attempt on the workers' queue (its id already named in the manifest)."""
+        self._client.enqueue(self._options(workflow_id), company_slug, run_id)
+
+    @_translated
+    def insert_attempts(self, attempts: Sequence[NewAttempt]) -> list[CasebookError | None]:
+        """Put many attempts on the queue in one transaction: one commit (one flush of the
+        database's log) for all of them. Each insert has a savepoint of its own, so one that
+        fails is undone alone and its error (as casebook's) stands in its place in the answer;
+        None means inserted. When the transaction itself fails (the database is unreachable,
+        locked, or the commit fails) nothing was inserted and that error is raised for all."""
+        outcomes: list[CasebookError | None] = []
+        with self._batch_engine().begin() as conn:
+            for attempt in attempts:
+                try:
+                    with conn.begin_nested():
+                        self._client.enqueue_in_transaction(
+                            conn, self._options(attempt.workflow_id), attempt.company_slug, attempt.run_id
+                        )
+                    outcomes.append(None)
+                except (SQLAlchemyError, dbos_errors.DBOSException) as exc:
+                    if conn.invalidated or not conn.in_transaction():
+                        raise  # the connection, not this insert: the whole transaction is gone
+                    refused = EngineError(f"the workflow database refused this attempt ({type(exc).__name__})")
+                    refused.__cause__ = exc
+                    outcomes.append(refused if isinstance(exc, SQLAlchemyError) else _as_casebook_error(exc))
+        return outcomes
+
+    def _batch_engine(self) -> sa.Engine:
+        if self._batches is None:
+            self._batches = _transaction_engine(database_url(self.settings), self.settings.database_timeout_s)
+        return self._batches
 
     def __enter__(self) -> Engine:
         return self

@@ -215,8 +215,8 @@ class CompanyStorage:
     def write_text(self, relative: str, text: str, *, sync: bool = True) -> None:
         self.write_bytes(relative, text.encode("utf-8"), sync=sync)
 
-    def write_json(self, relative: str, value: Any) -> None:
-        self.write_bytes(relative, json_bytes(value))
+    def write_json(self, relative: str, value: Any, *, sync: bool = True) -> None:
+        self.write_bytes(relative, json_bytes(value), sync=sync)
 
     def read_bytes(self, relative: str) -> bytes:
         try:

@@ -318,12 +318,12 @@ def test_a_stored_run_the_queue_refused_is_503_then_queued_by_a_resend(api: Api)
 
     body = {"company_name": "Queue Down Co", "files": files_json(("a.md", MD))}
     headers = {**AUTH, "Idempotency-Key": "queue-down-1"}
-    engine.insert_attempt = locked  # the database's insert fails, after the run was stored
+    engine.insert_attempts = locked  # the database's transaction fails, after the run was stored
     try:
         with api.client() as c:
             refused = c.post("/v1/submissions", json=body, headers=headers)
     finally:
-        del engine.insert_attempt
+        del engine.insert_attempts
     with api.client() as c:
         resent = c.post("/v1/submissions", json=body, headers=headers)
         status = c.get(resent.json()["status_url"], headers=AUTH).json()

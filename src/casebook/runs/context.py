@@ -164,12 +164,19 @@ class RunContext:
         await self.listener(manifest)
 
 
-def stage_inputs(company: CompanyStorage, run_id: str, sources: Sequence[Source]) -> None:
-    """Keep the run's documents with the run, so it can be resumed on any machine."""
+def stage_inputs(company: CompanyStorage, run_id: str, sources: Sequence[Source], *, sync: bool = True) -> None:
+    """Keep the run's documents with the run, so it can be resumed on any machine. `sync=False`:
+    the caller syncs the run's inputs afterwards (`sync_inputs`), all of them at once."""
     for i, source in enumerate(sources):
-        company.write_bytes(f"runs/{run_id}/inputs/{i:04d}", source.data)
+        company.write_bytes(f"runs/{run_id}/inputs/{i:04d}", source.data, sync=sync)
     names = [s.name for s in sources]
-    company.write_json(f"runs/{run_id}/inputs/names.json", names)
+    company.write_json(f"runs/{run_id}/inputs/names.json", names, sync=sync)
+
+
+def sync_inputs(company: CompanyStorage, run_id: str) -> None:
+    """Flush every file of the run's inputs folder, and the folder, to disk together."""
+    folder = f"runs/{run_id}/inputs"
+    company.sync_files(f"{folder}/{name}" for name in company.list(folder))
 
 
 def staged_inputs(company: CompanyStorage, run_id: str) -> list[Source]:

@@ -27,8 +27,10 @@ def _path(run_id: str, name: str) -> str:
     return f"runs/{run_id}/inputs/{name}"
 
 
-def stage_remote(company: CompanyStorage, run_id: str, documents: list[RemoteDocument]) -> None:
-    company.write_json(_path(run_id, "remote.json"), [d.as_record() for d in documents])
+def stage_remote(
+    company: CompanyStorage, run_id: str, documents: list[RemoteDocument], *, sync: bool = True
+) -> None:
+    company.write_json(_path(run_id, "remote.json"), [d.as_record() for d in documents], sync=sync)
 
 
 def remote_documents(company: CompanyStorage, run_id: str) -> list[RemoteDocument]:

@@ -24,7 +24,7 @@ from casebook.models import RunStatus, Skipped, Source, SourceFile, Submission
 from casebook.runs import locate
 from casebook.runs.admission import admit, private_fields, stored_record
 from casebook.runs.idempotency import check_same_inputs, idempotent_run_id, input_fingerprint
-from casebook.runs.manifest import Manifest, new_run_id, utcnow
+from casebook.runs.manifest import Manifest, manifest_path, new_run_id, utcnow
 from casebook.runs.pipeline import (
     Listener,
     RunContext,
@@ -33,6 +33,7 @@ from casebook.runs.pipeline import (
     execute_run,
     restore_figures,
     stage_inputs,
+    sync_inputs,
 )
 from casebook.runs.remote import stage_remote
 from casebook.runs.review import USE_CASES_GATE, promote_edits
@@ -119,14 +120,17 @@ def create_run(
     skipped: list[Skipped] = []
     if not sources and not remote and submission.google_drive_link:  # a link alone: its folder is read
         sources, skipped = _download_from_drive(settings, submission.google_drive_link)
-    stage_inputs(company, run_id, sources)
+    # The inputs are written, then flushed to disk together (one disk commit for them all),
+    # before the manifest exists: a manifest always finds its run's inputs whole.
+    stage_inputs(company, run_id, sources, sync=False)
     if skipped:
-        company.write_json(f"runs/{run_id}/inputs/skipped.json", [s.model_dump() for s in skipped])
+        company.write_json(f"runs/{run_id}/inputs/skipped.json", [s.model_dump() for s in skipped], sync=False)
     if remote:
-        stage_remote(company, run_id, remote)
+        stage_remote(company, run_id, remote, sync=False)
     private = private_fields(submission)
     if private:  # what delivery needs in full, kept with the run's inputs, not in the record
-        company.write_json(f"runs/{run_id}/inputs/private.json", private)
+        company.write_json(f"runs/{run_id}/inputs/private.json", private, sync=False)
+    sync_inputs(company, run_id)
     record = stored_record(submission, remote)
     record["model_set"] = chosen.name
     # A copy for people and the original's tooling; the manifest below (synced) is the record.
@@ -143,7 +147,8 @@ def create_run(
         workflow_ids=[run_id] if record_workflow else [],
     )
     locate.record(company.storage, run_id, company.slug)  # before the manifest: no run without it
-    manifest.save(company)
+    manifest.save(company, sync=False)
+    company.sync_files([manifest_path(run_id), f"runs/{run_id}"])  # the manifest, the run's folder and theirs
     return manifest
 
 

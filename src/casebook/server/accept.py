@@ -1,8 +1,11 @@
 """A checked submission stored as a run, then queued: what a 202 promises.
 
-Order: `create_run` writes the documents, the submission and the manifest; `Engine.enqueue`
-records the workflow id in the manifest, then inserts the workflow in the database. A crash
-can stop this anywhere, and every place it can stop is repaired:
+Order: `create_run` writes the documents and the submission, flushed to disk, then the manifest,
+which already names the run's first workflow (the run id), flushed too; then the workflow is
+inserted in the database, together with those of other requests that arrive at the same time
+(`casebook.server.group_commit`: one transaction, each insert in a savepoint of its own). A
+resend inserts a missing workflow through `Engine.enqueue`. A crash can stop this anywhere,
+and every place it can stop is repaired:
 
 - before the manifest exists: nothing was promised (no 202), a resend starts afresh;
 - manifest without a workflow id, or with one the database does not hold (the crash came
@@ -26,15 +29,15 @@ from datetime import UTC, datetime, timedelta
 from casebook.config import Settings
 from casebook.deliver.base import CallbackTarget, DeliveryConfig, parse_destinations
 from casebook.deliver.callback import callback_policy, check_url
-from casebook.engine import Engine
-from casebook.errors import CasebookError, LimitExceeded
+from casebook.engine import Engine, NewAttempt
+from casebook.errors import CasebookError, EngineError, LimitExceeded
 from casebook.fetch import RemoteDocument
 from casebook.logs import get_logger
 from casebook.models import RunStatus, SourceFile, Submission
 from casebook.netguard import Refused, checked_addresses
 from casebook.runs.manifest import Manifest
 from casebook.runs.runner import create_run, idempotent_run_id, storage_at
-from casebook.server.context import ServerContext, blocking
+from casebook.server.context import ServerContext, blocking, database_unavailable
 from casebook.server.errors import ApiError
 from casebook.storage import Storage, company_slug
 
@@ -85,17 +88,21 @@ async def _queue(
 ) -> tuple[Manifest, bool]:
     """The run queued (or found queued), and True when it was queued now."""
     try:
+        if fresh and manifest.workflow_ids == [manifest.run_id]:  # its first workflow: group commit
+            await _insert_first(ctx, manifest, deadline)
+            return manifest, True
         return await ctx.database(
             queue_if_missing,
             ctx.engine,
             ctx.settings,
             manifest,
-            fresh=fresh,
             writes=True,
             timeout=max(0.5, deadline - time.monotonic()),
         )
     except ApiError as exc:
         reason, headers = exc.code, exc.headers
+    except EngineError as exc:  # the database refused the insert, or did not answer
+        reason, headers = type(exc.__cause__ or exc).__name__, {"Retry-After": "5"}
     except CasebookError:
         raise
     except Exception as exc:  # the engine's own error (a locked or unreachable database)
@@ -109,6 +116,17 @@ async def _queue(
         run_id=manifest.run_id,
         headers=headers,
     )
+
+
+async def _insert_first(ctx: ServerContext, manifest: Manifest, deadline: float) -> None:
+    """A new run's first workflow (the run id, which its manifest already names) inserted by the
+    group commit; ApiError 503 when that does not happen before the deadline."""
+    attempt = NewAttempt(manifest.company_slug, manifest.run_id, manifest.run_id)
+    try:
+        await asyncio.wait_for(ctx.queue.insert(attempt), max(0.5, deadline - time.monotonic()))
+    except TimeoutError:
+        get_logger(run_id=manifest.run_id).warning("queue insert timed out")
+        raise database_unavailable() from None
 
 
 def _store(
@@ -143,16 +161,8 @@ def ensure_queued(engine: Engine, settings: Settings, manifest: Manifest) -> Man
     return queue_if_missing(engine, settings, manifest)[0]
 
 
-def queue_if_missing(
-    engine: Engine, settings: Settings, manifest: Manifest, *, fresh: bool = False
-) -> tuple[Manifest, bool]:
-    """The run's manifest, and True when its workflow had to be inserted now.
-
-    `fresh`: the manifest was written just now, naming its first workflow; insert it.
-    """
-    if fresh and manifest.workflow_ids == [manifest.run_id]:
-        insert_first_workflow(engine, manifest)
-        return manifest, True
+def queue_if_missing(engine: Engine, settings: Settings, manifest: Manifest) -> tuple[Manifest, bool]:
+    """The run's manifest, and True when its workflow had to be inserted now."""
     company = storage_at(settings.storage_url).company_by_slug(manifest.company_slug)
     current = manifest if not manifest.workflow_ids else Manifest.load(company, manifest.run_id)
     if current.status is not RunStatus.queued:
@@ -168,12 +178,6 @@ def queue_if_missing(
     if workflow_id not in current.workflow_ids:
         current.workflow_ids.append(workflow_id)
     return current, True
-
-
-def insert_first_workflow(engine: Engine, manifest: Manifest) -> None:
-    """Insert a new run's first workflow, whose id the manifest already records (the run id):
-    what `Engine.enqueue` does for a first attempt, without reading the manifest back."""
-    engine.insert_attempt(manifest.company_slug, manifest.run_id, manifest.run_id)
 
 
 def _recorded_run(engine: Engine, settings: Settings, workflow_id: str) -> Manifest | None:

@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
             yield
         finally:
             reconciling.cancel()
+            await app.state.ctx.queue.close()
             await anyio.to_thread.run_sync(engine.close)
 
     app = FastAPI(
@@ -150,6 +151,7 @@ def _exit_before_enqueue(engine: Engine) -> None:
         os._exit(86)
 
     engine.insert_attempt = insert_attempt  # type: ignore[method-assign]
+    engine.insert_attempts = insert_attempt  # type: ignore[method-assign]
 
 
 def worker_app() -> FastAPI:

@@ -20,6 +20,7 @@ from casebook.engine import Engine, database_url
 from casebook.errors import EngineUnavailable
 from casebook.logs import get_logger
 from casebook.server.errors import ApiError
+from casebook.server.group_commit import GroupCommit
 from casebook.server.options import ServerOptions
 from casebook.storage import Storage
 
@@ -85,11 +86,14 @@ class ServerContext:
     # Python work overlaps), the others wait here in order instead of in SQLite's busy handler
     # (sleeps of up to 100 ms at a time, which made the slowest submissions wait seconds).
     database_writers: CapacityLimiter | None = None
+    # New runs' workflows: inserted by one writer, those that arrive together in one transaction.
+    queue: GroupCommit = field(init=False)
 
     def __post_init__(self) -> None:
         if self.database_writers is None:
             sqlite = database_url(self.settings).startswith("sqlite")
             self.database_writers = CapacityLimiter(4) if sqlite else self.database_threads
+        self.queue = GroupCommit(self.engine, limiter=self.database_threads)
 
     @contextlib.asynccontextmanager
     async def serialised(self, key: str) -> AsyncIterator[None]:
