@@ -737,18 +737,35 @@ class Engine:
     @_translated
     def insert_attempts(self, attempts: Sequence[NewAttempt]) -> list[CasebookError | None]:
         """Put many attempts on the queue in one transaction: one commit (one flush of the
-        database's log) for all of them. Each insert has a savepoint of its own, so one that
-        fails is undone alone and its error (as casebook's) stands in its place in the answer;
-        None means inserted. When the transaction itself fails (the database is unreachable,
-        locked, or the commit fails) nothing was inserted and that error is raised for all."""
+        database's log) for all of them. An insert the database refuses fails alone: its error
+        (as casebook's) stands in its place in the answer, None means inserted. When the
+        transaction itself fails (the database is unreachable, locked, or the commit fails)
+        nothing was inserted and that error is raised for all.
+
+        All are inserted at once; only when one insert fails is the batch inserted again, each
+        insert in a savepoint of its own (undone alone when it fails)."""
+        refused = False
+        try:
+            with self._batch_engine().begin() as conn:
+                for attempt in attempts:
+                    try:
+                        self._enqueue_in(conn, attempt)
+                    except (SQLAlchemyError, dbos_errors.DBOSException):
+                        refused = True
+                        raise
+            return [None] * len(attempts)
+        except (SQLAlchemyError, dbos_errors.DBOSException):
+            if not refused:
+                raise  # the transaction, not an insert: nothing of it was inserted
+        return self._insert_each(attempts)
+
+    def _insert_each(self, attempts: Sequence[NewAttempt]) -> list[CasebookError | None]:
         outcomes: list[CasebookError | None] = []
         with self._batch_engine().begin() as conn:
             for attempt in attempts:
                 try:
                     with conn.begin_nested():
-                        self._client.enqueue_in_transaction(
-                            conn, self._options(attempt.workflow_id), attempt.company_slug, attempt.run_id
-                        )
+                        self._enqueue_in(conn, attempt)
                     outcomes.append(None)
                 except (SQLAlchemyError, dbos_errors.DBOSException) as exc:
                     if conn.invalidated or not conn.in_transaction():
@@ -757,6 +774,11 @@ class Engine:
                     refused.__cause__ = exc
                     outcomes.append(refused if isinstance(exc, SQLAlchemyError) else _as_casebook_error(exc))
         return outcomes
+
+    def _enqueue_in(self, conn: sa.Connection, attempt: NewAttempt) -> None:
+        self._client.enqueue_in_transaction(
+            conn, self._options(attempt.workflow_id), attempt.company_slug, attempt.run_id
+        )
 
     def _batch_engine(self) -> sa.Engine:
         if self._batches is None:

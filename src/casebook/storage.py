@@ -26,6 +26,7 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from casebook.atomic import TMP_PREFIX, atomic_file
+from casebook.disk_sync import sync_paths
 from casebook.errors import InputError, MissingExtra, StorageError
 from casebook.extras import install_command
 
@@ -196,19 +197,14 @@ class CompanyStorage:
             raise StorageError(f"cannot write {target}: {exc}") from None
 
     def sync_files(self, relatives: Iterable[str]) -> None:
-        """Flush files written with `sync=False` to disk, together: the disk commits once for
-        all of them (each fsync after the first finds its data written already). Object
-        stores are durable on write: nothing to do."""
+        """Flush files written with `sync=False`, and their folders, to disk together: one
+        flush of the filesystem for them and for the other threads' files that ask at the same
+        time (`casebook.disk_sync`). Object stores are durable on write: nothing to do."""
         paths = [self.path(r) for r in relatives]
         if not self.storage.is_local or not paths:
             return
         try:
-            for path in [*paths, *sorted({os.path.dirname(p) for p in paths})]:  # the files, then their folders
-                fd = os.open(path, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
+            sync_paths([*paths, *sorted({os.path.dirname(p) for p in paths})])  # the files, then their folders
         except OSError as exc:
             raise StorageError(f"cannot write {exc.filename or self.root}: {exc.strerror or exc}") from None
 
