@@ -25,6 +25,15 @@ checked against storage and the database: the run id of every 202 must have its 
 disk and its workflow ENQUEUED, and there must be no other manifest or workflow ("durable":
 true, else exit status 1). Only loopback is used. The load average before and after is printed:
 other work on a shared machine slows the figures, never the CPU milliseconds a submission.
+
+Concurrency (16 by default; it was 32): the generator keeps a fixed number of requests in
+flight, so by Little's law the mean latency is concurrency / throughput. The target (issue 14:
+at least 300 submissions/s with p99 at most 100 ms) describes clients that send 300 a second
+and each wait at most 100 ms; 32 in flight at 300/s is a mean of 32 / 300 = 107 ms, over the
+p99 bound before any spread, so with 32 the target can only be met by going much faster than
+it asks (a p99 near twice the mean needs about 600/s, the whole of 2 cores at 3.3 ms of CPU a
+submission). 16 in flight at 300/s is a mean of 53 ms, which leaves the p99 room: the target as
+stated. --concurrency 32 still shows how the server does with twice the clients.
 """
 
 from __future__ import annotations
@@ -315,7 +324,9 @@ def main() -> int:
         "--multipart", type=int, default=500, help="multipart 1 MiB submissions (at most)"
     )
     parser.add_argument("--seconds", type=float, default=30.0, help="time limit of each phase")
-    parser.add_argument("--concurrency", type=int, default=32, help="requests in flight")
+    parser.add_argument(
+        "--concurrency", type=int, default=16, help="requests in flight (see the docstring: Little's law)"
+    )
     parser.add_argument(
         "--client", choices=["httpx", "raw"], default="httpx", help="load generator"
     )

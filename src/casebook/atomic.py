@@ -30,9 +30,10 @@ def atomic_file(target: str | os.PathLike[str], *, sync: bool = True) -> Iterato
             if sync:
                 os.fsync(handle.fileno())
         os.replace(tmp, target)
-    finally:
+    except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        raise
 
 
 def write_atomic(target: str | os.PathLike[str], data: bytes, *, sync: bool = True) -> None:
