@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -19,6 +20,7 @@ from casebook.runs.idempotency import idempotent_run_id
 from casebook.server.group_commit import GroupCommit
 from casebook.storage import company_slug
 from tests.server.api import AUTH, MD, Api, files_json, running_api
+from tests.server.stall_proxy import StallProxy
 
 
 def refuse(settings: Settings, run_id: str) -> sqlite3.Connection:
@@ -43,7 +45,7 @@ def new(run_id: str) -> NewAttempt:
 
 def test_inserts_that_arrive_together_share_one_transaction_and_a_refusal_fails_alone(engine: Engine) -> None:
     refuse(engine.settings, "run-07").close()
-    writer = GroupCommit(engine)
+    writer = GroupCommit(engine, timeout_s=30)
 
     async def main() -> list[BaseException | None]:
         results = await asyncio.gather(*(writer.insert(new(f"run-{i:02d}")) for i in range(20)), return_exceptions=True)
@@ -59,7 +61,7 @@ def test_inserts_that_arrive_together_share_one_transaction_and_a_refusal_fails_
 
 
 def test_a_failed_transaction_fails_its_requests_and_the_next_one_goes_through(engine: Engine) -> None:
-    writer = GroupCommit(engine)
+    writer = GroupCommit(engine, timeout_s=30)
     holder = sqlite3.connect(database_url(engine.settings).removeprefix("sqlite:///"), isolation_level=None)
 
     async def main() -> tuple[list[BaseException | None], None]:
@@ -81,7 +83,7 @@ def test_a_failed_transaction_fails_its_requests_and_the_next_one_goes_through(e
 
 
 def test_a_request_that_stops_waiting_leaves_the_others_and_its_run_is_queued(engine: Engine) -> None:
-    writer = GroupCommit(engine)
+    writer = GroupCommit(engine, timeout_s=30)
 
     async def main() -> list[BaseException | None]:
         tasks = [asyncio.create_task(writer.insert(new(f"w-{i}"))) for i in range(3)]
@@ -97,7 +99,7 @@ def test_a_request_that_stops_waiting_leaves_the_others_and_its_run_is_queued(en
 
 
 def test_close_writes_what_waits_then_refuses_more(engine: Engine) -> None:
-    writer = GroupCommit(engine)
+    writer = GroupCommit(engine, timeout_s=30)
 
     async def main() -> None:
         pending = [asyncio.create_task(writer.insert(new(f"c-{i}"))) for i in range(4)]
@@ -109,6 +111,36 @@ def test_close_writes_what_waits_then_refuses_more(engine: Engine) -> None:
 
     asyncio.run(main())
     assert all(engine.has_attempt(f"c-{i}") for i in range(4)) and not engine.has_attempt("late")
+
+
+def test_a_transaction_that_hangs_is_abandoned_and_the_writer_goes_on(tmp_path: Path, pg_database: str) -> None:
+    real = urlsplit(pg_database)  # a fresh database on the tests' PostgreSQL, behind a proxy that can hang
+    with StallProxy(real.hostname or "127.0.0.1", real.port or 5432) as proxy:
+        url = urlunsplit(real._replace(netloc=f"{real.username}@127.0.0.1:{proxy.port}"))
+        settings = Settings(storage_url=str(tmp_path / "outputs"), database_url=url, database_timeout_s=0.5)
+        with Engine(settings) as engine:
+            writer = GroupCommit(engine, timeout_s=0.5)
+
+            async def main() -> list[BaseException | None]:
+                results: list[BaseException | None] = [await writer.insert(new("before"))]
+                proxy.stall()
+                try:
+                    for run_id in ("hung-1", "hung-2"):  # each answered by its own timeout, one after the other
+                        try:
+                            results.append(await asyncio.wait_for(writer.insert(new(run_id)), 30))
+                        except EngineUnavailable as exc:
+                            results.append(exc)
+                finally:
+                    proxy.resume()
+                results.append(await asyncio.wait_for(writer.insert(new("after")), 30))
+                await writer.close()
+                return results
+
+            before, hung_1, hung_2, after = asyncio.run(main())
+            assert before is None and after is None
+            assert isinstance(hung_1, EngineUnavailable) and isinstance(hung_2, EngineUnavailable)
+            assert "did not answer in time" in str(hung_1)
+            assert writer.batches == 4 and engine.has_attempt("after")
 
 
 # -- through the API ------------------------------------------------------------------------------

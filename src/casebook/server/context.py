@@ -93,7 +93,7 @@ class ServerContext:
         if self.database_writers is None:
             sqlite = database_url(self.settings).startswith("sqlite")
             self.database_writers = CapacityLimiter(4) if sqlite else self.database_threads
-        self.queue = GroupCommit(self.engine, limiter=self.database_threads)
+        self.queue = GroupCommit(self.engine, timeout_s=self.settings.database_timeout_s, limiter=self.database_threads)
 
     @contextlib.asynccontextmanager
     async def serialised(self, key: str) -> AsyncIterator[None]:

@@ -12,7 +12,10 @@ database's log) serves them all. An insert that fails fails only its own request
 transaction that fails (the database unreachable, locked) fails the requests in it.
 
 A request that stops waiting (its deadline, a client gone) does not take its insert back: the
-run it stored is queued all the same, as an abandoned database call's thread finishes on its own.
+run it stored is queued all the same. A transaction that takes longer than the database timeout
+is abandoned as other database calls are (its thread finishes or fails on its own, and may still
+queue those runs, whose requests were answered 503 with their run id) and the writer goes on
+with the next batch, so a connection that hangs never stops the queue for good.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import anyio.to_thread
 from anyio import CapacityLimiter
 
 from casebook.engine import Engine, NewAttempt
+from casebook.errors import EngineUnavailable
 from casebook.logs import get_logger
 
 MAX_BATCH = 256  # inserts in one transaction at most (its statements, and the answer's wait)
@@ -36,8 +40,16 @@ class _Pending:
 
 
 class GroupCommit:
-    def __init__(self, engine: Engine, *, limiter: CapacityLimiter | None = None, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        timeout_s: float,
+        limiter: CapacityLimiter | None = None,
+        max_batch: int = MAX_BATCH,
+    ) -> None:
         self.engine = engine
+        self.timeout_s = timeout_s  # a transaction that takes longer is abandoned (its thread ends on its own)
         self.limiter = limiter  # the threads database calls may take (None: anyio's default)
         self.max_batch = max_batch
         self.batches = 0  # transactions tried so far (the tests read it)
@@ -80,10 +92,20 @@ class GroupCommit:
         self.batches += 1
         try:
             outcomes: list[BaseException | None] = list(
-                await anyio.to_thread.run_sync(
-                    self.engine.insert_attempts, [p.attempt for p in batch], limiter=self.limiter
+                await asyncio.wait_for(
+                    anyio.to_thread.run_sync(
+                        self.engine.insert_attempts,
+                        [p.attempt for p in batch],
+                        limiter=self.limiter,
+                        abandon_on_cancel=True,
+                    ),
+                    self.timeout_s,
                 )
             )
+        except TimeoutError:  # a database that stops answering holds that thread, not the next batches
+            get_logger().warning("queue transaction timed out", runs=len(batch), seconds=self.timeout_s)
+            late = EngineUnavailable("the workflow database did not answer in time: try again shortly")
+            outcomes = [late] * len(batch)
         except Exception as exc:  # the transaction: nothing of it was inserted
             get_logger().warning("queue transaction failed", runs=len(batch), error=type(exc).__name__)
             outcomes = [exc] * len(batch)
