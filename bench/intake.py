@@ -31,8 +31,8 @@ flight, so by Little's law the mean latency is concurrency / throughput. The tar
 at least 300 submissions/s with p99 at most 100 ms) describes clients that send 300 a second
 and each wait at most 100 ms; 32 in flight at 300/s is a mean of 32 / 300 = 107 ms, over the
 p99 bound before any spread, so with 32 the target can only be met by going much faster than
-it asks (a p99 near twice the mean needs about 600/s, the whole of 2 cores at 3.3 ms of CPU a
-submission). 16 in flight at 300/s is a mean of 53 ms, which leaves the p99 room: the target as
+it asks (a p99 of twice the mean needs about 640/s, more than 2 cores give at 3-4 ms of server
+CPU a submission). 16 in flight at 300/s is a mean of 53 ms, which leaves the p99 room: the target as
 stated. --concurrency 32 still shows how the server does with twice the clients.
 """
 
