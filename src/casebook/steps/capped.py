@@ -23,14 +23,22 @@ CHARS_PER_TOKEN = 3  # prose runs ~4 characters a token: a cap of 3 a token leav
 def capped_model(
     name: str, fields: dict[str, str], chars: int, lists: dict[str, tuple[int, int]] | None = None
 ) -> type[BaseModel]:
-    """A schema of string fields (`fields`: name → description) capped at `chars` characters each,
-    and of lists (`lists`: name → (most items, characters an item))."""
+    """A schema of string fields (`fields`: name → description) of a third of `chars` to `chars`
+    characters each (given room, Qwen 0.5B answered "58/100." for a readiness assessment), and of
+    lists (`lists`: name → (most items, characters an item), at least half as many items, each a
+    sentence)."""
+    # the floor is the grammar's (the JSON schema's minLength), not a reason to refuse an answer
+    # from an endpoint that keeps no lengths
     spec: dict[str, Any] = {
-        key: (str, Field(min_length=1, max_length=chars, description=d)) for key, d in fields.items()
+        key: (str, Field(min_length=1, max_length=chars, description=d, json_schema_extra={"minLength": chars // 3}))
+        for key, d in fields.items()
     }
     for key, (items, item_chars) in (lists or {}).items():
-        item = Annotated[str, Field(min_length=1, max_length=item_chars)]
-        spec[key] = (list[item], Field(min_length=1, max_length=items))
+        item = Annotated[str, Field(min_length=1, max_length=item_chars, json_schema_extra={"minLength": 40})]
+        spec[key] = (
+            list[item],
+            Field(min_length=1, max_length=items, json_schema_extra={"minItems": max(1, items // 2 + 1)}),
+        )
     return create_model(name, **spec)
 
 

@@ -42,6 +42,11 @@ _AI_WORDS = re.compile(
 )
 
 
+def says_what_ai_does(text: str) -> bool:
+    """The text names what an AI system does (a model, a forecast, an extraction …)."""
+    return _AI_WORDS.search(text) is not None
+
+
 def similarity(a: str, b: str) -> float:
     """Jaccard index of the two texts' stemmed content words (0 when either has none)."""
     wa, wb = content_words(_plain(a)), content_words(_plain(b))

@@ -43,6 +43,7 @@ from casebook.steps.use_case_checks import (
     Finding,
     attach_problem_citation,
     check_use_cases,
+    says_what_ai_does,
 )
 from casebook.steps.use_case_plan import choose_technique, compose_title, title_phrases
 
@@ -143,6 +144,9 @@ async def generate_use_cases(
             for slot, uc in zip(failing, replacements, strict=True):
                 fresh[slot] = uc
         fresh = writer.repair(fresh)
+        if per_call == 1:
+            fresh, asked = await _mend_titles(writer, fresh, evidence, round_no)
+            result.titles_asked += asked
         use_cases, found = _keep_best(use_cases, found, fresh, evidence, failing)
         result.regenerated += len(failing)
         result.rounds = round_no
@@ -155,7 +159,9 @@ async def generate_use_cases(
     return result
 
 
-async def _mend_titles(writer: _Writer, use_cases: list[UseCase], evidence: Evidence) -> tuple[list[UseCase], int]:
+async def _mend_titles(
+    writer: _Writer, use_cases: list[UseCase], evidence: Evidence, round_no: int = 0
+) -> tuple[list[UseCase], int]:
     """A use case that fails only for its title (it repeats another's, or names just a theme or a
     technique) is asked for a new title alone: a call of a few tokens, not a whole use case."""
     use_cases = list(use_cases)
@@ -167,7 +173,7 @@ async def _mend_titles(writer: _Writer, use_cases: list[UseCase], evidence: Evid
         if not reasons:
             continue  # an earlier slot's new title ended the repeat
         others = [uc.title for i, uc in enumerate(use_cases) if i != slot]
-        title = await writer.title(slot, use_cases[slot], others, reasons)
+        title = await writer.title(round_no, slot, use_cases[slot], others, reasons)
         use_cases[slot] = use_cases[slot].model_copy(update={"title": title})
     return use_cases, len(only_title)
 
@@ -285,9 +291,9 @@ class _Writer:
         )
         return self._grounded(tidy_use_case(answer[0]), seed)
 
-    async def title(self, slot: int, uc: UseCase, others: list[str], reasons: list[str]) -> str:
+    async def title(self, round_no: int, slot: int, uc: UseCase, others: list[str], reasons: list[str]) -> str:
         """A new title for the use case of one slot, unlike the `others`, told why its own failed."""
-        key = f"title-slot{slot + 1}"
+        key = f"title-slot{slot + 1}" if round_no == 0 else f"title{round_no}-slot{slot + 1}"
         stored = await self.journal.get(key)
         if stored is None:
             phrases = title_phrases(uc.problem, self.scorer.idf, exclude=others)
@@ -316,12 +322,15 @@ class _Writer:
 
     def _grounded(self, uc: UseCase, seed: str | None) -> UseCase:
         """The slot's problem is its cited fact, the pipeline's choice (a small model restates it
-        loosely, drops its citation or writes another one); the citation leads the use case's."""
-        if seed is None:
-            return uc
-        sid = CITATION.findall(seed)[0]
-        cites = [sid, *(c for c in uc.citations if c != sid)][:6]
-        return uc.model_copy(update={"problem": seed, "citations": cites})
+        loosely, drops its citation or writes another one); the citation leads the use case's. A
+        solution that does not name what the AI does is opened with the technique it uses."""
+        update: dict[str, Any] = {}
+        if uc.technique and not says_what_ai_does(uc.solution):  # the technique is the pipeline's choice: say so
+            update["solution"] = f"Uses {uc.technique}: {uc.solution}"
+        if seed is not None:
+            sid = CITATION.findall(seed)[0]
+            update |= {"problem": seed, "citations": [sid, *(c for c in uc.citations if c != sid)][:6]}
+        return uc.model_copy(update=update)
 
     def _seed(self, theme: Theme | None, passages: list[Passage], others: list[UseCase]) -> str | None:
         """The fact this slot's use case starts from: the theme's first fact whose passage no other
