@@ -58,6 +58,30 @@ def plan_items(use_case: UseCase) -> list[str]:
     ]
 
 
+def readiness_line(company: str, score: float | None, category: str | None) -> str:
+    if score is None:
+        return ""
+    return f"{company} rates its own AI readiness at {score:g}/100" + (f" ({category})." if category else ".")
+
+
+def summary_paragraphs(use_cases: list[UseCase]) -> list[str]:
+    """The executive summary's body the pipeline writes when the model's is still empty (or only a
+    run of citation marks) after it was asked again: the problems its first use cases answer (their
+    cited facts) and where to start (after the company's own readiness line, `readiness_line`)."""
+    first = sorted(use_cases, key=lambda uc: (_HORIZONS.index(uc.horizon), -uc.value, uc.effort))[:3]
+    if not first:
+        return []
+    titles = ", ".join(uc.title for uc in first[:-1]) + (" and " if len(first) > 1 else "") + first[-1].title
+    return [
+        "Its documents show where AI can help first. " + " ".join(uc.problem.strip() for uc in first),
+        f"This report proposes {len(use_cases)} AI use cases; the first to start are {titles}, "
+        f"within {first[0].horizon}.",
+    ]
+
+
+_HORIZONS = ("0-6 months", "6-12 months", "12-24 months")
+
+
 def plain(text: str) -> str:
     """A paragraph compared as text: citations (`[S1]` or the verified `[1]`) and spacing aside."""
     return " ".join(_CITATIONS.sub("", text).split()).casefold()
@@ -69,4 +93,6 @@ def pipeline_texts(use_cases: Iterable[UseCase]) -> dict[str, set[str]]:
     for number, uc in enumerate(use_cases, start=1):
         found[f"part_b:{number}"] = {plain(t) for t in (lead_facts(uc), *score_items(uc), *plan_items(uc), uc.problem)}
         found["executive_summary"].add(plain(recommendation(number, uc)))
+    found["executive_summary"] |= {plain(t) for t in summary_paragraphs(list(use_cases))}
     return found
+

@@ -58,7 +58,7 @@ from casebook.steps import (
     write_part_a,
     write_use_case_section,
 )
-from casebook.steps.consolidate import ensure_recommendations, summary_problems
+from casebook.steps.consolidate import SHORT_SUMMARY, ensure_recommendations, pipeline_summary, summary_problems
 from casebook.steps.evidence import PICKING_QUERIES
 from casebook.steps.part_a import fill_empty_sections, part_a_problems
 from casebook.steps.prompts import render_submission
@@ -367,6 +367,10 @@ async def _summary(ctx: RunContext, part_a: str, use_cases: list[UseCase]) -> st
         lambda answer: summary_problems(answer, part_a, ctx.submission),
     )
     ctx.manifest.metrics["summary_regenerated"] = int(await ctx.files.exists(retry))
+    if any(p.startswith(SHORT_SUMMARY) for p in problems):  # asked twice, still no summary: the pipeline's
+        summary = pipeline_summary(summary, ctx.submission, use_cases)
+        problems = [p for p in problems if not p.startswith(SHORT_SUMMARY)]
+        ctx.manifest.metrics["summary_by_pipeline"] = 1
     remaining = [p for p in problems if "Recommendations" not in p]  # the pipeline writes those itself
     ctx.manifest.set_findings(
         "consolidate",

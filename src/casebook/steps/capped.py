@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, create_model
 from casebook.llm import LLMClient, StepModel
 from casebook.steps.tidy import tidy
 
-CHARS_PER_TOKEN = 3  # prose runs ~4 characters a token: a cap of 3 a token leaves room for the JSON
+CHARS_PER_TOKEN = 2  # prose runs ~4 characters a token; a run of citation marks ~1.5: room for either
 
 
 def capped_model(

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from casebook.llm import LLMClient, StepModel
 from casebook.models import Submission, UseCase
 from casebook.report.normalise import normalise_markdown
-from casebook.report.written import recommendation
+from casebook.report.written import readiness_line, recommendation, summary_paragraphs
 from casebook.roadmap import roadmap_lines
 from casebook.steps.capped import ask_capped, capped_model
 from casebook.steps.overlap import MIN_WORDS, copied_from, words
@@ -25,6 +25,7 @@ from casebook.steps.prompts import (
 )
 
 HORIZONS = ("0-6 months", "6-12 months", "12-24 months")
+SHORT_SUMMARY = "the executive summary is missing or too short"
 
 
 async def consolidate(
@@ -62,7 +63,7 @@ async def consolidate(
         "\n\nAnswer with JSON: the executive summary (plain paragraphs, passage ids in square brackets) "
         "and the recommendations, one concrete action each."
     )
-    summary_chars, items, item_chars = prose_chars * 2, 7, 220
+    summary_chars, items, item_chars = prose_chars * 3 // 2, 6, 180
     schema = capped_model(
         "Summary",
         {"executive_summary": "The executive summary, without a heading"},
@@ -82,7 +83,7 @@ def summary_problems(summary: str, part_a: str, submission: Submission) -> list[
     problems = []
     body, recommendations = split_recommendations(summary)
     if len(words(body)) < MIN_WORDS:
-        problems.append("the executive summary is missing or too short: write three to five short paragraphs")
+        problems.append(f"{SHORT_SUMMARY}: write three to five short paragraphs")
     if not recommendations:
         problems.append('it has no "### Recommendations" section with numbered recommendations')
     intake = "\n\n".join(t for t in (submission.company_description, submission.report_expectations) if t)
@@ -90,6 +91,15 @@ def summary_problems(summary: str, part_a: str, submission: Submission) -> list[
     if copied is not None:
         problems.append(copied.reason("the executive summary"))
     return problems
+
+
+def pipeline_summary(summary: str, submission: Submission, use_cases: list[UseCase]) -> str:
+    """The summary with the pipeline's body in place of the model's (`casebook.report.written`),
+    the model's recommendations kept."""
+    _, recommendations = split_recommendations(summary)
+    line = readiness_line(submission.company_name, submission.readiness_score, submission.readiness_category)
+    body = "\n\n".join(p for p in [line, *summary_paragraphs(use_cases)] if p)
+    return f"{body}\n\n### Recommendations\n\n{recommendations}" if recommendations else body
 
 
 def split_recommendations(summary: str) -> tuple[str, str]:
