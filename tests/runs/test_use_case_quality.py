@@ -392,3 +392,23 @@ def test_a_small_model_use_case_failing_only_for_its_title_is_asked_for_a_title_
         assert name.casefold().split()[0] in uc["technique"].casefold()
     assert manifest.metrics["use_case_titles_asked"] == 2 and manifest.metrics["use_cases_regenerated"] == 0
     assert manifest.findings == []
+
+
+def test_a_set_whose_summary_the_pipeline_writes_asks_no_consolidate_call(tmp_path: Path) -> None:
+    sets = tmp_path / "sets.toml"
+    sets.write_text(ONE_PER_CALL + 'summary_from = "use_cases"\n')
+    keys: list[str] = []
+
+    def handler(request: dict[str, Any]) -> Any:
+        keys.append(call_key(request))
+        return schema_answer(request)
+
+    with FakeOpenAIServer(handler) as server:
+        config, manifest = run(tmp_path, server, model_sets_file=sets, model_set="onebyone")
+    assert manifest.final_report is not None, manifest.error
+    assert "consolidate" not in keys and manifest.metrics["summary_by_pipeline"] == 1
+    body = report_of(config, manifest)
+    summary = body[body.index("## Executive summary") : body.index("## AI readiness")]
+    assert "Northwind Logistics rates its own AI readiness at 58/100 (Adopter)." in summary
+    assert "Its documents show where AI can help first." in summary
+    assert re.search(r"### Recommendations\n\n1\. Start use case \d", summary)

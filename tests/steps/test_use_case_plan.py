@@ -103,3 +103,33 @@ def test_title_phrases_are_the_problems_own_words_naming_work_not_events() -> No
     taken = ["Forecast of temporary agency labour"]
     assert "temporary agency labour" not in title_phrases(problem, weight, exclude=taken)
     assert compose_title("forecasting", "temporary agency labour") == "Forecasting for temporary agency labour"
+
+
+def test_a_solution_that_restates_its_problem_is_asked_for_again() -> None:
+    from casebook.models import Evidence, Passage, UseCase
+    from casebook.steps.use_case_checks import check_use_cases
+
+    passage = Passage(source_id="S1", chunk_id="c1", file="a.md", page=None, text="Volumes are forecast by hand.")
+    problem = "Volumes in Venlo are forecast week by week by hand [S1]."
+    uc = UseCase(
+        title="Weekly volume forecast for Venlo", technique="forecasting", problem=problem,
+        solution="Volumes in Venlo are forecast week by week by hand.", expected_impact="Fewer agency hours.",
+        impact=4, effort=3, value=4, horizon="0-6 months", kpis=["MAPE"], data_needed=["Volumes"],
+        risks=["Drift"], citations=["S1"],
+    )  # fmt: skip
+    found = check_use_cases([uc], Evidence(passages=[passage]))
+    assert [f.reason for f in found if "restates its problem" in f.reason]
+    assert not any(f.about_title for f in found if "restates" in f.reason)
+
+
+def test_a_summary_that_copies_its_own_instructions_is_asked_for_again() -> None:
+    from casebook.models import Submission
+    from casebook.steps.consolidate import summary_problems
+
+    summary = (
+        "Northwind should start with forecasting in Venlo, where agency hours cost most this year.\n\n"
+        "### Recommendations\n\n1. Keep every passage id citation in square brackets, such as [S3], next to the "
+        "statements it supports, and add none that do not appear in the material given."
+    )
+    problems = summary_problems(summary, "", Submission.parse({"company_name": "Northwind"}))
+    assert any("its own instructions" in p for p in problems), problems

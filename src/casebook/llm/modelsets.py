@@ -58,6 +58,8 @@ class ModelSet:
     part_b_from: str = "model"
     # characters a prose field may hold: Part A, the summary and revisions asked as capped JSON
     prose_chars: int | None = None
+    # "use_cases": the executive summary and recommendations are the pipeline's, from the use cases
+    summary_from: str = "model"
 
     def has_step(self, step: str) -> bool:
         """False for a step the set switches off (e.g. `style = false`: no style pass)."""
@@ -120,6 +122,9 @@ class _Set(BaseModel):
     # N: Part A, the executive summary and revisions are asked as JSON with each prose field capped
     # at N characters (a small model's Markdown answer ran past every token limit; see steps/capped.py)
     prose_chars: Annotated[int, Field(ge=200, le=20000)] | None = None
+    # "use_cases": the executive summary and recommendations are written by the pipeline from the
+    # use cases' cited problems, no call (a 0.5B model's copied the intake form and its own prompt)
+    summary_from: Literal["model", "use_cases"] | None = None
     default: _Entry | None = None
     evidence: _Entry | None = None
     use_cases: _Entry | None = None
@@ -163,6 +168,8 @@ class _Set(BaseModel):
             entries["part_b_from"] = self.part_b_from
         if self.prose_chars is not None:
             entries["prose_chars"] = self.prose_chars
+        if self.summary_from is not None:
+            entries["summary_from"] = self.summary_from
         for key in ("default", *STEPS):
             entry = getattr(self, key)
             if entry is not None:
@@ -234,6 +241,7 @@ def _resolve(name: str, entries: Mapping[str, Any], source: str) -> ModelSet:
         evidence_from=entries.get("evidence_from") or "model",
         part_b_from=entries.get("part_b_from") or "model",
         prose_chars=entries.get("prose_chars"),
+        summary_from=entries.get("summary_from") or "model",
     )
 
 

@@ -347,6 +347,9 @@ async def _summary(ctx: RunContext, part_a: str, use_cases: list[UseCase]) -> st
     """The executive summary and recommendations; one that copies Part A or the intake form, or
     has no recommendations, is asked for once more with the reasons. Each answer is kept
     (summary.md, summary.retry.md), so a resumed step asks for neither again."""
+    if ctx.model_set.summary_from == "use_cases":
+        ctx.manifest.metrics["summary_by_pipeline"] = 1
+        return pipeline_summary("", ctx.submission, use_cases)  # its recommendations come next
     model = ctx.model_set.for_step("consolidate")
     first, retry = ctx.work("summary.md"), ctx.work("summary.retry.md")
     tone = await ctx.tone()

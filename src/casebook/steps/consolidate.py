@@ -87,7 +87,9 @@ def summary_problems(summary: str, part_a: str, submission: Submission) -> list[
     if not recommendations:
         problems.append('it has no "### Recommendations" section with numbered recommendations')
     intake = "\n\n".join(t for t in (submission.company_description, submission.report_expectations) if t)
-    copied = copied_from(summary, {"Part A": part_a, "the intake form": intake})
+    copied = copied_from(
+        summary, {"Part A": part_a, "the intake form": intake, "its own instructions": system_prompt("consolidate")}
+    )
     if copied is not None:
         problems.append(copied.reason("the executive summary"))
     return problems

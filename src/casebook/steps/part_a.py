@@ -92,7 +92,7 @@ def part_a_problems(text: str, submission: Submission) -> list[str]:
     A missing or empty section is not asked for: `fill_empty_sections` writes it."""
     problems = []
     intake = "\n\n".join(t for t in (submission.company_description, submission.report_expectations) if t)
-    copied = copied_from(text, {"the intake form": intake})
+    copied = copied_from(text, {"the intake form": intake, "its own instructions": system_prompt("part_a")})
     if copied is not None:
         problems.append(copied.reason("Part A"))
     return problems

@@ -105,6 +105,11 @@ def not_ai(uc: UseCase, themes: list[str]) -> list[str]:
             f"it names {named}, not an AI technique from the catalogue ({', '.join(TECHNIQUES)}): "
             "propose a use case in which an AI system does the work"
         )
+    elif similarity(uc.solution, uc.problem) >= DUPLICATE_SIMILARITY:
+        reasons.append(
+            f"its solution restates its problem: say what the AI ({uc.technique}) does about it, what it "
+            "reads and what it produces"
+        )
     elif not _AI_WORDS.search(uc.solution):
         reasons.append(
             f"its solution does not say what the AI ({uc.technique}) does: describe the model or "
