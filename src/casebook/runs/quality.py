@@ -85,6 +85,8 @@ async def checked_report(ctx: RunContext, verify: Verify) -> str:
     text = await files.read_text(ctx.work(report))
     findings = findings_in(ctx, text, use_cases, template)
     plan = revision_plan(findings)
+    if ctx.model_set.part_b_from == "use_cases":  # the pipeline set those sections: no model call mends them
+        plan = {section: problems for section, problems in plan.items() if not section.startswith("part_b")}
     revised: list[str] = []
     if plan:
         draft = await files.read_text(ctx.work("report.md"))

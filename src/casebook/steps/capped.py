@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, create_model
 from casebook.llm import LLMClient, StepModel
 from casebook.steps.tidy import tidy
 
-CHARS_PER_TOKEN = 2  # prose runs ~4 characters a token; a run of citation marks ~1.5: room for either
+CHARS_PER_TOKEN = 1  # prose runs ~4 characters a token, but a small model's loop ("\n- \n- …") less than 2
 
 
 def capped_model(

@@ -41,20 +41,31 @@ def section_from_use_case(use_case: UseCase, number: int) -> str:
     """A section set from the use case's own fields, with no call (a model set with
     `part_b_from = "use_cases"`): the parts a model would write, each from its field."""
 
-    def items(values: list[str]) -> str:
-        return "\n".join(f"- {v.strip()}" for v in values if v.strip())
+    said: list[str] = []  # a small model repeats a field in another ("Revenue" as a KPI and as data)
 
-    body = "\n\n".join(
-        [
-            f"#### Problem\n\n{use_case.problem.strip()}",
-            f"#### Solution\n\n{use_case.solution.strip()}",
-            f"#### Expected impact\n\n{use_case.expected_impact.strip()}",
-            f"#### Implementation plan\n\n{items(plan_items(use_case))}",
-            f"#### KPIs\n\n{items(use_case.kpis)}",
-            f"#### Data and systems\n\n{items(use_case.data_needed)}",
-            f"#### Risks and mitigations\n\n{items(use_case.risks)}",
-        ]
-    )
+    def fresh(text: str) -> bool:
+        key = " ".join(text.casefold().split()).rstrip(".")
+        if not key or key in said:
+            return False
+        said.append(key)
+        return True
+
+    def items(values: list[str]) -> str:
+        return "\n".join(f"- {v.strip()}" for v in values if fresh(v))
+
+    def prose(text: str) -> str:
+        return text.strip() if fresh(text) else ""
+
+    parts = [
+        ("Problem", prose(use_case.problem)),
+        ("Solution", prose(use_case.solution)),
+        ("Expected impact", prose(use_case.expected_impact)),
+        ("Implementation plan", items(plan_items(use_case))),
+        ("KPIs", items(use_case.kpis)),
+        ("Data and systems", items(use_case.data_needed)),
+        ("Risks and mitigations", items(use_case.risks)),
+    ]
+    body = "\n\n".join(f"#### {name}\n\n{text}" for name, text in parts if text)
     return section_markdown(body, use_case, number)
 
 
