@@ -133,3 +133,19 @@ def test_a_summary_that_copies_its_own_instructions_is_asked_for_again() -> None
     )
     problems = summary_problems(summary, "", Submission.parse({"company_name": "Northwind"}))
     assert any("its own instructions" in p for p in problems), problems
+
+
+def test_a_score_reason_that_repeats_another_is_left_out() -> None:
+    from casebook.models import UseCase
+    from casebook.steps.tidy import tidy_use_case
+
+    said = "The assistant helps the operations team resolve issues in their data and systems quickly."
+    uc = UseCase(
+        title="Issue assistant for operations", technique="retrieval assistant", problem="Issues cost time [S1].",
+        solution="It reads the issue list and suggests the fix that worked before.", expected_impact="Faster fixes.",
+        impact=4, effort=2, value=4, impact_reason=said, effort_reason=said, value_reason="Two years of tickets exist.",
+        horizon="0-6 months", kpis=["Time to fix"], data_needed=["Issue list"], risks=["Stale answers"],
+        citations=["S1"],
+    )  # fmt: skip
+    tidied = tidy_use_case(uc)
+    assert tidied.impact_reason == said and tidied.effort_reason == "" and tidied.value_reason

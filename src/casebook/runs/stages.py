@@ -60,7 +60,7 @@ from casebook.steps import (
 )
 from casebook.steps.consolidate import SHORT_SUMMARY, ensure_recommendations, pipeline_summary, summary_problems
 from casebook.steps.evidence import PICKING_QUERIES
-from casebook.steps.part_a import fill_empty_sections, part_a_problems
+from casebook.steps.part_a import fill_empty_sections, part_a_problems, without_copied_sections
 from casebook.steps.prompts import render_submission
 from casebook.steps.use_cases import REGENERATION_ROUNDS
 from casebook.steps.verify import doubtful
@@ -249,6 +249,10 @@ async def step_part_a(ctx: RunContext) -> None:
         ),
         lambda answer: part_a_problems(answer, ctx.submission),
     )
+    text, emptied = without_copied_sections(text, ctx.submission)
+    if emptied:  # asked twice and still the intake form's words: written from the evidence instead
+        problems = [p for p in problems if "the intake form" not in p]
+        ctx.manifest.metrics["part_a_sections_by_pipeline"] = len(emptied)
     text = fill_empty_sections(text, evidence, ctx.submission)
     ctx.manifest.set_findings(
         "part_a",

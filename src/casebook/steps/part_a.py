@@ -98,6 +98,20 @@ def part_a_problems(text: str, submission: Submission) -> list[str]:
     return problems
 
 
+def without_copied_sections(text: str, submission: Submission) -> tuple[str, list[str]]:
+    """Part A with each section that still copies the intake form (asked twice) emptied, for
+    `fill_empty_sections` to write from the evidence: a reader has read the intake form already.
+    Also the names of the sections emptied."""
+    intake = "\n\n".join(t for t in (submission.company_description, submission.report_expectations) if t)
+    found = sections_of(text)
+    copied = [name for name, body in found.items() if body and copied_from(body, {"the intake form": intake})]
+    if not copied:
+        return text, []
+    extra = _outside_sections(text)
+    parts = [f"### {s}\n\n{'' if s in copied else found.get(s, '')}".rstrip() for s in SECTIONS]
+    return "\n\n".join([*([extra] if extra else []), *parts]), copied
+
+
 def fill_empty_sections(text: str, evidence: Evidence, submission: Submission) -> str:
     """Part A with every section present: one the model left empty is written from the evidence."""
     found = sections_of(text)

@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 
 from casebook.models import UseCase
+from casebook.steps.use_case_checks import similarity
+
+REPEATED = 0.6  # stemmed-word Jaccard at which two of a use case's texts say the same
 
 _IDEOGRAPHS = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]+")
 _LATIN = re.compile(r"[A-Za-zÀ-ɏ]")
@@ -52,6 +55,14 @@ def tidy_use_case(uc: UseCase) -> UseCase:
     for key in ("kpis", "data_needed", "risks"):
         update[key] = [_item(t) for t in getattr(uc, key) if _item(t)]
     update["title"] = " ".join(_IDEOGRAPHS.sub(" ", uc.title).split()) or uc.title
+    # a reason that says again what another reason or the solution said is left out (the score
+    # stands alone): a small model gave the same sentence for impact, effort and value
+    said = [str(update.get("solution", "")), str(update.get("expected_impact", ""))]
+    for key in ("impact_reason", "effort_reason", "value_reason"):
+        reason = str(update.get(key, ""))
+        if reason and any(similarity(reason, earlier) >= REPEATED for earlier in said if earlier):
+            update[key] = ""
+        said.append(reason)
     return uc.model_copy(update=update)
 
 

@@ -237,6 +237,9 @@ _VERBS = frozenset(
         "causes",
     )
 )
+# verbs that are nouns too ("match", "plan", "forecast") name the work badly in a title's phrase
+# ("Document extraction for match thousands of invoices"), and "then" joins two actions
+_VERBS |= frozenset(("attach", "match", "search", "copy", "spend", "book", "plan", "forecast", "then", "also"))
 
 
 def _verb(word: str) -> bool:
