@@ -149,3 +149,10 @@ def test_a_score_reason_that_repeats_another_is_left_out() -> None:
     )  # fmt: skip
     tidied = tidy_use_case(uc)
     assert tidied.impact_reason == said and tidied.effort_reason == "" and tidied.value_reason
+
+
+def test_when_every_phrase_is_another_titles_single_words_of_its_own_are_offered() -> None:
+    problem = "Across the network, agency labour cost EUR 6.2 million, and overtime averaged 11% of hours [S5]."
+    weight = {"overtim": 3.0, "network": 1.0, "agenc": 1.0, "labour": 1.0, "hour": 0.5}
+    taken = ["Forecasting for agency labour across the network", "Forecasting for hours"]
+    assert title_phrases(problem, weight, exclude=taken) == ["overtime"]

@@ -147,13 +147,16 @@ _EDGE_STOP = frozenset(
         "very",
     )
 )
+# amounts name no work: "EUR", "million" (a title's phrase never starts or ends with them)
+_EDGE_STOP |= frozenset(("eur", "usd", "gbp", "million", "billion", "thousand", "hundred", "percent", "per", "cent"))
 PHRASES = 8  # choices a small model is given for its title
 
 
 def title_phrases(problem: str, weight: Mapping[str, float], exclude: Sequence[str] = ()) -> list[str]:
     """Phrases of 2 to 4 words of the problem that could name the work its AI helps with: no
     figure, punctuation or small word at their edges, heaviest first (`weight`: a stemmed word's
-    weight, e.g. its idf over the run's passages), none a title already names."""
+    weight, e.g. its idf over the run's passages), none a title already names; single words when
+    no phrase is left."""
     tokens = _WORDS.findall(CITATION_MARK.sub(" ", problem))
     taken = [content_words(t) for t in exclude]
     scored: dict[str, float] = {}
@@ -173,6 +176,13 @@ def title_phrases(problem: str, weight: Mapping[str, float], exclude: Sequence[s
             if len(stems) < 2 or any(stems <= t for t in taken):
                 continue
             scored[phrase] = sum(weight.get(s, 0.0) for s in stems) / (1 + 0.15 * size)
+    if not scored:  # every phrase is another title's: single words of its own ("overtime")
+        for start, word in enumerate(tokens):
+            stems = content_words(word)
+            usable = word[0].isalpha() and not _verb(word) and word.casefold() not in _EDGE_STOP
+            if usable and stems and not any(stems <= t for t in taken):
+                key = word if start or word[1:2].isupper() else word.lower()
+                scored[key] = sum(weight.get(s, 0.0) for s in stems)
     ranked = sorted(scored, key=lambda p: -scored[p])
     return ranked[:PHRASES]
 

@@ -36,10 +36,11 @@ from casebook.steps.prompts import (
     render_submission,
     system_prompt,
 )
-from casebook.steps.support import SupportScorer
+from casebook.steps.support import SupportScorer, content_words
 from casebook.steps.tidy import tidy_use_case
 from casebook.steps.use_case_checks import (
     CITATION,
+    TITLE_REASON,
     Finding,
     attach_problem_citation,
     check_use_cases,
@@ -167,15 +168,24 @@ async def _mend_titles(
     use_cases = list(use_cases)
     found = check_use_cases(use_cases, evidence)
     failing = {f.index for f in found}
-    only_title = sorted(failing - {f.index for f in found if not f.about_title})
+    # a small model's title must also say what its AI does ("Customer Service Audit 2025" did not)
+    silent = {i for i, uc in enumerate(use_cases) if not _names_its_ai(uc)}
+    only_title = sorted((failing | silent) - {f.index for f in found if not f.about_title})
     for slot in only_title:
         reasons = [f.reason for f in check_use_cases(use_cases, evidence) if f.index == slot]
+        if not _names_its_ai(use_cases[slot]):
+            reasons.append(f"{TITLE_REASON} {use_cases[slot].title!r} does not say what its AI does")
         if not reasons:
             continue  # an earlier slot's new title ended the repeat
         others = [uc.title for i, uc in enumerate(use_cases) if i != slot]
         title = await writer.title(round_no, slot, use_cases[slot], others, reasons)
         use_cases[slot] = use_cases[slot].model_copy(update={"title": title})
     return use_cases, len(only_title)
+
+
+def _names_its_ai(uc: UseCase) -> bool:
+    """The title says what the AI does, or names its technique ("Document understanding for …")."""
+    return says_what_ai_does(uc.title) or bool(content_words(uc.title) & content_words(uc.technique or ""))
 
 
 def _keep_best(
