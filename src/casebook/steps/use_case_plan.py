@@ -169,6 +169,8 @@ def title_phrases(problem: str, weight: Mapping[str, float], exclude: Sequence[s
                 continue
             if any(_verb(w) for w in words):
                 continue  # "agency labour rose": a title names the work, not what happened
+            if any(w.casefold() in ("a", "an", "the", "and", "or") for w in words[1:-1]):
+                continue  # "step and a risk", "image to an email": two things, or half of one
             phrase = " ".join(words)
             if start == 0 and not words[0][1:2].isupper():
                 phrase = phrase[0].lower() + phrase[1:]  # capitalised only because it opens the sentence
