@@ -156,3 +156,24 @@ def test_when_every_phrase_is_another_titles_single_words_of_its_own_are_offered
     weight = {"overtim": 3.0, "network": 1.0, "agenc": 1.0, "labour": 1.0, "hour": 0.5}
     taken = ["Forecasting for agency labour across the network", "Forecasting for hours"]
     assert title_phrases(problem, weight, exclude=taken) == ["overtime"]
+
+
+def test_a_field_ending_in_a_bracket_without_a_full_stop_is_no_whole_sentence() -> None:
+    assert tidy("It books agency staff early (two days ahead)") == "It books agency staff early (two days ahead)."
+    assert tidy("It books agency staff early (two days ahead).") == "It books agency staff early (two days ahead)."
+
+
+def test_a_title_names_its_ai_only_with_more_than_the_words_ai_use_case() -> None:
+    from casebook.models import UseCase
+    from casebook.steps.use_cases import _names_its_ai
+
+    def named(title: str) -> bool:
+        uc = UseCase(
+            title=title, technique="conversational agent", problem="Slow answers [S1].", solution="An agent answers.",
+            expected_impact="Fewer calls.", impact=3, effort=2, value=3, horizon="0-6 months", kpis=["Calls"],
+            data_needed=["Tickets"], risks=["Wrong answers"], citations=["S1"],
+        )  # fmt: skip
+        return _names_its_ai(uc)
+
+    assert not named("AI Use Case: Customer Service Audit 2025")
+    assert named("Conversational agent for shipment questions") and named("Shipment status assistant")

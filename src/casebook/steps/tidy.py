@@ -18,7 +18,7 @@ REPEATED = 0.6  # stemmed-word Jaccard at which two of a use case's texts say th
 
 _IDEOGRAPHS = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]+")
 _LATIN = re.compile(r"[A-Za-zÀ-ɏ]")
-_ENDS_WELL = re.compile(r"[.!?)\]\"”’']\s*$")
+_ENDS_WELL = re.compile(r"[.!?][\"”’')\]]*\s*$")  # a full stop, then perhaps a closing quote or bracket
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 _CLAUSE_END = re.compile(r"[,;:](?=\s)")
 _DANGLING = frozenset(

@@ -29,7 +29,8 @@ LISTS_SIMILARITY = 0.8
 THEME_TITLE_SIMILARITY = 0.8
 CITATION = re.compile(r"\[(S\d{1,4})\]")
 TITLE_REASON = "its title"  # how every reason that only the title mends begins
-_GENERIC = re.compile(r"\b(?:ai|use|case|solution|system|tool)\b", re.IGNORECASE)  # "AI Use Case: Forecasting"
+# the words of "AI Use Case: Forecasting" that say nothing of what the AI does
+GENERIC_TITLE_WORDS = re.compile(r"\b(?:ai|use|case|solution|system|tool)\b", re.IGNORECASE)
 
 # Words that say what an AI system does; a solution with none of them describes no AI.
 _AI_WORDS = re.compile(
@@ -115,7 +116,8 @@ def not_ai(uc: UseCase, themes: list[str]) -> list[str]:
             f"its solution does not say what the AI ({uc.technique}) does: describe the model or "
             "assistant, what it reads and what it produces"
         )
-    if uc.technique in TECHNIQUES and similarity(_GENERIC.sub(" ", uc.title), uc.technique) >= THEME_TITLE_SIMILARITY:
+    bare_title = GENERIC_TITLE_WORDS.sub(" ", uc.title)
+    if uc.technique in TECHNIQUES and similarity(bare_title, uc.technique) >= THEME_TITLE_SIMILARITY:
         reasons.append(
             f"{TITLE_REASON} {uc.title!r} only names its technique: name what the AI does and the work it helps with"
         )

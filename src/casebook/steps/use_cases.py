@@ -40,6 +40,7 @@ from casebook.steps.support import SupportScorer, content_words
 from casebook.steps.tidy import tidy_use_case
 from casebook.steps.use_case_checks import (
     CITATION,
+    GENERIC_TITLE_WORDS,
     TITLE_REASON,
     Finding,
     attach_problem_citation,
@@ -185,7 +186,8 @@ async def _mend_titles(
 
 def _names_its_ai(uc: UseCase) -> bool:
     """The title says what the AI does, or names its technique ("Document understanding for …")."""
-    return says_what_ai_does(uc.title) or bool(content_words(uc.title) & content_words(uc.technique or ""))
+    title = GENERIC_TITLE_WORDS.sub(" ", uc.title)  # "AI Use Case: Customer Service Audit" says nothing
+    return says_what_ai_does(title) or bool(content_words(title) & content_words(uc.technique or ""))
 
 
 def _keep_best(
