@@ -5,7 +5,9 @@ for the use cases that failed, telling the model why, for at most `rounds` round
 the best it has and reports what remains. Large models write all N in one call. Small models
 (a model set with `use_cases_per_call = 1`, such as `local`) write one per call, each from its
 own evidence theme and passages, seeing the titles already proposed, which keeps a 0.5B–1.5B
-model coherent.
+model coherent; there the pipeline states the problem and chooses the technique
+(`casebook.steps.use_case_plan`), and a use case failing only for its title is asked for a title
+alone, as a choice among phrases of its problem.
 
 Every answer is kept in a `Journal` under a key that names its round and slot before the next
 call is made, so a step that stops half-way (a crash, a cancel) and runs again replays what it
@@ -50,13 +52,13 @@ from casebook.steps.use_case_checks import (
 from casebook.steps.use_case_plan import choose_technique, compose_title, title_phrases
 
 REGENERATION_ROUNDS = 2
+SLOT_PASSAGES = 6  # passages shown for one use case written on its own (a small model's prompt)
 
 
 class TitleAnswer(BaseModel):
-    """A use case's new title, asked for alone."""
+    """A use case's new title, asked for alone (when no phrase of its problem is left to choose)."""
 
     title: str = Field(min_length=8, max_length=80, description="3 to 8 words: what the AI does, for which work")
-SLOT_PASSAGES = 6  # passages shown for one use case written on its own (a small model's prompt)
 
 
 class Journal(Protocol):
