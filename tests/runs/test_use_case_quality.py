@@ -180,9 +180,10 @@ def test_what_stays_wrong_after_two_rounds_is_kept_and_recorded(tmp_path: Path) 
     assert "use case 4" in manifest.findings[0].message
 
 
-def test_small_models_write_one_use_case_per_call_each_from_its_own_theme(tmp_path: Path) -> None:
+def run_recording(tmp_path: Path, sets_text: str, model_set: str) -> tuple[Any, Any, list[str]]:
+    """A run with the model sets of `sets_text`, the fake's default answers, and the calls' keys."""
     sets = tmp_path / "sets.toml"
-    sets.write_text(ONE_PER_CALL)
+    sets.write_text(sets_text)
     keys: list[str] = []
 
     def handler(request: dict[str, Any]) -> Any:
@@ -190,7 +191,12 @@ def test_small_models_write_one_use_case_per_call_each_from_its_own_theme(tmp_pa
         return schema_answer(request)
 
     with FakeOpenAIServer(handler) as server:
-        config, manifest = run(tmp_path, server, model_sets_file=sets, model_set="onebyone")
+        config, manifest = run(tmp_path, server, model_sets_file=sets, model_set=model_set)
+    return config, manifest, keys
+
+
+def test_small_models_write_one_use_case_per_call_each_from_its_own_theme(tmp_path: Path) -> None:
+    config, manifest, keys = run_recording(tmp_path, ONE_PER_CALL, "onebyone")
     assert manifest.status is RunStatus.succeeded, manifest.error
     assert [k for k in keys if k.startswith("use_cases")] == [f"use_cases:{i}" for i in range(1, 5)]
     cases = stored_use_cases(config, manifest)
@@ -396,16 +402,7 @@ def test_a_small_model_use_case_failing_only_for_its_title_is_asked_for_a_title_
 
 
 def test_a_set_whose_summary_the_pipeline_writes_asks_no_consolidate_call(tmp_path: Path) -> None:
-    sets = tmp_path / "sets.toml"
-    sets.write_text(ONE_PER_CALL + 'summary_from = "use_cases"\n')
-    keys: list[str] = []
-
-    def handler(request: dict[str, Any]) -> Any:
-        keys.append(call_key(request))
-        return schema_answer(request)
-
-    with FakeOpenAIServer(handler) as server:
-        config, manifest = run(tmp_path, server, model_sets_file=sets, model_set="onebyone")
+    config, manifest, keys = run_recording(tmp_path, ONE_PER_CALL + 'summary_from = "use_cases"\n', "onebyone")
     assert manifest.final_report is not None, manifest.error
     assert "consolidate" not in keys and manifest.metrics["summary_by_pipeline"] == 1
     body = report_of(config, manifest)
