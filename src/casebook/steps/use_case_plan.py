@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from casebook.documents.index import STOP_WORDS
 from casebook.models import TECHNIQUES
 from casebook.steps.support import content_words
 
@@ -82,73 +83,9 @@ TITLE_NAMES: dict[str, str] = {
     "recommendation": "Recommendations",
 }
 _WORDS = re.compile(r"[A-Za-zÀ-ɏ][\w&'’-]*|\d[\d.,%]*|[^\w\s]")
-_EDGE_STOP = frozenset(
-    (
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "for",
-        "by",
-        "with",
-        "from",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "that",
-        "which",
-        "this",
-        "these",
-        "those",
-        "our",
-        "their",
-        "its",
-        "it",
-        "we",
-        "they",
-        "there",
-        "than",
-        "then",
-        "also",
-        "more",
-        "most",
-        "many",
-        "much",
-        "some",
-        "each",
-        "every",
-        "about",
-        "into",
-        "after",
-        "before",
-        "because",
-        "while",
-        "when",
-        "where",
-        "who",
-        "whom",
-        "whose",
-        "what",
-        "not",
-        "no",
-        "nor",
-        "only",
-        "still",
-        "very",
-    )
-)
-# amounts name no work: "EUR", "million" (a title's phrase never starts or ends with them)
-_EDGE_STOP |= frozenset(("eur", "usd", "gbp", "million", "billion", "thousand", "hundred", "percent", "per", "cent"))
+# a title's phrase neither starts nor ends with a small word or an amount ("EUR", "million")
+_EDGE_TEXT = "also every many much still whose per cent percent eur usd gbp hundred thousand million billion"
+_EDGE_STOP = STOP_WORDS | frozenset(_EDGE_TEXT.split())
 PHRASES = 8  # choices a small model is given for its title
 
 
@@ -171,9 +108,7 @@ def title_phrases(problem: str, weight: Mapping[str, float], exclude: Sequence[s
                 continue  # "agency labour rose": a title names the work, not what happened
             if any(w.casefold() in ("a", "an", "the", "and", "or") for w in words[1:-1]):
                 continue  # "step and a risk", "image to an email": two things, or half of one
-            phrase = " ".join(words)
-            if start == 0 and not words[0][1:2].isupper():
-                phrase = phrase[0].lower() + phrase[1:]  # capitalised only because it opens the sentence
+            phrase = _as_written(" ".join(words), opens_sentence=start == 0)
             stems = content_words(phrase)
             if len(stems) < 2 or any(stems <= t for t in taken):
                 continue
@@ -183,75 +118,29 @@ def title_phrases(problem: str, weight: Mapping[str, float], exclude: Sequence[s
             stems = content_words(word)
             usable = word[0].isalpha() and not _verb(word) and word.casefold() not in _EDGE_STOP
             if usable and stems and not any(stems <= t for t in taken):
-                key = word if start or word[1:2].isupper() else word.lower()
-                scored[key] = sum(weight.get(s, 0.0) for s in stems)
+                scored[_as_written(word, opens_sentence=start == 0)] = sum(weight.get(s, 0.0) for s in stems)
     ranked = sorted(scored, key=lambda p: -scored[p])
     return ranked[:PHRASES]
 
 
-_VERBS = frozenset(
-    (
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "has",
-        "have",
-        "had",
-        "do",
-        "does",
-        "did",
-        "rose",
-        "fell",
-        "grew",
-        "add",
-        "adds",
-        "requires",
-        "require",
-        "make",
-        "makes",
-        "takes",
-        "take",
-        "keep",
-        "keeps",
-        "need",
-        "needs",
-        "spend",
-        "spends",
-        "handle",
-        "handles",
-        "build",
-        "builds",
-        "estimate",
-        "estimates",
-        "would",
-        "could",
-        "should",
-        "can",
-        "will",
-        "may",
-        "must",
-        "get",
-        "gets",
-        "got",
-        "run",
-        "runs",
-        "point",
-        "points",
-        "sets",
-        "set",
-        "lists",
-        "list",
-        "cost",
-        "costs",
-        "cause",
-        "causes",
-    )
-)
-# verbs that are nouns too ("match", "plan", "forecast") name the work badly in a title's phrase
-# ("Document extraction for match thousands of invoices"), and "then" joins two actions
-_VERBS |= frozenset(("attach", "match", "search", "copy", "spend", "book", "plan", "forecast", "then", "also"))
+# verbs that name what happened, not the work ("agency labour rose"); those that are nouns too
+# ("match", "plan", "forecast") name the work badly ("Document extraction for match thousands of
+# invoices"), and "then" joins two actions
+_VERB_TEXT = """
+add adds also are attach be book build builds can cause causes copy cost costs could did do
+does estimate estimates fell forecast get gets got grew had handle handles has have is keep
+keeps list lists make makes match may must need needs plan point points require requires rose
+run runs search set sets should spend spends take takes then was were will would
+"""
+_VERBS = frozenset(_VERB_TEXT.split())
+
+
+def _as_written(text: str, *, opens_sentence: bool) -> str:
+    """The text with the capital only its place at the sentence's start gave it lowered ("Venlo",
+    "EDI" keep theirs)."""
+    if opens_sentence and not text[1:2].isupper():
+        return text[0].lower() + text[1:]
+    return text
 
 
 def _verb(word: str) -> bool:
@@ -259,18 +148,8 @@ def _verb(word: str) -> bool:
     return low in _VERBS or (low.endswith("ed") and len(low) > 4 and low not in _ADJECTIVES)
 
 
-_ADJECTIVES = frozenset(
-    (
-        "outdated",
-        "automated",
-        "dedicated",
-        "detailed",
-        "experienced",
-        "limited",
-        "skilled",
-        "scheduled",
-    )
-)
+_ADJECTIVE_TEXT = "automated dedicated detailed experienced limited outdated scheduled skilled"
+_ADJECTIVES = frozenset(_ADJECTIVE_TEXT.split())  # past participles that stay
 
 
 def compose_title(technique: str | None, phrase: str) -> str:
