@@ -30,6 +30,7 @@ from casebook.steps.claims import sentences
 from casebook.steps.figures import figures
 from casebook.steps.support import content_words
 from casebook.steps.themes import PICKING_THEMES, ThemeQuery
+from casebook.steps.use_case_checks import similarity
 
 MIN_WORDS, MAX_WORDS = 6, 45
 FACT_CHARS, QUOTE_CHARS = 300, 200  # EvidenceItem's limits
@@ -61,8 +62,13 @@ class _Candidate:
     start: int  # span in the passage's whole text
     end: int
     words: frozenset[str]
-    weight: float  # what a figure or a named pain adds
+    figure: bool  # it states one
     pain: bool  # it names one
+
+    @property
+    def weight(self) -> float:
+        """What a figure and a named pain add to the words it shares with a theme."""
+        return float(self.figure) + float(self.pain)
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,7 @@ def pick_evidence(
     passage, and the run's `limit` passages (those the items come from first)."""
     texts = {p.source_id: full_texts.get(p.source_id) or p.text for p in pool}
     candidates = _candidates(pool, texts)
-    used: dict[str, frozenset[str]] = {}  # the sentences taken, with their words
+    used: list[str] = []  # the sentences taken
     found: list[tuple[float, int, ThemeQuery, list[_Candidate]]] = []
     for position, spec in enumerate(PICKING_THEMES):
         picked = _pick(spec, candidates, used, facts)
@@ -124,7 +130,7 @@ def pick_evidence(
 
 
 def _pick(
-    spec: ThemeQuery, candidates: list[_Candidate], used: dict[str, frozenset[str]], facts: int
+    spec: ThemeQuery, candidates: list[_Candidate], used: list[str], facts: int
 ) -> list[tuple[float, _Candidate]]:
     query = content_words(spec.query)
     scored = []
@@ -138,17 +144,13 @@ def _pick(
     for score, c in scored:
         if len(picked) == facts:
             break
-        if any(_jaccard(c.words, words) >= REPEAT_SIMILARITY for words in used.values()):
+        if any(similarity(c.text, earlier) >= REPEAT_SIMILARITY for earlier in used):
             continue  # the same fact in another document ("Our IT and data team has 14 people")
         if per_passage.get(c.source, 0) < PER_PASSAGE:
-            used[c.text] = c.words
+            used.append(c.text)
             per_passage[c.source] = per_passage.get(c.source, 0) + 1
             picked.append((score, c))
     return picked
-
-
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def _candidates(pool: Sequence[Passage], texts: Mapping[str, str]) -> list[_Candidate]:
@@ -173,10 +175,16 @@ def _candidates(pool: Sequence[Passage], texts: Mapping[str, str]) -> list[_Cand
                 continue
             seen.add(text)
             terms = content_words(text)
-            weight = (1.0 if figures(text) else 0.0) + (1.0 if terms & PAIN else 0.0)
             found.append(
                 _Candidate(
-                    text, passage.source_id, rank * 1000 + place, start, sentence.end, terms, weight, bool(terms & PAIN)
+                    text,
+                    passage.source_id,
+                    rank * 1000 + place,
+                    start,
+                    sentence.end,
+                    terms,
+                    bool(figures(text)),
+                    bool(terms & PAIN),
                 )
             )
     return found
