@@ -25,7 +25,6 @@ from casebook.errors import BudgetExceeded, CasebookError
 from casebook.fetch import FetchConfig
 from casebook.logs import get_logger
 from casebook.models import (
-    MAX_PICKED_THEMES,
     Evidence,
     Passage,
     QualityFinding,
@@ -59,7 +58,7 @@ from casebook.steps import (
     write_use_case_section,
 )
 from casebook.steps.consolidate import SHORT_SUMMARY, ensure_recommendations, pipeline_summary, summary_problems
-from casebook.steps.evidence import PICKING_QUERIES
+from casebook.steps.evidence import gather_pool, picked_themes
 from casebook.steps.part_a import fill_empty_sections, part_a_problems, without_copied_sections
 from casebook.steps.prompts import render_submission
 from casebook.steps.use_cases import REGENERATION_ROUNDS
@@ -107,9 +106,6 @@ async def step_ingest(ctx: RunContext) -> None:
         )
 
 
-POOL_FACTOR = 3  # passages read, for each one kept, when the pipeline picks the evidence
-
-
 async def step_evidence(ctx: RunContext) -> None:
     if await ctx.files.exists(ctx.work("evidence.json")):
         return
@@ -118,13 +114,8 @@ async def step_evidence(ctx: RunContext) -> None:
     limit, chars = ctx.settings.evidence_passages, ctx.settings.passage_chars
 
     def gather(index: PassageIndex) -> tuple[list[Passage], dict[str, str]]:
-        # the pipeline picking evidence reads a larger pool and keeps `limit` of it
-        if picking:
-            passages = gather_passages(
-                index, ctx.submission, limit=limit * POOL_FACTOR, chars=chars, themes=PICKING_QUERIES
-            )
-        else:
-            passages = gather_passages(index, ctx.submission, limit=limit, chars=chars)
+        gather_from = gather_pool if picking else gather_passages  # a larger pool, `limit` of it kept
+        passages = gather_from(index, ctx.submission, limit, chars)
         return passages, {p.source_id: chunk.text for p in passages if (chunk := index.chunk(p.chunk_id)) is not None}
 
     passages, full = await ctx.with_documents(gather)
@@ -134,8 +125,7 @@ async def step_evidence(ctx: RunContext) -> None:
             full,
             limit=limit,
             chars=chars,
-            # a theme for each use case where the documents have one (each is written from its own)
-            themes=min(max(ctx.settings.evidence_themes, ctx.submission.use_cases_count), MAX_PICKED_THEMES),
+            themes=picked_themes(ctx.settings.evidence_themes, ctx.submission.use_cases_count),
             facts=ctx.settings.evidence_facts,
         )
     else:

@@ -10,6 +10,7 @@ from casebook.llm import LLMClient, StepModel
 from casebook.logs import get_logger
 from casebook.models import (
     ITEMS_PER_THEME,
+    MAX_PICKED_THEMES,
     MAX_THEMES,
     DroppedItem,
     Evidence,
@@ -100,6 +101,19 @@ async def extract_evidence(
 
 
 PICKING_QUERIES = tuple(t.query for t in PICKING_THEMES)
+POOL_FACTOR = 3  # passages read, for each one kept, when the pipeline picks the evidence
+
+
+def gather_pool(index: PassageIndex, submission: Submission, limit: int, chars: int) -> list[Passage]:
+    """The passages the pipeline picks evidence from: POOL_FACTOR times the run's `limit`, found
+    by the picking themes' searches too (`evidence_from_passages` keeps `limit` of them)."""
+    return gather_passages(index, submission, limit=limit * POOL_FACTOR, chars=chars, themes=PICKING_QUERIES)
+
+
+def picked_themes(configured: int, use_cases: int) -> int:
+    """Themes of picked evidence: a theme for each use case where the documents have one (each is
+    written from its own), at least the configured number, at most MAX_PICKED_THEMES."""
+    return min(max(configured, use_cases), MAX_PICKED_THEMES)
 
 
 def evidence_from_passages(
