@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 
 from casebook.models import UseCase
+from casebook.roadmap import HORIZONS
 
 _CITATIONS = re.compile(r"\s*(?:\[(?:S\d+|\d{1,4})\])+")
 
@@ -68,7 +69,7 @@ def summary_paragraphs(use_cases: list[UseCase]) -> list[str]:
     """The executive summary's body the pipeline writes when the model's is still empty (or only a
     run of citation marks) after it was asked again: the problems its first use cases answer (their
     cited facts) and where to start (after the company's own readiness line, `readiness_line`)."""
-    first = sorted(use_cases, key=lambda uc: (_HORIZONS.index(uc.horizon), -uc.value, uc.effort))[:3]
+    first = [uc for _, uc in start_order(use_cases)][:3]
     if not first:
         return []
     titles = ", ".join(uc.title for uc in first[:-1]) + (" and " if len(first) > 1 else "") + first[-1].title
@@ -79,7 +80,12 @@ def summary_paragraphs(use_cases: list[UseCase]) -> list[str]:
     ]
 
 
-_HORIZONS = ("0-6 months", "6-12 months", "12-24 months")
+def start_order(use_cases: list[UseCase]) -> list[tuple[int, UseCase]]:
+    """(number, use case) in the order to start them: the nearest horizon, then the best value for
+    the least effort (the recommendations and the summary the pipeline writes)."""
+    return sorted(
+        enumerate(use_cases, start=1), key=lambda p: (HORIZONS.index(p[1].horizon), -p[1].value, p[1].effort)
+    )
 
 
 def plain(text: str) -> str:

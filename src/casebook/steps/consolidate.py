@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from casebook.llm import LLMClient, StepModel
 from casebook.models import Submission, UseCase
 from casebook.report.normalise import normalise_markdown
-from casebook.report.written import readiness_line, recommendation, summary_paragraphs
+from casebook.report.written import readiness_line, recommendation, start_order, summary_paragraphs
 from casebook.roadmap import roadmap_lines
 from casebook.steps.capped import ask_capped, capped_model
 from casebook.steps.overlap import MIN_WORDS, copied_from, words
@@ -24,7 +24,6 @@ from casebook.steps.prompts import (
     system_prompt,
 )
 
-HORIZONS = ("0-6 months", "6-12 months", "12-24 months")
 SHORT_SUMMARY = "the executive summary is missing or too short"
 
 
@@ -118,9 +117,7 @@ def ensure_recommendations(summary: str, use_cases: list[UseCase]) -> str:
     if split_recommendations(summary)[1]:
         return summary
     summary = RECOMMENDATIONS.sub("", summary).strip()
-    ranked = sorted(
-        enumerate(use_cases, start=1), key=lambda p: (HORIZONS.index(p[1].horizon), -p[1].value, p[1].effort)
-    )
+    ranked = start_order(use_cases)
     lines = ["### Recommendations", ""]
     for n, (number, uc) in enumerate(ranked, start=1):
         lines.append(f"{n}. {recommendation(number, uc)}")
