@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -107,3 +108,25 @@ def test_render_a_finished_run_again_in_another_language(docs: Path, tmp_path: P
 def test_render_before_the_run_finished() -> None:
     code, _, err = invoke("render", "20990101-000000-abcdef")
     assert code == 1 and "no run" in err
+
+
+def test_an_unexpected_error_names_where_it_was_raised() -> None:
+    """A bug report without the traceback still says where: the innermost frame, and casebook's
+    own innermost frame when another package raised (paths are made up, the frames are real)."""
+    from casebook.cli.app import origin
+
+    library = compile("def fail():\n    raise OSError('database is locked')\n", "/site/dbos/_sys_db.py", "exec")
+    ours = compile("def register(fail):\n    fail()\n", "/src/casebook/executors.py", "exec")
+    scope_lib: dict[str, Any] = {}
+    scope_ours: dict[str, Any] = {}
+    exec(library, scope_lib)
+    exec(ours, scope_ours)
+    try:
+        scope_ours["register"](scope_lib["fail"])
+    except OSError as exc:
+        assert origin(exc) == "at dbos/_sys_db.py:2, from casebook/executors.py:2"
+    try:
+        scope_ours["register"](lambda: scope_ours["register"](None))
+    except TypeError as exc:
+        assert origin(exc) == "at casebook/executors.py:2"
+    assert origin(ValueError("never raised")) == "at an unknown place"

@@ -4,7 +4,9 @@ error wrapper (a CasebookError prints one line and exits 1, never a traceback)."
 from __future__ import annotations
 
 import functools
+import traceback
 from collections.abc import Callable
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
@@ -56,7 +58,8 @@ def command(func: F) -> F:
             if get_settings().log_level == "DEBUG":
                 raise
             err.print(
-                f"[red]unexpected error:[/red] {type(exc).__name__}: {escape(mask(str(exc)))} — this is a bug; "
+                f"[red]unexpected error:[/red] {type(exc).__name__}: {escape(mask(str(exc)))} "
+                f"({escape(origin(exc))}) — this is a bug; "
                 "rerun with CASEBOOK_LOG_LEVEL=DEBUG for the traceback and report it",
                 highlight=False,
             )
@@ -64,6 +67,25 @@ def command(func: F) -> F:
 
     app.command()(wrapper)
     return func
+
+
+def origin(exc: BaseException) -> str:
+    """Where an exception was raised, for a bug report without the traceback: the innermost
+    frame, and the innermost of casebook's own when that is another package's ("at
+    dbos/_sys_db.py:812, from casebook/executors.py:133")."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "at an unknown place"
+
+    def short(frame: traceback.FrameSummary) -> str:
+        parts = PurePath(frame.filename).parts
+        return f"{'/'.join(parts[-2:])}:{frame.lineno}"
+
+    ours = [f for f in frames if "casebook" in PurePath(f.filename).parts]
+    where = f"at {short(frames[-1])}"
+    if ours and ours[-1] is not frames[-1]:
+        where += f", from {short(ours[-1])}"
+    return where
 
 
 def settings_for_command(*, no_ocr: bool = False) -> Settings:
