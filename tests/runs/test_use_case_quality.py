@@ -12,6 +12,7 @@ from typing import Any
 
 from casebook.models import RunStatus, Submission
 from casebook.runs.runner import create_run, execute
+from casebook.steps.playbook import PLAYS
 from casebook.storage import Storage
 from casebook.testing import FakeResponse
 from casebook.testing.answers import schema_answer
@@ -410,3 +411,57 @@ def test_a_set_whose_summary_the_pipeline_writes_asks_no_consolidate_call(tmp_pa
     assert "Northwind Logistics rates its own AI readiness at 58/100 (Adopter)." in summary
     assert "Its documents show where AI can help first." in summary
     assert re.search(r"### Recommendations\n\n1\. Start use case \d", summary)
+
+
+PLAYBOOK = """
+[playbook]
+use_cases_per_call = 1
+use_case_details = "playbook"
+evidence_from = "passages"
+part_b_from = "use_cases"
+default = { model = "gpt-4o-mini", max_tokens = 2048 }
+style = false
+"""
+
+
+def test_with_the_playbook_the_model_writes_three_fields_and_the_pipeline_the_rest(tmp_path: Path) -> None:
+    drafts: list[dict[str, Any]] = []
+
+    def handler(request: dict[str, Any]) -> Any:
+        schema = (request.get("response_format") or {}).get("json_schema") or {}
+        if schema.get("name") != "UseCaseDraft":
+            return schema_answer(request)
+        drafts.append(request)
+        n = len(drafts)
+        word = ("first", "second", "third", "fourth")[n - 1]
+        return {
+            "title": f"Assistant for the {word} kind of work",
+            "solution": f"The model reads the records of the {word} process and proposes the next step to the team.",
+            # the second draft's impact is no sentence of its own: the playbook's replaces it
+            "expected_impact": "5, effort 1, impact 5, value 5." if n == 2 else f"The {word} team spends less time.",
+        }
+
+    sets = tmp_path / "sets.toml"
+    sets.write_text(PLAYBOOK)
+    submission = {"company_info": SUBMISSION["company_info"] + " and respect the works council"}
+    with FakeOpenAIServer(handler) as server:
+        config, manifest = run(
+            tmp_path, server, model_sets_file=sets, model_set="playbook", submission=submission, min_supported=0
+        )
+    assert manifest.status is RunStatus.succeeded, manifest.error
+    assert len(drafts) == 4
+    asked = drafts[0]["response_format"]["json_schema"]["schema"]["properties"]
+    assert sorted(asked) == ["expected_impact", "solution", "title"]  # nothing the pipeline sets
+    assert "Passages:" not in "\n".join(message_text(drafts[0]))  # the problem, not the passages
+    cases = stored_use_cases(config, manifest)
+    for uc in cases:
+        play = PLAYS[uc["technique"]]
+        assert uc["kpis"] == list(play.kpis) and uc["effort"] == play.effort
+        assert uc["effort_reason"] and uc["impact_reason"] and uc["value_reason"]
+        assert any("Works council" in r for r in uc["risks"])
+    assert cases[0]["expected_impact"] == "The first team spends less time."
+    assert cases[1]["expected_impact"] == PLAYS[cases[1]["technique"]].impact
+    assert len({uc["technique"] for uc in cases}) == 4
+    assert len({uc["horizon"] for uc in cases}) >= 2  # efforts differ, and with them the horizons
+    report = report_of(config, manifest)
+    assert cases[0]["effort_reason"] in report and PLAYS[cases[1]["technique"]].impact in report

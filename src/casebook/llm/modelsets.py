@@ -60,6 +60,9 @@ class ModelSet:
     prose_chars: int | None = None
     # "use_cases": the executive summary and recommendations are the pipeline's, from the use cases
     summary_from: str = "model"
+    # "playbook": a use case written on its own takes its scores, horizon, KPIs, data and risks
+    # from the pipeline's playbook (casebook.steps.playbook); the model writes the rest
+    use_case_details: str = "model"
 
     def has_step(self, step: str) -> bool:
         """False for a step the set switches off (e.g. `style = false`: no style pass)."""
@@ -125,6 +128,10 @@ class _Set(BaseModel):
     # "use_cases": the executive summary and recommendations are written by the pipeline from the
     # use cases' cited problems, no call (a 0.5B model's copied the intake form and its own prompt)
     summary_from: Literal["model", "use_cases"] | None = None
+    # "playbook" (with use_cases_per_call = 1): the model writes a use case's title, solution and
+    # expected impact; the pipeline its scores (with their reasons), horizon, KPIs, data and risks
+    # (a 0.5B model scored seven of seven 5/1/5 and wrote "5, effort 1, impact 5." as an impact)
+    use_case_details: Literal["model", "playbook"] | None = None
     default: _Entry | None = None
     evidence: _Entry | None = None
     use_cases: _Entry | None = None
@@ -170,6 +177,8 @@ class _Set(BaseModel):
             entries["prose_chars"] = self.prose_chars
         if self.summary_from is not None:
             entries["summary_from"] = self.summary_from
+        if self.use_case_details is not None:
+            entries["use_case_details"] = self.use_case_details
         for key in ("default", *STEPS):
             entry = getattr(self, key)
             if entry is not None:
@@ -242,6 +251,7 @@ def _resolve(name: str, entries: Mapping[str, Any], source: str) -> ModelSet:
         part_b_from=entries.get("part_b_from") or "model",
         prose_chars=entries.get("prose_chars"),
         summary_from=entries.get("summary_from") or "model",
+        use_case_details=entries.get("use_case_details") or "model",
     )
 
 

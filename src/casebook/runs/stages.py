@@ -196,6 +196,7 @@ async def step_use_cases(ctx: RunContext) -> None:
             rounds=1 if ctx.model_set.use_cases_per_call == 1 else REGENERATION_ROUNDS,
             journal=StepJournal(ctx, "use_cases"),
             progress=progress,
+            details=ctx.model_set.use_case_details,
         )
         use_cases = result.use_cases
         await ctx.files.write_json(ctx.work("use_cases.json"), [u.model_dump() for u in use_cases])

@@ -31,6 +31,7 @@ from casebook.steps.claims import sentences
 from casebook.steps.constrain import use_case_list_model
 from casebook.steps.evidence_extract import names_pain
 from casebook.steps.figures import figures
+from casebook.steps.playbook import UseCaseDraft, use_case_from_draft
 from casebook.steps.prompts import (
     messages,
     render_evidence,
@@ -108,8 +109,12 @@ async def generate_use_cases(
     journal: Journal | None = None,
     rounds: int = REGENERATION_ROUNDS,
     progress: Progress | None = None,
+    details: str = "model",
 ) -> UseCaseResult:
+    """`details="playbook"` (with `per_call=1`): the model writes a use case's title, solution and
+    expected impact; its scores, horizon, KPIs, data and risks come from `casebook.steps.playbook`."""
     writer = _Writer(llm, model, submission, evidence, tone, journal if journal is not None else MemoryJournal())
+    writer.details = details
     n = submission.use_cases_count
     use_cases: list[UseCase] = []
     if per_call == 1:
@@ -219,6 +224,7 @@ class _Writer:
         self.llm, self.model, self.submission, self.evidence, self.tone = llm, model, submission, evidence, tone
         self.journal = journal
         self.ids = [p.source_id for p in evidence.passages]
+        self.details = "model"
         self.scorer = SupportScorer({p.source_id: p.text for p in evidence.passages})
 
     def repair(self, use_cases: list[UseCase]) -> list[UseCase]:
@@ -276,6 +282,8 @@ class _Writer:
         technique = choose_technique(
             f"{theme.name if theme else ''} {seed or ''}", [uc.technique or "" for uc in others]
         )
+        if self.details == "playbook" and seed is not None:
+            return await self._drafted(round_no, slot, seed, technique, passages, others, rejected)
         lines = [render_submission(self.submission), "", "Passages:", "", render_passages(passages)]
         if theme is not None:  # its facts, not its name: a small model copies a name as its title
             facts = "\n".join(f"- {i.fact} [{i.source}]" for i in theme.items)
@@ -304,6 +312,48 @@ class _Writer:
             problem_given=seed is not None,
         )
         return self._grounded(tidy_use_case(answer[0]), seed)
+
+    async def _drafted(
+        self,
+        round_no: int,
+        slot: int,
+        seed: str,
+        technique: str,
+        passages: list[Passage],
+        others: list[UseCase],
+        rejected: tuple[UseCase, list[str]] | None,
+    ) -> UseCase:
+        """The slot's use case from the model's draft (title, solution, expected impact) and the
+        playbook. The prompt holds the problem, not the passages: a third of the tokens to read."""
+        key = f"round{round_no}-slot{slot + 1}"
+        stored = await self.journal.get(key)
+        if stored is None:
+            lines = [
+                render_submission(self.submission),
+                "",
+                f"The problem: {CITATION.sub('', seed).strip()}",
+                f"The AI technique: {technique}",
+            ]
+            if others:
+                lines += ["", "Titles already used (yours must differ): " + "; ".join(uc.title for uc in others)]
+            if rejected is not None:
+                lines += ["", _rejected_note([rejected])]
+            lines += ["", "Write its title, solution and expected impact."]
+            asked = messages(system_prompt("use_case_draft"), "\n".join(lines), self.tone)
+            draft = await self.llm.structured("use_cases", self.model, asked, UseCaseDraft, item=slot + 1)
+            sub = self.submission
+            intake = "\n".join(t for t in (sub.company_description, sub.report_expectations) if t)
+            uc = use_case_from_draft(
+                UseCaseDraft.model_validate(draft.model_dump()),
+                technique=technique,
+                problem=seed,
+                citations=CITATION.findall(seed)[:1],
+                passages=[p.text for p in passages],
+                intake=intake,
+            )
+            stored = [uc.model_dump()]
+            await self.journal.put(key, stored)
+        return self._grounded(tidy_use_case(UseCase.model_validate(stored[0])), seed)
 
     async def title(self, round_no: int, slot: int, uc: UseCase, others: list[str], reasons: list[str]) -> str:
         """A new title for the use case of one slot, unlike the `others`, told why its own failed."""

@@ -1,0 +1,61 @@
+"""The playbook: a small model's use case takes its scores, horizon, KPIs, data and risks from
+rules a reader can see, and keeps only the prose of its own that states nothing unfounded."""
+
+from __future__ import annotations
+
+from casebook.steps.playbook import PLAYS, UseCaseDraft, own_prose, scores, use_case_from_draft
+
+COSTLY = (
+    "Temporary agency labour rose to EUR 6.2 million from EUR 5.1 million, because volumes in Venlo were "
+    "forecast by hand [S4]."
+)
+MEASURED = "Cross-dock handling in Rotterdam caused 3,565 claims [S2]."
+PLAIN = "Customers praise friendly and knowledgeable agents [S6]."
+PASSAGE = "The operations team listed the data and system issues that cost the most time or cause the most errors."
+
+
+def test_impact_follows_what_the_problem_states_and_effort_the_technique() -> None:
+    costly, measured, plain = scores(COSTLY, "forecasting"), scores(MEASURED, "anomaly detection"), scores(
+        PLAIN, "conversational agent"
+    )
+    assert costly.impact > measured.impact > plain.impact
+    assert "EUR 6.2" in costly.impact_reason and "3,565" in measured.impact_reason
+    assert "no figure" in plain.impact_reason
+    assert (costly.effort, measured.effort) == (PLAYS["forecasting"].effort, PLAYS["anomaly detection"].effort)
+    # the horizon follows the effort, so the roadmap has more than one phase
+    assert scores(PLAIN, "document understanding/extraction").horizon == "0-6 months"
+    assert scores(PLAIN, "forecasting").horizon == "6-12 months"
+    assert scores(PLAIN, "computer vision").horizon == "12-24 months"
+    assert costly.value >= measured.value  # more impact for the same effort is worth more
+    assert scores(PLAIN, "no such technique").effort == 3  # the generic play
+
+
+def test_own_prose_refuses_scores_copies_and_unfounded_figures() -> None:
+    stated = [COSTLY, "Targets: 95% on-time delivery"]
+    assert not own_prose("5, effort 1, impact 5.", [PASSAGE], stated)
+    assert not own_prose(f"It works because {PASSAGE.lower()}", [PASSAGE], stated)  # eight words copied
+    assert not own_prose("Planners reach 100% on-time delivery with the forecast in hand.", [PASSAGE], stated)
+    assert own_prose("Planners book agency staff a week ahead, towards the 95% on-time target.", [PASSAGE], stated)
+    assert own_prose("Agency labour falls back from EUR 6.2 million as bookings move ahead.", [PASSAGE], stated)
+
+
+def test_a_use_case_from_a_draft_keeps_good_prose_and_replaces_the_rest() -> None:
+    draft = UseCaseDraft(
+        title="Weekly volume forecast for Venlo",
+        solution="A model predicts next week's volumes per customer so planners book agency staff ahead.",
+        expected_impact="5, effort 1, impact 5, value 5 and 5/5 again.",
+    )
+    uc = use_case_from_draft(
+        draft,
+        technique="forecasting",
+        problem=COSTLY,
+        citations=["S4"],
+        passages=[PASSAGE],
+        intake="Respect GDPR and involve the works council.",
+    )
+    play = PLAYS["forecasting"]
+    assert uc.solution == draft.solution and uc.expected_impact == play.impact
+    assert uc.kpis == list(play.kpis) and uc.data_needed == list(play.data)
+    assert any("Works council" in r for r in uc.risks) and any("GDPR" in r for r in uc.risks)
+    assert (uc.impact, uc.effort, uc.horizon) == (5, play.effort, "6-12 months")
+    assert uc.problem == COSTLY and uc.citations == ["S4"] and uc.technique == "forecasting"
