@@ -12,6 +12,7 @@ from typing import Any
 
 from casebook.models import RunStatus, Submission
 from casebook.runs.runner import create_run, execute
+from casebook.steps.part_a import SECTIONS
 from casebook.steps.playbook import PLAYS
 from casebook.storage import Storage
 from casebook.testing import FakeResponse
@@ -417,6 +418,7 @@ PLAYBOOK = """
 [playbook]
 use_cases_per_call = 1
 use_case_details = "playbook"
+part_a_from = "evidence"
 evidence_from = "passages"
 part_b_from = "use_cases"
 default = { model = "gpt-4o-mini", max_tokens = 2048 }
@@ -426,19 +428,25 @@ style = false
 
 def test_with_the_playbook_the_model_writes_three_fields_and_the_pipeline_the_rest(tmp_path: Path) -> None:
     drafts: list[dict[str, Any]] = []
+    steps: list[str] = []
 
     def handler(request: dict[str, Any]) -> Any:
+        steps.append(call_key(request))
         schema = (request.get("response_format") or {}).get("json_schema") or {}
         if schema.get("name") != "UseCaseDraft":
             return schema_answer(request)
         drafts.append(request)
         n = len(drafts)
-        word = ("first", "second", "third", "fourth")[n - 1]
+        prompt = "\n".join(message_text(request))
+        problem = re.search(r"^The problem: (.+)$", prompt, re.M).group(1)  # type: ignore[union-attr]
+        technique = re.search(r"^The AI technique: (.+)$", prompt, re.M).group(1)  # type: ignore[union-attr]
+        words = [w for w in re.findall(r"[a-z]{5,}", problem.lower())][:3]
+        about = " and ".join(words)
         return {
-            "title": f"Assistant for the {word} kind of work",
-            "solution": f"The model reads the records of the {word} process and proposes the next step to the team.",
+            "title": f"{technique.capitalize()} assistant for {words[0]}",
+            "solution": f"A {technique} model studies the {about} records and proposes the next step to the team.",
             # the second draft's impact is no sentence of its own: the playbook's replaces it
-            "expected_impact": "5, effort 1, impact 5, value 5." if n == 2 else f"The {word} team spends less time.",
+            "expected_impact": "5, effort 1, impact 5, value 5." if n == 2 else f"Less time lost on {about}.",
         }
 
     sets = tmp_path / "sets.toml"
@@ -459,9 +467,18 @@ def test_with_the_playbook_the_model_writes_three_fields_and_the_pipeline_the_re
         assert uc["kpis"] == list(play.kpis) and uc["effort"] == play.effort
         assert uc["effort_reason"] and uc["impact_reason"] and uc["value_reason"]
         assert any("Works council" in r for r in uc["risks"])
-    assert cases[0]["expected_impact"] == "The first team spends less time."
+    assert cases[0]["expected_impact"].startswith("Less time lost on")
+    assert cases[0]["solution"].startswith(f"A {cases[0]['technique']} model studies")
     assert cases[1]["expected_impact"] == PLAYS[cases[1]["technique"]].impact
     assert len({uc["technique"] for uc in cases}) == 4
     assert len({uc["horizon"] for uc in cases}) >= 2  # efforts differ, and with them the horizons
     report = report_of(config, manifest)
     assert cases[0]["effort_reason"] in report and PLAYS[cases[1]["technique"]].impact in report
+    # Part A is the pipeline's (part_a_from = "evidence"): no call, every section cited, and no
+    # fact a use case's problem states again
+    assert not [k for k in steps if k.startswith("part_a")]
+    company = Storage(config.storage_url).company_by_slug(manifest.company_slug)
+    part_a = company.read_text(f"part_a/report_draft_{manifest.run_id}.md")
+    assert [s for s in SECTIONS if f"### {s}\n" in part_a] == list(SECTIONS) and part_a.count("[S") >= 2
+    repeated = [uc["problem"] for uc in cases if uc["problem"].split(" [S")[0] in part_a]
+    assert not repeated, (repeated, part_a)

@@ -59,3 +59,23 @@ def test_a_use_case_from_a_draft_keeps_good_prose_and_replaces_the_rest() -> Non
     assert any("Works council" in r for r in uc.risks) and any("GDPR" in r for r in uc.risks)
     assert (uc.impact, uc.effort, uc.horizon) == (5, play.effort, "6-12 months")
     assert uc.problem == COSTLY and uc.citations == ["S4"] and uc.technique == "forecasting"
+
+
+def test_a_solution_must_speak_of_its_problem_and_its_technique() -> None:
+    from casebook.steps.playbook import about
+
+    off_topic = "The AI system can help automate the process of managing consignment orders, reducing errors."
+    fitting = "A forecasting model predicts next week's volumes at Venlo so agency labour is booked ahead."
+    assert not about(off_topic, COSTLY, "forecasting")
+    assert about(fitting, COSTLY, "forecasting")
+    assert not about("A model predicts the weather in Spain for the sales team.", COSTLY, "forecasting")
+
+
+def test_a_seed_neither_restates_another_problem_nor_leans_on_the_sentence_before() -> None:
+    from casebook.steps.use_cases import _leans, _restates
+
+    assert _leans("Agents then attach the image to an email by hand.")
+    assert _leans("Second, waiting time at customers averaged 38 minutes per stop.")
+    assert not _leans("Temporary agency labour rose to EUR 6.2 million.")
+    assert _restates("Across the network, agency labour cost EUR 6.2 million.", [COSTLY])
+    assert not _restates(MEASURED, [COSTLY])

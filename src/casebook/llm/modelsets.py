@@ -63,6 +63,8 @@ class ModelSet:
     # "playbook": a use case written on its own takes its scores, horizon, KPIs, data and risks
     # from the pipeline's playbook (casebook.steps.playbook); the model writes the rest
     use_case_details: str = "model"
+    # "evidence": Part A is the pipeline's, from the evidence's cited facts (no call)
+    part_a_from: str = "model"
 
     def has_step(self, step: str) -> bool:
         """False for a step the set switches off (e.g. `style = false`: no style pass)."""
@@ -132,6 +134,9 @@ class _Set(BaseModel):
     # expected impact; the pipeline its scores (with their reasons), horizon, KPIs, data and risks
     # (a 0.5B model scored seven of seven 5/1/5 and wrote "5, effort 1, impact 5." as an impact)
     use_case_details: Literal["model", "playbook"] | None = None
+    # "evidence": Part A's sections are written by the pipeline from the evidence's cited facts, no
+    # call (a 0.5B model's copied the intake form, and asked again, the words that rejected it)
+    part_a_from: Literal["model", "evidence"] | None = None
     default: _Entry | None = None
     evidence: _Entry | None = None
     use_cases: _Entry | None = None
@@ -179,6 +184,8 @@ class _Set(BaseModel):
             entries["summary_from"] = self.summary_from
         if self.use_case_details is not None:
             entries["use_case_details"] = self.use_case_details
+        if self.part_a_from is not None:
+            entries["part_a_from"] = self.part_a_from
         for key in ("default", *STEPS):
             entry = getattr(self, key)
             if entry is not None:
@@ -252,6 +259,7 @@ def _resolve(name: str, entries: Mapping[str, Any], source: str) -> ModelSet:
         prose_chars=entries.get("prose_chars"),
         summary_from=entries.get("summary_from") or "model",
         use_case_details=entries.get("use_case_details") or "model",
+        part_a_from=entries.get("part_a_from") or "model",
     )
 
 

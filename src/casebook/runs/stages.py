@@ -59,7 +59,8 @@ from casebook.steps import (
 )
 from casebook.steps.consolidate import SHORT_SUMMARY, ensure_recommendations, pipeline_summary, summary_problems
 from casebook.steps.evidence import gather_pool, picked_themes
-from casebook.steps.part_a import fill_empty_sections, part_a_problems, without_copied_sections
+from casebook.steps.linking import link_uncited
+from casebook.steps.part_a import SECTIONS, fill_empty_sections, part_a_problems, without_copied_sections
 from casebook.steps.prompts import render_submission
 from casebook.steps.use_cases import REGENERATION_ROUNDS
 from casebook.steps.verify import doubtful
@@ -220,6 +221,12 @@ async def step_part_a(ctx: RunContext) -> None:
         ctx.manifest.metrics["part_a_length"] = len((await ctx.files.read_text(target)).removesuffix("\n"))
         return
     evidence, use_cases = await load_evidence(ctx), await load_use_cases(ctx)
+    if ctx.model_set.part_a_from == "evidence":  # the pipeline's, no call
+        text = fill_empty_sections("", evidence, ctx.submission, use_cases)
+        ctx.manifest.metrics["part_a_sections_by_pipeline"] = len(SECTIONS)
+        await ctx.files.write_text(target, text + "\n")
+        ctx.manifest.metrics["part_a_length"] = len(text)
+        return
     model = ctx.model_set.for_step("part_a")
     tone = await ctx.tone()
     first, retry = ctx.work("part_a.md"), ctx.work("part_a.retry.md")
@@ -244,7 +251,13 @@ async def step_part_a(ctx: RunContext) -> None:
     if emptied:  # asked twice and still the intake form's words: written from the evidence instead
         problems = [p for p in problems if "the intake form" not in p]
         ctx.manifest.metrics["part_a_sections_by_pipeline"] = len(emptied)
-    text = fill_empty_sections(text, evidence, ctx.submission)
+    # what the model stated without a citation: cited where a passage supports it, dropped where
+    # it is a share or amount no passage holds (`casebook.steps.linking`)
+    linked = link_uncited(text, {p.source_id: p.text for p in evidence.passages}, render_submission(ctx.submission))
+    text = linked.markdown
+    ctx.manifest.metrics["part_a_sentences_cited_by_pipeline"] = len(linked.cited)
+    ctx.manifest.metrics["part_a_sentences_dropped"] = len(linked.dropped)
+    text = fill_empty_sections(text, evidence, ctx.submission, use_cases)
     ctx.manifest.set_findings(
         "part_a",
         [QualityFinding(step="part_a", kind="copied_text", message=p) for p in problems],

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from casebook.llm import LLMClient, StepModel
-from casebook.models import Evidence, Submission, UseCase
+from casebook.models import Evidence, EvidenceItem, Submission, UseCase
 from casebook.steps.capped import ask_capped, capped_model
 from casebook.steps.overlap import copied_from
 from casebook.steps.prompts import (
@@ -112,17 +112,26 @@ def without_copied_sections(text: str, submission: Submission) -> tuple[str, lis
     return "\n\n".join([*([extra] if extra else []), *parts]), copied
 
 
-def fill_empty_sections(text: str, evidence: Evidence, submission: Submission) -> str:
-    """Part A with every section present: one the model left empty is written from the evidence."""
+def fill_empty_sections(
+    text: str, evidence: Evidence, submission: Submission, use_cases: list[UseCase] | None = None
+) -> str:
+    """Part A with every section present: one the model left empty is written from the evidence,
+    with facts the use cases' problems do not state already (the reader meets those in Part B)."""
     found = sections_of(text)
     missing = [s for s in SECTIONS if not found.get(s)]
     if not missing:
         return text
     parts = {s: f"### {s}\n\n{found[s]}" for s in SECTIONS if found.get(s)}
-    for name in missing:
-        parts[name] = f"### {name}\n\n{_fallback(name, evidence, submission)}"
+    said = {_key(uc.problem) for uc in use_cases or []}
+    for name in SECTIONS:  # in order: a fact one section states, a later one does not repeat
+        if name in missing:
+            parts[name] = f"### {name}\n\n{_fallback(name, evidence, submission, said)}"
     extra = _outside_sections(text)
     return "\n\n".join([*([extra] if extra else []), *(parts[s] for s in SECTIONS)])
+
+
+def _key(text: str) -> str:
+    return " ".join(re.sub(r"\[S\d+\]", " ", text).casefold().split()).rstrip(". ")
 
 
 def _outside_sections(text: str) -> str:
@@ -135,23 +144,41 @@ def _outside_sections(text: str) -> str:
     return (text[: first.start()] if first else text).strip()
 
 
-def _fallback(name: str, evidence: Evidence, submission: Submission) -> str:
+def _fallback(name: str, evidence: Evidence, submission: Submission, said: set[str] | None = None) -> str:
+    """A section from the evidence: its facts as cited sentences, each stated once in the report
+    (`said`: the facts stated already, updated with those this section states)."""
+    said = set() if said is None else said
+    themes = evidence.themes
+
+    def fresh(items: list[EvidenceItem], most: int) -> list[str]:
+        chosen: list[str] = []
+        for item in items:
+            if len(chosen) == most:
+                break
+            if _key(item.fact) not in said:
+                said.add(_key(item.fact))
+                chosen.append(f"{item.fact.rstrip('.')} [{item.source}].")
+        return chosen
+
     if name == "Readiness assessment":
         score = f"{submission.readiness_score:g}/100" if submission.readiness_score is not None else "not given"
         category = submission.readiness_category or "not given"
-        return f"The company rates its own AI readiness at {score} (category: {category})."
-    themes = evidence.themes
+        lines = [f"The company rates its own AI readiness at {score} (category: {category})."]
+        for label, words in (("data and systems", ("data", "system")), ("people and skills", ("people", "skill"))):
+            theme = next((t for t in themes if any(w in t.name.casefold() for w in words)), None)
+            facts = fresh(theme.items, 2) if theme is not None else []
+            if facts:
+                lines.append(f"On {label}, its documents say: " + " ".join(facts))
+        return " ".join(lines)
     if name == "Company context":
-        facts = {f"{t.items[0].fact.rstrip('.')} [{t.items[0].source}].": None for t in themes[:3] if t.items}
-        return " ".join(facts) or "The documents say little about this."
+        facts = [f for t in themes[:4] for f in fresh(t.items, 1)]
+        return " ".join(facts[:3]) or "The documents say little about this."
     # each theme under its own heading (a name is no claim for the citation check), with facts no
-    # earlier theme states: a fact said twice would be dropped as a repeat, leaving an empty heading
-    blocks: list[str] = []
-    said: set[str] = set()
-    for theme in themes:
-        stated = dict.fromkeys(f"{i.fact.rstrip('.')} [{i.source}]." for i in theme.items[:2])
-        fresh = [f for f in stated if f not in said]
-        said.update(fresh)
-        if fresh:
-            blocks.append(f"#### {theme.name}\n\n" + " ".join(fresh))
-    return "\n\n".join(blocks) or "The documents gave no themes."
+    # earlier part states: a fact said twice would be dropped as a repeat, leaving an empty heading
+    blocks = [f"#### {t.name}\n\n" + " ".join(facts) for t in themes if (facts := fresh(t.items, 2))]
+    if blocks:
+        return "\n\n".join(blocks)
+    if themes:  # every fact is stated already: the themes by name, where their facts are is said
+        names = "; ".join(t.name for t in themes)
+        return f"The documents' themes: {names}. Their facts are cited above and in the use cases' problems."
+    return "The documents gave no themes."

@@ -12,8 +12,9 @@ what it can write (a title, the solution, the expected impact) and takes the res
   weighs more than a pain they name without one, which weighs more than a plain fact;
 - value from the two, and the horizon from the effort (a low-effort use case can be piloted within
   six months), so the portfolio and the roadmap separate what the model could not;
-- the model's solution and expected impact when they are prose of its own that states no figure
-  the problem, the passages or the intake form do not; the technique's own sentences otherwise.
+- the model's solution and expected impact when they are prose of its own that speaks of the
+  problem (and, for the solution, of the technique) and states no figure the problem, the
+  passages or the intake form do not; the technique's own sentences otherwise.
 
 Every score carries its reason, so a reader sees the rule that set it.
 """
@@ -29,6 +30,8 @@ from pydantic import BaseModel, Field
 from casebook.models import UseCase
 from casebook.steps.evidence_extract import names_pain
 from casebook.steps.figures import FigureSet, figures
+from casebook.steps.support import content_words
+from casebook.steps.use_case_plan import SIGNALS
 
 
 @dataclass(frozen=True)
@@ -237,6 +240,16 @@ def own_prose(text: str, passages: Iterable[str], stated: Iterable[str], *, min_
     return all(held.holds(f) for f in figures(text))
 
 
+def about(text: str, problem: str, technique: str | None = None) -> bool:
+    """The text speaks of this problem (two of its content words) and, given a technique, of what
+    that technique does (its name or one of its signal words): "The AI system can help automate
+    the process of managing consignment orders" answers no forecasting problem."""
+    words = content_words(text)
+    if len(words & content_words(problem)) < 2:
+        return False
+    return technique is None or bool(words & (SIGNALS.get(technique, frozenset()) | content_words(technique)))
+
+
 class UseCaseDraft(BaseModel):
     """What a small model writes of a use case when the playbook gives the rest."""
 
@@ -255,12 +268,14 @@ def use_case_from_draft(
     play = play_for(technique)
     given = scores(problem, technique)
     stated = [problem, intake]
+    solution_fits = own_prose(draft.solution, passages, stated) and about(draft.solution, problem, technique)
+    impact_fits = own_prose(draft.expected_impact, passages, stated) and about(draft.expected_impact, problem)
     return UseCase(
         title=draft.title,
         technique=technique,
         problem=problem,
-        solution=draft.solution if own_prose(draft.solution, passages, stated) else play.solution,
-        expected_impact=draft.expected_impact if own_prose(draft.expected_impact, passages, stated) else play.impact,
+        solution=draft.solution if solution_fits else play.solution,
+        expected_impact=draft.expected_impact if impact_fits else play.impact,
         impact=given.impact,
         effort=given.effort,
         value=given.value,

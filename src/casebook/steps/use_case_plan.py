@@ -131,6 +131,7 @@ add adds also are attach be book build builds can cause causes copy cost costs c
 does estimate estimates fell forecast get gets got grew had handle handles has have is keep
 keeps list lists make makes match may must need needs plan point points require requires rose
 run runs search set sets should spend spends take takes then was were will would
+praise praises criticise criticises criticize criticizes complain complains
 """
 _VERBS = frozenset(_VERB_TEXT.split())
 

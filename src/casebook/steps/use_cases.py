@@ -49,6 +49,7 @@ from casebook.steps.use_case_checks import (
     attach_problem_citation,
     check_use_cases,
     says_what_ai_does,
+    similarity,
 )
 from casebook.steps.use_case_plan import choose_technique, compose_title, title_phrases
 
@@ -401,7 +402,14 @@ class _Writer:
         use case's problem cites, else the first sentence with a figure of the slot's first passage."""
         used = {sid for uc in others for sid in CITATION.findall(uc.problem)}
         if theme is not None:
-            fresh = [i for i in theme.items if i.source not in used]
+            # not a fact another problem states already, from another passage ("agency labour cost
+            # EUR 6.2 million" twice), nor one that leans on the sentence before it ("Agents then
+            # attach the image to an email by hand")
+            fresh = [
+                i
+                for i in theme.items
+                if i.source not in used and not _restates(i.fact, [uc.problem for uc in others]) and not _leans(i.fact)
+            ]
             # a fact that names a pain first, then one with a figure: "agency labour rose to EUR 6.2
             # million because volumes were forecast by hand" is a problem to answer, "we invested
             # EUR 0.9 million in training" is not
@@ -410,7 +418,7 @@ class _Writer:
         for passage in passages[:1]:
             for sentence in sentences(passage.text):
                 text = " ".join(CITATION.sub("", sentence.text).split()).rstrip(".")
-                if 6 <= len(text.split()) <= 40 and re.search(r"\d", text) and "|" not in text:
+                if 6 <= len(text.split()) <= 40 and re.search(r"\d", text) and "|" not in text and not _leans(text):
                     return f"{text} [{passage.source_id}]."
         return None
 
@@ -427,6 +435,26 @@ class _Writer:
         ranked = sorted(dict.fromkeys(order), key=lambda sid: sid in used)  # stable: theme first
         by_id = {p.source_id: p for p in self.evidence.passages}
         return [by_id[sid] for sid in ranked[:SLOT_PASSAGES] if sid in by_id]
+
+
+_LEANING_TEXT = "then this these those they it its that such there he she second third also"
+_LEANING = frozenset(_LEANING_TEXT.split())
+
+
+def _leans(fact: str) -> bool:
+    """The sentence leans on the one before it: a pronoun or "then" in its first words."""
+    return bool({w.casefold().strip(",;:") for w in fact.split()[:3]} & _LEANING)
+
+
+def _restates(fact: str, problems: list[str]) -> bool:
+    """The fact states a figure another problem states (the same cost said twice), or reads like it."""
+    stated = {f.text for f in figures(fact) if len(f.text) > 2}
+    return any(
+        stated & {f.text for f in figures(p)} or similarity(fact, p) >= RESTATED for p in problems
+    )
+
+
+RESTATED = 0.35  # Jaccard of stemmed content words above which two problems are one
 
 
 def _catalogue() -> str:
