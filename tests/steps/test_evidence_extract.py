@@ -59,3 +59,21 @@ def test_the_run_keeps_the_passages_its_items_come_from_first_renumbered() -> No
 def test_themes_and_facts_limits_hold() -> None:
     picked = pick_evidence(POOL, FULL, limit=6, chars=200, themes=1, facts=1)
     assert len(picked.themes) == 1 and len(picked.themes[0].items) == 1
+
+
+def test_a_sentence_that_leans_on_the_one_before_or_lists_names_is_no_fact() -> None:
+    full = {
+        "S1": "Customers send photos of damaged pallets to customer service. Agents then attach the image to an "
+        "email by hand, which takes 6 minutes per claim.",
+        "S2": "Channels for customer contact: Email, phone (Zendesk Talk), web form, portal, EDI, fax.",
+        "S3": "Invoice matching is manual and takes 9 FTE in finance who check 41,200 invoices by hand.",
+    }
+    pool = [
+        Passage(source_id=sid, chunk_id=f"c{sid}", file=f"{sid.lower()}.md", page=None, text=text)
+        for sid, text in full.items()
+    ]
+    evidence = evidence_from_passages(pool, full, limit=3, chars=400, themes=6, facts=3)
+    facts = " ".join(i.fact for t in evidence.themes for i in t.items)
+    assert "41,200 invoices" in facts
+    assert "Agents then attach" not in facts  # what image? the sentence before says
+    assert "Zendesk Talk" not in facts  # a list of names, not a statement

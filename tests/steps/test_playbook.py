@@ -72,10 +72,12 @@ def test_a_solution_must_speak_of_its_problem_and_its_technique() -> None:
 
 
 def test_a_seed_neither_restates_another_problem_nor_leans_on_the_sentence_before() -> None:
-    from casebook.steps.use_cases import _leans, _restates
+    from casebook.steps.evidence_extract import leans_on_previous as _leans
+    from casebook.steps.use_cases import _restates
 
     assert _leans("Agents then attach the image to an email by hand.")
     assert _leans("Second, waiting time at customers averaged 38 minutes per stop.")
     assert not _leans("Temporary agency labour rose to EUR 6.2 million.")
+    assert _leans("… Each Thursday they estimate the next week's volumes per customer.")
     assert _restates("Across the network, agency labour cost EUR 6.2 million.", [COSTLY])
     assert not _restates(MEASURED, [COSTLY])

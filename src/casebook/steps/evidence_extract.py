@@ -170,6 +170,8 @@ def _candidates(pool: Sequence[Passage], texts: Mapping[str, str]) -> list[_Cand
                 or not text.endswith((".", "!", ")", '"', "”"))  # cut at the chunk's end; a question; a label
                 or _RUNNING_HEADER.search(text)
                 or not _STARTS_WELL.match(text)
+                or leans_on_previous(text)
+                or _is_list(text)
                 or text in seen
             ):
                 continue
@@ -188,6 +190,23 @@ def _candidates(pool: Sequence[Passage], texts: Mapping[str, str]) -> list[_Cand
                 )
             )
     return found
+
+
+_LEANING_TEXT = "then this these those they it its that such there he she second third also"
+_LEANING = frozenset(_LEANING_TEXT.split())
+
+
+def leans_on_previous(sentence: str) -> bool:
+    """The sentence leans on the one before it (a pronoun or "then" in its first three words:
+    "Agents then attach the image to an email by hand"): alone, a reader cannot tell what it means."""
+    words = sentence.lstrip("… ").split()[:3]
+    return bool({w.casefold().strip(",;:") for w in words} & _LEANING)
+
+
+def _is_list(sentence: str) -> bool:
+    """A list of names run together ("Email, phone (Zendesk Talk), web form."), not a statement:
+    a comma or semicolon for every fourth word or more."""
+    return (sentence.count(",") + sentence.count(";")) * 4 > len(sentence.split())
 
 
 def _without_heading_line(start: int, raw: str) -> tuple[int, str]:

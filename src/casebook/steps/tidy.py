@@ -48,13 +48,17 @@ def tidy(text: str) -> str:
     return " ".join(words).rstrip(",;:-") + "."
 
 
+_LABEL = re.compile(r"^(?:AI\s+)?use[\s-]+case(?:\s+\d+)?\s*[:\-–—]\s*", re.IGNORECASE)
+
+
 def tidy_use_case(uc: UseCase) -> UseCase:
     """Every prose field of a use case tidied (list items keep their own form: no full stop added)."""
     prose = ("solution", "expected_impact", "impact_reason", "effort_reason", "value_reason")
     update: dict[str, object] = {key: tidy(getattr(uc, key)) for key in prose if getattr(uc, key)}
     for key in ("kpis", "data_needed", "risks"):
         update[key] = [_item(t) for t in getattr(uc, key) if _item(t)]
-    update["title"] = " ".join(_IDEOGRAPHS.sub(" ", uc.title).split()) or uc.title
+    title = " ".join(_IDEOGRAPHS.sub(" ", uc.title).split()) or uc.title
+    update["title"] = _LABEL.sub("", title) or title  # "AI Use Case: Document Extraction …": the label goes
     # a reason that says again what another reason or the solution said is left out (the score
     # stands alone): a small model gave the same sentence for impact, effort and value
     said = [str(update.get("solution", "")), str(update.get("expected_impact", ""))]

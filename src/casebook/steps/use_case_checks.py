@@ -79,8 +79,10 @@ class Finding:
         return self.reason.startswith(TITLE_REASON)
 
 
-def check_use_cases(use_cases: list[UseCase], evidence: Evidence) -> list[Finding]:
-    """Every reason to reject each use case; a duplicate is the later of the two."""
+def check_use_cases(use_cases: list[UseCase], evidence: Evidence, *, lists: bool = True) -> list[Finding]:
+    """Every reason to reject each use case; a duplicate is the later of the two. `lists=False`:
+    data and risks are the pipeline's (`casebook.steps.playbook`), the same for one technique,
+    and not compared."""
     scorer = SupportScorer({p.source_id: p.text for p in evidence.passages})
     shown = {p.source_id for p in evidence.passages}
     themes = [t.name for t in evidence.themes]
@@ -91,7 +93,7 @@ def check_use_cases(use_cases: list[UseCase], evidence: Evidence) -> list[Findin
         if reason:
             found.append(Finding(i, "uncited_problem", reason))
         for j in range(i):
-            reason = duplicate_of(uc, use_cases[j], j + 1)
+            reason = duplicate_of(uc, use_cases[j], j + 1, lists=lists)
             if reason:
                 found.append(Finding(i, "duplicate", reason))
                 break
@@ -153,7 +155,7 @@ def uncited_problem(uc: UseCase, scorer: SupportScorer, shown: set[str]) -> str 
     )
 
 
-def duplicate_of(uc: UseCase, other: UseCase, number: int) -> str | None:
+def duplicate_of(uc: UseCase, other: UseCase, number: int, *, lists: bool = True) -> str | None:
     if similarity(uc.title, other.title) >= DUPLICATE_SIMILARITY:
         return f"{TITLE_REASON} repeats use case {number} ({other.title!r}): propose a different use case"
     if similarity(uc.problem, other.problem) >= DUPLICATE_SIMILARITY:
@@ -161,7 +163,7 @@ def duplicate_of(uc: UseCase, other: UseCase, number: int) -> str | None:
             f"it answers the same problem as use case {number} ({other.title!r}): choose another "
             "problem the documents show"
         )
-    if similarity(_lists(uc), _lists(other)) >= LISTS_SIMILARITY:
+    if lists and similarity(_lists(uc), _lists(other)) >= LISTS_SIMILARITY:
         return f"its data and risks repeat use case {number} ({other.title!r}): propose a different use case"
     return None
 

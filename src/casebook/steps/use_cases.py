@@ -29,7 +29,7 @@ from casebook.logs import get_logger
 from casebook.models import TECHNIQUES, Evidence, Passage, Submission, Theme, UseCase
 from casebook.steps.claims import sentences
 from casebook.steps.constrain import use_case_list_model
-from casebook.steps.evidence_extract import names_pain
+from casebook.steps.evidence_extract import leans_on_previous, names_pain
 from casebook.steps.figures import figures
 from casebook.steps.playbook import UseCaseDraft, use_case_from_draft
 from casebook.steps.prompts import (
@@ -129,7 +129,7 @@ async def generate_use_cases(
     titles = 0
     if per_call == 1:
         use_cases, titles = await _mend_titles(writer, use_cases, evidence)
-    found = check_use_cases(use_cases, evidence)
+    found = writer.check(use_cases)
     result = UseCaseResult(use_cases, titles_asked=titles)
     for round_no in range(1, rounds + 1):
         failing = sorted({f.index for f in found})
@@ -157,7 +157,7 @@ async def generate_use_cases(
         if per_call == 1:
             fresh, asked = await _mend_titles(writer, fresh, evidence, round_no)
             result.titles_asked += asked
-        use_cases, found = _keep_best(use_cases, found, fresh, evidence, failing)
+        use_cases, found = _keep_best(writer, use_cases, found, fresh, failing)
         result.regenerated += len(failing)
         result.rounds = round_no
     result.use_cases, result.remaining = use_cases, found
@@ -175,13 +175,13 @@ async def _mend_titles(
     """A use case that fails only for its title (it repeats another's, or names just a theme or a
     technique) is asked for a new title alone: a call of a few tokens, not a whole use case."""
     use_cases = list(use_cases)
-    found = check_use_cases(use_cases, evidence)
+    found = writer.check(use_cases)
     failing = {f.index for f in found}
     # a small model's title must also say what its AI does ("Customer Service Audit 2025" did not)
     silent = {i for i, uc in enumerate(use_cases) if not _names_its_ai(uc)}
     only_title = sorted((failing | silent) - {f.index for f in found if not f.about_title})
     for slot in only_title:
-        reasons = [f.reason for f in check_use_cases(use_cases, evidence) if f.index == slot]
+        reasons = [f.reason for f in writer.check(use_cases) if f.index == slot]
         if not _names_its_ai(use_cases[slot]):
             reasons.append(f"{TITLE_REASON} {use_cases[slot].title!r} does not say what its AI does")
         if not reasons:
@@ -199,17 +199,17 @@ def _names_its_ai(uc: UseCase) -> bool:
 
 
 def _keep_best(
-    old: list[UseCase], old_found: list[Finding], fresh: list[UseCase], evidence: Evidence, slots: list[int]
+    writer: _Writer, old: list[UseCase], old_found: list[Finding], fresh: list[UseCase], slots: list[int]
 ) -> tuple[list[UseCase], list[Finding]]:
     """The new proposal for each slot, unless it fails in more ways than the one it replaces."""
-    new_found = check_use_cases(fresh, evidence)
+    new_found = writer.check(fresh)
     chosen = list(fresh)
     for slot in slots:
         if sum(f.index == slot for f in new_found) > sum(f.index == slot for f in old_found):
             chosen[slot] = old[slot]
     if chosen == fresh:
         return fresh, new_found
-    return chosen, check_use_cases(chosen, evidence)
+    return chosen, writer.check(chosen)
 
 
 class _Writer:
@@ -227,6 +227,9 @@ class _Writer:
         self.ids = [p.source_id for p in evidence.passages]
         self.details = "model"
         self.scorer = SupportScorer({p.source_id: p.text for p in evidence.passages})
+
+    def check(self, use_cases: list[UseCase]) -> list[Finding]:
+        return check_use_cases(use_cases, self.evidence, lists=self.details != "playbook")
 
     def repair(self, use_cases: list[UseCase]) -> list[UseCase]:
         shown = set(self.ids)
@@ -405,10 +408,11 @@ class _Writer:
             # not a fact another problem states already, from another passage ("agency labour cost
             # EUR 6.2 million" twice), nor one that leans on the sentence before it ("Agents then
             # attach the image to an email by hand")
+            problems = [uc.problem for uc in others]
             fresh = [
                 i
                 for i in theme.items
-                if i.source not in used and not _restates(i.fact, [uc.problem for uc in others]) and not _leans(i.fact)
+                if i.source not in used and not _restates(i.fact, problems) and not leans_on_previous(i.fact)
             ]
             # a fact that names a pain first, then one with a figure: "agency labour rose to EUR 6.2
             # million because volumes were forecast by hand" is a problem to answer, "we invested
@@ -417,8 +421,9 @@ class _Writer:
                 return f"{item.fact.rstrip('.')} [{item.source}]."
         for passage in passages[:1]:
             for sentence in sentences(passage.text):
-                text = " ".join(CITATION.sub("", sentence.text).split()).rstrip(".")
-                if 6 <= len(text.split()) <= 40 and re.search(r"\d", text) and "|" not in text and not _leans(text):
+                text = " ".join(CITATION.sub("", sentence.text).split()).rstrip(".").lstrip("… ")
+                alone = "|" not in text and not leans_on_previous(text)
+                if 6 <= len(text.split()) <= 40 and re.search(r"\d", text) and alone:
                     return f"{text} [{passage.source_id}]."
         return None
 
@@ -435,15 +440,6 @@ class _Writer:
         ranked = sorted(dict.fromkeys(order), key=lambda sid: sid in used)  # stable: theme first
         by_id = {p.source_id: p for p in self.evidence.passages}
         return [by_id[sid] for sid in ranked[:SLOT_PASSAGES] if sid in by_id]
-
-
-_LEANING_TEXT = "then this these those they it its that such there he she second third also"
-_LEANING = frozenset(_LEANING_TEXT.split())
-
-
-def _leans(fact: str) -> bool:
-    """The sentence leans on the one before it: a pronoun or "then" in its first words."""
-    return bool({w.casefold().strip(",;:") for w in fact.split()[:3]} & _LEANING)
 
 
 def _restates(fact: str, problems: list[str]) -> bool:
