@@ -426,7 +426,7 @@ style = false
 """
 
 
-def test_with_the_playbook_the_model_writes_three_fields_and_the_pipeline_the_rest(tmp_path: Path) -> None:
+def test_with_the_playbook_the_model_writes_title_and_solution_and_the_pipeline_the_rest(tmp_path: Path) -> None:
     drafts: list[dict[str, Any]] = []
     steps: list[str] = []
 
@@ -442,12 +442,11 @@ def test_with_the_playbook_the_model_writes_three_fields_and_the_pipeline_the_re
         technique = re.search(r"^The AI technique: (.+)$", prompt, re.M).group(1)  # type: ignore[union-attr]
         words = [w for w in re.findall(r"[a-z]{5,}", problem.lower())][:3]
         about = " and ".join(words)
-        return {
-            "title": f"{technique.capitalize()} assistant for {words[0]}",
-            "solution": f"A {technique} model studies the {about} records and proposes the next step to the team.",
-            # the second draft's impact is no sentence of its own: the playbook's replaces it
-            "expected_impact": "5, effort 1, impact 5, value 5." if n == 2 else f"Less time lost on {about}.",
-        }
+        # the second draft's solution speaks of no problem: the playbook's replaces it
+        solution = f"A {technique} model studies the {about} records and proposes the next step to the team."
+        if n == 2:
+            solution = "The AI system can help the company in many ways with its daily work and beyond."
+        return {"title": f"{technique.capitalize()} assistant for {words[0]}", "solution": solution}
 
     sets = tmp_path / "sets.toml"
     sets.write_text(PLAYBOOK)
@@ -459,7 +458,7 @@ def test_with_the_playbook_the_model_writes_three_fields_and_the_pipeline_the_re
     assert manifest.status is RunStatus.succeeded, manifest.error
     assert len(drafts) == 4
     asked = drafts[0]["response_format"]["json_schema"]["schema"]["properties"]
-    assert sorted(asked) == ["expected_impact", "solution", "title"]  # nothing the pipeline sets
+    assert sorted(asked) == ["solution", "title"]  # nothing the pipeline sets
     assert "Passages:" not in "\n".join(message_text(drafts[0]))  # the problem, not the passages
     cases = stored_use_cases(config, manifest)
     for uc in cases:
@@ -467,13 +466,13 @@ def test_with_the_playbook_the_model_writes_three_fields_and_the_pipeline_the_re
         assert uc["kpis"] == list(play.kpis) and uc["effort"] == play.effort
         assert uc["effort_reason"] and uc["impact_reason"] and uc["value_reason"]
         assert any("Works council" in r for r in uc["risks"])
-    assert cases[0]["expected_impact"].startswith("Less time lost on")
     assert cases[0]["solution"].startswith(f"A {cases[0]['technique']} model studies")
-    assert cases[1]["expected_impact"] == PLAYS[cases[1]["technique"]].impact
+    assert cases[1]["solution"] == PLAYS[cases[1]["technique"]].solution
+    assert all(uc["expected_impact"] == PLAYS[uc["technique"]].impact for uc in cases)
     assert len({uc["technique"] for uc in cases}) == 4
     assert len({uc["horizon"] for uc in cases}) >= 2  # efforts differ, and with them the horizons
     report = report_of(config, manifest)
-    assert cases[0]["effort_reason"] in report and PLAYS[cases[1]["technique"]].impact in report
+    assert cases[0]["effort_reason"] in report and PLAYS[cases[1]["technique"]].solution in report
     # Part A is the pipeline's (part_a_from = "evidence"): no call, every section cited, and no
     # fact a use case's problem states again
     assert not [k for k in steps if k.startswith("part_a")]

@@ -40,13 +40,12 @@ def test_own_prose_refuses_scores_copies_and_unfounded_figures() -> None:
 
 
 def test_a_use_case_from_a_draft_keeps_good_prose_and_replaces_the_rest() -> None:
-    draft = UseCaseDraft(
+    good = UseCaseDraft(
         title="Weekly volume forecast for Venlo",
-        solution="A model predicts next week's volumes per customer so planners book agency staff ahead.",
-        expected_impact="5, effort 1, impact 5, value 5 and 5/5 again.",
+        solution="A forecasting model predicts next week's volumes at Venlo so planners book agency staff ahead.",
     )
     uc = use_case_from_draft(
-        draft,
+        good,
         technique="forecasting",
         problem=COSTLY,
         citations=["S4"],
@@ -54,11 +53,15 @@ def test_a_use_case_from_a_draft_keeps_good_prose_and_replaces_the_rest() -> Non
         intake="Respect GDPR and involve the works council.",
     )
     play = PLAYS["forecasting"]
-    assert uc.solution == draft.solution and uc.expected_impact == play.impact
+    assert uc.solution == good.solution and uc.expected_impact == play.impact
     assert uc.kpis == list(play.kpis) and uc.data_needed == list(play.data)
     assert any("Works council" in r for r in uc.risks) and any("GDPR" in r for r in uc.risks)
     assert (uc.impact, uc.effort, uc.horizon) == (5, play.effort, "6-12 months")
     assert uc.problem == COSTLY and uc.citations == ["S4"] and uc.technique == "forecasting"
+    copied = good.model_copy(update={"solution": f"A forecasting model helps because {PASSAGE.lower()}"})
+    assert use_case_from_draft(
+        copied, technique="forecasting", problem=COSTLY, citations=["S4"], passages=[PASSAGE], intake=""
+    ).solution == play.solution
 
 
 def test_a_solution_must_speak_of_its_problem_and_its_technique() -> None:

@@ -130,8 +130,8 @@ class _Set(BaseModel):
     # "use_cases": the executive summary and recommendations are written by the pipeline from the
     # use cases' cited problems, no call (a 0.5B model's copied the intake form and its own prompt)
     summary_from: Literal["model", "use_cases"] | None = None
-    # "playbook" (with use_cases_per_call = 1): the model writes a use case's title, solution and
-    # expected impact; the pipeline its scores (with their reasons), horizon, KPIs, data and risks
+    # "playbook" (with use_cases_per_call = 1): the model writes a use case's title and solution;
+    # the pipeline its scores (with their reasons), horizon, expected impact, KPIs, data and risks
     # (a 0.5B model scored seven of seven 5/1/5 and wrote "5, effort 1, impact 5." as an impact)
     use_case_details: Literal["model", "playbook"] | None = None
     # "evidence": Part A's sections are written by the pipeline from the evidence's cited facts, no

@@ -205,8 +205,9 @@ def leans_on_previous(sentence: str) -> bool:
 
 def _is_list(sentence: str) -> bool:
     """A list of names run together ("Email, phone (Zendesk Talk), web form."), not a statement:
-    a comma or semicolon for every fourth word or more."""
-    return (sentence.count(",") + sentence.count(";")) * 4 > len(sentence.split())
+    a comma or semicolon for every fourth word or more, or two labels with their values."""
+    labels = sentence.count(":") >= 2  # "Interviewee: Thomas Brandt … Date and place: …": a note's header
+    return labels or (sentence.count(",") + sentence.count(";")) * 4 > len(sentence.split())
 
 
 def _without_heading_line(start: int, raw: str) -> tuple[int, str]:

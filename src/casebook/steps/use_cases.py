@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field, create_model
 
 from casebook.llm import LLMClient, StepModel
 from casebook.logs import get_logger
-from casebook.models import TECHNIQUES, Evidence, Passage, Submission, Theme, UseCase
+from casebook.models import TECHNIQUES, Evidence, EvidenceItem, Passage, Submission, Theme, UseCase
 from casebook.steps.claims import sentences
 from casebook.steps.constrain import use_case_list_model
 from casebook.steps.evidence_extract import leans_on_previous, names_pain
@@ -112,8 +112,8 @@ async def generate_use_cases(
     progress: Progress | None = None,
     details: str = "model",
 ) -> UseCaseResult:
-    """`details="playbook"` (with `per_call=1`): the model writes a use case's title, solution and
-    expected impact; its scores, horizon, KPIs, data and risks come from `casebook.steps.playbook`."""
+    """`details="playbook"` (with `per_call=1`): the model writes a use case's title and solution;
+    its scores, horizon, expected impact, KPIs, data and risks come from `casebook.steps.playbook`."""
     writer = _Writer(llm, model, submission, evidence, tone, journal if journal is not None else MemoryJournal())
     writer.details = details
     n = submission.use_cases_count
@@ -178,12 +178,16 @@ async def _mend_titles(
     found = writer.check(use_cases)
     failing = {f.index for f in found}
     # a small model's title must also say what its AI does ("Customer Service Audit 2025" did not)
-    silent = {i for i, uc in enumerate(use_cases) if not _names_its_ai(uc)}
+    # with the playbook, the model titled a problem it was given: the title must name its work too
+    drafted = writer.details == "playbook"
+    silent = {i for i, uc in enumerate(use_cases) if not _names_its_ai(uc) or (drafted and not _names_its_work(uc))}
     only_title = sorted((failing | silent) - {f.index for f in found if not f.about_title})
     for slot in only_title:
         reasons = [f.reason for f in writer.check(use_cases) if f.index == slot]
         if not _names_its_ai(use_cases[slot]):
             reasons.append(f"{TITLE_REASON} {use_cases[slot].title!r} does not say what its AI does")
+        if drafted and not _names_its_work(use_cases[slot]):
+            reasons.append(f"{TITLE_REASON} {use_cases[slot].title!r} names no work its problem speaks of")
         if not reasons:
             continue  # an earlier slot's new title ended the repeat
         others = [uc.title for i, uc in enumerate(use_cases) if i != slot]
@@ -196,6 +200,13 @@ def _names_its_ai(uc: UseCase) -> bool:
     """The title says what the AI does, or names its technique ("Document understanding for …")."""
     title = GENERIC_TITLE_WORDS.sub(" ", uc.title)  # "AI Use Case: Customer Service Audit" says nothing
     return says_what_ai_does(title) or bool(content_words(title) & content_words(uc.technique or ""))
+
+
+def _names_its_work(uc: UseCase) -> bool:
+    """Beyond its technique, the title shares a word with its problem ("Optimisation for temporary
+    agency labour" for a problem about tours planned in spreadsheets does not)."""
+    title = content_words(GENERIC_TITLE_WORDS.sub(" ", uc.title)) - content_words(uc.technique or "")
+    return bool(title & content_words(CITATION.sub(" ", uc.problem)))
 
 
 def _keep_best(
@@ -327,7 +338,7 @@ class _Writer:
         others: list[UseCase],
         rejected: tuple[UseCase, list[str]] | None,
     ) -> UseCase:
-        """The slot's use case from the model's draft (title, solution, expected impact) and the
+        """The slot's use case from the model's draft (title, solution) and the
         playbook. The prompt holds the problem, not the passages: a third of the tokens to read."""
         key = f"round{round_no}-slot{slot + 1}"
         stored = await self.journal.get(key)
@@ -342,7 +353,7 @@ class _Writer:
                 lines += ["", "Titles already used (yours must differ): " + "; ".join(uc.title for uc in others)]
             if rejected is not None:
                 lines += ["", _rejected_note([rejected])]
-            lines += ["", "Write its title, solution and expected impact."]
+            lines += ["", "Write its title and solution."]
             asked = messages(system_prompt("use_case_draft"), "\n".join(lines), self.tone)
             draft = await self.llm.structured("use_cases", self.model, asked, UseCaseDraft, item=slot + 1)
             sub = self.submission
@@ -409,15 +420,24 @@ class _Writer:
             # EUR 6.2 million" twice), nor one that leans on the sentence before it ("Agents then
             # attach the image to an email by hand")
             problems = [uc.problem for uc in others]
-            fresh = [
-                i
-                for i in theme.items
-                if i.source not in used and not _restates(i.fact, problems) and not leans_on_previous(i.fact)
-            ]
+
+            def fresh(items: list[EvidenceItem]) -> list[EvidenceItem]:
+                return [
+                    i
+                    for i in items
+                    if i.source not in used and not _restates(i.fact, problems) and not leans_on_previous(i.fact)
+                ]
+
             # a fact that names a pain first, then one with a figure: "agency labour rose to EUR 6.2
             # million because volumes were forecast by hand" is a problem to answer, "we invested
-            # EUR 0.9 million in training" is not
-            for item in sorted(fresh, key=lambda i: (not names_pain(i.fact), not figures(i.fact))):
+            # EUR 0.9 million in training" is not; a theme without a pain of its own takes the
+            # first pain another theme has left ("we reserved EUR 1.8 million for AI" is no problem)
+            own = fresh(theme.items)
+            pains = [i for i in own if names_pain(i.fact)]
+            if not pains:
+                pains = [i for t in self.evidence.themes for i in fresh(t.items) if names_pain(i.fact)]
+            ranked = sorted(pains, key=lambda i: not figures(i.fact)) or sorted(own, key=lambda i: not figures(i.fact))
+            for item in ranked:
                 return f"{item.fact.rstrip('.')} [{item.source}]."
         for passage in passages[:1]:
             for sentence in sentences(passage.text):
