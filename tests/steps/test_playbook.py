@@ -82,5 +82,13 @@ def test_a_seed_neither_restates_another_problem_nor_leans_on_the_sentence_befor
     assert _leans("Second, waiting time at customers averaged 38 minutes per stop.")
     assert not _leans("Temporary agency labour rose to EUR 6.2 million.")
     assert _leans("… Each Thursday they estimate the next week's volumes per customer.")
-    assert _restates("Across the network, agency labour cost EUR 6.2 million.", [COSTLY])
-    assert not _restates(MEASURED, [COSTLY])
+    from casebook.models import UseCase
+
+    forecast = UseCase(
+        title="Forecasting for agency labour", technique="forecasting", problem=COSTLY, solution="-",
+        expected_impact="-", impact=5, effort=3, value=4, horizon="6-12 months", kpis=["-"], data_needed=["-"],
+        risks=["-"], citations=["S4"],
+    )  # fmt: skip
+    assert _restates("Across the network, agency labour cost EUR 6.2 million.", [forecast])  # the same figure
+    assert _restates("When volumes are underestimated, agency staff are booked at a premium.", [forecast])
+    assert not _restates(MEASURED, [forecast])

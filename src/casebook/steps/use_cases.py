@@ -419,13 +419,11 @@ class _Writer:
             # not a fact another problem states already, from another passage ("agency labour cost
             # EUR 6.2 million" twice), nor one that leans on the sentence before it ("Agents then
             # attach the image to an email by hand")
-            problems = [uc.problem for uc in others]
-
             def fresh(items: list[EvidenceItem]) -> list[EvidenceItem]:
                 return [
                     i
                     for i in items
-                    if i.source not in used and not _restates(i.fact, problems) and not leans_on_previous(i.fact)
+                    if i.source not in used and not _restates(i.fact, others) and not leans_on_previous(i.fact)
                 ]
 
             # a fact that names a pain first, then one with a figure: "agency labour rose to EUR 6.2
@@ -462,12 +460,19 @@ class _Writer:
         return [by_id[sid] for sid in ranked[:SLOT_PASSAGES] if sid in by_id]
 
 
-def _restates(fact: str, problems: list[str]) -> bool:
-    """The fact states a figure another problem states (the same cost said twice), or reads like it."""
+def _restates(fact: str, others: list[UseCase]) -> bool:
+    """The fact states a figure another use case's problem states (the same cost said twice),
+    reads like it, or is about the same work for the same technique ("agency staff are booked at
+    24 hours notice" beside "agency labour rose to EUR 6.2 million", both forecasting)."""
     stated = {f.text for f in figures(fact) if len(f.text) > 2}
-    return any(
-        stated & {f.text for f in figures(p)} or similarity(fact, p) >= RESTATED for p in problems
-    )
+    words = content_words(fact)
+    technique = choose_technique(fact, [])
+    for uc in others:
+        if stated & {f.text for f in figures(uc.problem)} or similarity(fact, uc.problem) >= RESTATED:
+            return True
+        if uc.technique == technique and len(words & content_words(CITATION.sub(" ", uc.problem))) >= 2:
+            return True
+    return False
 
 
 RESTATED = 0.35  # Jaccard of stemmed content words above which two problems are one
