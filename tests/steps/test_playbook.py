@@ -92,3 +92,13 @@ def test_a_seed_neither_restates_another_problem_nor_leans_on_the_sentence_befor
     assert _restates("Across the network, agency labour cost EUR 6.2 million.", [forecast])  # the same figure
     assert _restates("When volumes are underestimated, agency staff are booked at a premium.", [forecast])
     assert not _restates(MEASURED, [forecast])
+
+
+def test_a_solution_that_speaks_of_another_use_cases_work_is_not_kept() -> None:
+    from casebook.steps.playbook import borrows
+
+    transfers = "Around 22% of consignments are transferred between hubs, adding delay or damage [S1]."
+    others = ["Forecasting temporary agency labour", COSTLY]
+    strayed = "A retrieval assistant helps manage temporary agency labour with data on transfers and damage."
+    assert borrows(strayed, transfers, others)
+    assert not borrows("A retrieval assistant finds why consignments are transferred between hubs.", transfers, others)

@@ -13,8 +13,8 @@ what it can write (a title, the solution) and takes the rest from here:
 - value from the two, and the horizon from the effort (a low-effort use case can be piloted within
   six months), so the portfolio and the roadmap separate what the model could not;
 - the expected impact from the technique's play; the model's solution when it is prose of its own
-  that speaks of the problem and of the technique and states no figure the problem, the passages
-  or the intake form do not, the technique's own sentence otherwise.
+  that speaks of the problem and of the technique, not of another use case's work, and states no
+  figure the problem, the passages or the intake form do not; the technique's own sentence otherwise.
 
 Every score carries its reason, so a reader sees the rule that set it.
 """
@@ -261,15 +261,36 @@ class UseCaseDraft(BaseModel):
     )
 
 
+def borrows(text: str, problem: str, others: Iterable[str]) -> bool:
+    """The text speaks of another use case's work: two of its words are in the `others` (their
+    titles and problems) and not in its own problem. Qwen 0.5B, shown "Forecasting temporary agency
+    labour" as a title already used, wrote of "temporary agency labor" in the solutions of a
+    retrieval assistant for hub transfers and of a conversational agent for customers."""
+    foreign = content_words(" ".join(others)) - content_words(problem)
+    return len(content_words(text) & foreign) >= 2
+
+
 def use_case_from_draft(
-    draft: UseCaseDraft, *, technique: str, problem: str, citations: list[str], passages: list[str], intake: str
+    draft: UseCaseDraft,
+    *,
+    technique: str,
+    problem: str,
+    citations: list[str],
+    passages: list[str],
+    intake: str,
+    others: Iterable[str] = (),
 ) -> UseCase:
     """The use case: the model's title, its solution where that is its own prose about this problem
-    (`own_prose`, `about`), everything else from the technique's play and the cited problem."""
+    and no other (`own_prose`, `about`, `borrows`: `others` are the other use cases' titles and
+    problems), everything else from the technique's play and the cited problem."""
     play = play_for(technique)
     given = scores(problem, technique)
     stated = [problem, intake]
-    solution_fits = own_prose(draft.solution, passages, stated) and about(draft.solution, problem, technique)
+    solution_fits = (
+        own_prose(draft.solution, passages, stated)
+        and about(draft.solution, problem, technique)
+        and not borrows(draft.solution, problem, others)
+    )
     return UseCase(
         title=draft.title,
         technique=technique,

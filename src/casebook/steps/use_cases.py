@@ -349,8 +349,8 @@ class _Writer:
                 f"The problem: {CITATION.sub('', seed).strip()}",
                 f"The AI technique: {technique}",
             ]
-            if others:
-                lines += ["", "Titles already used (yours must differ): " + "; ".join(uc.title for uc in others)]
+            # no list of the titles already used: Qwen 0.5B wrote their words into its solutions
+            # ("temporary agency labor" for hub transfers); a repeated title is mended afterwards
             if rejected is not None:
                 lines += ["", _rejected_note([rejected])]
             lines += ["", "Write its title and solution."]
@@ -365,6 +365,7 @@ class _Writer:
                 citations=CITATION.findall(seed)[:1],
                 passages=[p.text for p in passages],
                 intake=intake,
+                others=[text for uc in others for text in (uc.title, uc.problem)],
             )
             stored = [uc.model_dump()]
             await self.journal.put(key, stored)
