@@ -84,7 +84,10 @@ TITLE_NAMES: dict[str, str] = {
 }
 _WORDS = re.compile(r"[A-Za-zÀ-ɏ][\w&'’-]*|\d[\d.,%]*|[^\w\s]")
 # a title's phrase neither starts nor ends with a small word or an amount ("EUR", "million")
-_EDGE_TEXT = "also every many much still whose per cent percent eur usd gbp hundred thousand million billion"
+_EDGE_TEXT = (
+    "also every many much still whose per cent percent eur usd gbp hundred thousand million billion "
+    "another other others one each"  # "system to another": half of "from one system to another"
+)
 _EDGE_STOP = STOP_WORDS | frozenset(_EDGE_TEXT.split())
 PHRASES = 8  # choices a small model is given for its title
 
