@@ -464,6 +464,9 @@ def test_with_the_playbook_the_model_writes_title_and_solution_and_the_pipeline_
     for uc in cases:
         play = PLAYS[uc["technique"]]
         assert uc["kpis"] == list(play.kpis) and uc["effort"] == play.effort
+        # the playbook's words whole: never cut back as a model's drifting text would be
+        assert uc["data_needed"] == list(play.data) and uc["risks"][0] == play.risks[0]
+        assert uc["effort_reason"].rstrip(".").lower() == play.effort_reason.lower()
         assert uc["effort_reason"] and uc["impact_reason"] and uc["value_reason"]
         assert any("Works council" in r for r in uc["risks"])
     assert cases[0]["solution"].startswith(f"A {cases[0]['technique']} model studies")

@@ -54,7 +54,7 @@ PLAYS: dict[str, Play] = {
         "Less manual entry and matching, faster processing and fewer typing errors; staff handle the exceptions.",
         ("Share of documents processed without manual correction", "Hours of manual entry per week"),
         ("A labelled sample of the documents (a few hundred)", "The target system's fields and rules"),
-        ("Wrong values passed on unchecked: confidence thresholds and a person for the unsure cases",),
+        ("Wrong values passed on unchecked: confidence thresholds and a person for the unsure cases.",),
     ),
     "retrieval assistant": Play(
         2,
@@ -65,7 +65,7 @@ PLAYS: dict[str, Play] = {
         "people leave.",
         ("Time to find an answer", "Share of answers rated correct by staff"),
         ("The manuals, procedures and notes it should answer from", "Who may see which document"),
-        ("Outdated or wrong answers: answers cite their source, and documents get an owner",),
+        ("Outdated or wrong answers: answers cite their source, and documents get an owner.",),
     ),
     "forecasting": Play(
         3,
@@ -75,7 +75,7 @@ PLAYS: dict[str, Play] = {
         "Fewer short-notice bookings at premium rates and less idle capacity; planners keep the final say.",
         ("Forecast error (MAPE) against actuals", "Share of capacity booked at short notice"),
         ("Two or more years of the volumes to forecast", "Calendar, promotions and other known drivers"),
-        ("Forecasts trusted beyond their accuracy: show the range and track the error weekly",),
+        ("Forecasts trusted beyond their accuracy: show the range and track the error weekly.",),
     ),
     "classification/routing": Play(
         2,
@@ -85,7 +85,7 @@ PLAYS: dict[str, Play] = {
         "Requests reach the right person sooner and less time goes into sorting them by hand.",
         ("Share routed correctly the first time", "Time from arrival to the right team"),
         ("A year of past messages with the team that handled them", "The current categories and routing rules"),
-        ("Misrouted urgent requests: a confidence threshold and a daily check of a sample",),
+        ("Misrouted urgent requests: a confidence threshold and a daily check of a sample.",),
     ),
     "anomaly detection": Play(
         3,
@@ -95,7 +95,7 @@ PLAYS: dict[str, Play] = {
         "Errors caught at the source instead of after they cause claims, rework or write-offs.",
         ("Issues caught before they cost", "Share of alerts that were real (precision)"),
         ("History of the records it watches, with known errors marked", "Who acts on an alert, and how"),
-        ("Alert fatigue from false alarms: tune thresholds with the people who handle them",),
+        ("Alert fatigue from false alarms: tune thresholds with the people who handle them.",),
     ),
     "optimisation/scheduling": Play(
         4,
@@ -105,7 +105,7 @@ PLAYS: dict[str, Play] = {
         "Fewer kilometres, hours or empty capacity per unit of work, and plans made in less time.",
         ("Cost or kilometres per unit of work", "Planner hours per plan"),
         ("The orders, resources and constraints the planners use", "Past plans and their actual outcome"),
-        ("Plans that ignore an unwritten rule: planners keep the final say and feed back the misses",),
+        ("Plans that ignore an unwritten rule: planners keep the final say and feed back the misses.",),
     ),
     "generative drafting": Play(
         2,
@@ -115,7 +115,7 @@ PLAYS: dict[str, Play] = {
         "Drafting time cut and documents more consistent; people spend their time on judgement, not typing.",
         ("Drafting time per document", "Share of drafts sent with light edits"),
         ("Templates and good past examples", "The facts each document is drafted from"),
-        ("Confident but wrong text: every draft is reviewed, and facts come from the records",),
+        ("Confident but wrong text: every draft is reviewed, and facts come from the records.",),
     ),
     "conversational agent": Play(
         3,
@@ -125,7 +125,7 @@ PLAYS: dict[str, Play] = {
         "Routine questions answered at once; agents spend their time on the cases that need a person.",
         ("Share of questions resolved without an agent", "Time to first answer"),
         ("Live status data through an interface", "The questions customers ask most, with good answers"),
-        ("Wrong answers to customers: answer only from approved sources, hand over when unsure",),
+        ("Wrong answers to customers: answer only from approved sources, hand over when unsure.",),
     ),
     "computer vision": Play(
         4,
@@ -135,7 +135,7 @@ PLAYS: dict[str, Play] = {
         "Problems seen at the moment they happen, with the image as evidence, instead of found later.",
         ("Share of images checked automatically", "Detection accuracy on a labelled sample"),
         ("Images of normal and faulty cases, labelled", "Where and when images are captured"),
-        ("Missed or false detections: measure on a labelled sample before relying on it",),
+        ("Missed or false detections: measure on a labelled sample before relying on it.",),
     ),
     "recommendation": Play(
         3,
@@ -145,7 +145,7 @@ PLAYS: dict[str, Play] = {
         "Better choices made faster and more consistently; uptake shows what works.",
         ("Uptake of recommendations", "Margin or revenue per customer"),
         ("History of offers and what was chosen", "Customer and product attributes"),
-        ("Suggestions that reinforce old habits: test against a control group",),
+        ("Suggestions that reinforce old habits: test against a control group.",),
     ),
 }
 _GENERIC = Play(
@@ -155,12 +155,15 @@ _GENERIC = Play(
     "Less manual work and fewer errors in this process.",
     ("Hours of manual work per week", "Error rate"),
     ("Examples of the work as it is done today",),
-    ("Output relied on unchecked: a person reviews it until it is proven",),
+    ("Output relied on unchecked: a person reviews it until it is proven.",),
 )
 # what the intake form asks to be respected, and the risk that says so
 _CONSTRAINTS = (
-    (re.compile(r"\bworks?[- ]council\b", re.I), "Works council: involve it before the pilot starts"),
-    (re.compile(r"\bGDPR\b|\bprivacy\b|\bpersonal data\b", re.I), "GDPR: personal data only where needed, with a DPIA"),
+    (re.compile(r"\bworks?[- ]council\b", re.I), "Works council: involve it before the pilot starts."),
+    (
+        re.compile(r"\bGDPR\b|\bprivacy\b|\bpersonal data\b", re.I),
+        "GDPR: personal data only where needed, with a DPIA.",
+    ),
 )
 _MONEY = re.compile(
     r"(?:\b(?:EUR|USD|GBP|CHF)\b|[€$£])\s?\d[\d.,]*\d?(?:\s?(?:million|billion|thousand|bn|m|k)\b)?"

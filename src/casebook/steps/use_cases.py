@@ -367,9 +367,10 @@ class _Writer:
                 intake=intake,
                 others=[text for uc in others for text in (uc.title, uc.problem)],
             )
-            stored = [uc.model_dump()]
+            tidied = tidy_use_case(uc)  # the model's words only: the playbook's are whole already
+            stored = [uc.model_copy(update={"title": tidied.title, "solution": tidied.solution}).model_dump()]
             await self.journal.put(key, stored)
-        return self._grounded(tidy_use_case(UseCase.model_validate(stored[0])), seed)
+        return self._grounded(UseCase.model_validate(stored[0]), seed)
 
     async def title(self, round_no: int, slot: int, uc: UseCase, others: list[str], reasons: list[str]) -> str:
         """A new title for the use case of one slot, unlike the `others`, told why its own failed."""
