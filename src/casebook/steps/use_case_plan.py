@@ -41,7 +41,7 @@ SIGNALS: dict[str, frozenset[str]] = {
         "anomaly detection": "damage damages claim claims error errors fraud anomaly deviation exception "
         "mismatch duplicate duplicates outdated quality",
         "optimisation/scheduling": "route routes tour tours planning planners schedule scheduling slot slots "
-        "capacity trucks loads kilometres empty",
+        "capacity trucks loads kilometres empty hub hubs transfer transfers transferred network",
         "generative drafting": "draft report reports write writing text summary proposal tender letters",
         "conversational agent": "customer customers questions answers phone calls chat wismo portal service "
         "agents contact",
