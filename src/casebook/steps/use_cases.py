@@ -114,8 +114,9 @@ async def generate_use_cases(
 ) -> UseCaseResult:
     """`details="playbook"` (with `per_call=1`): the model writes a use case's title and solution;
     its scores, horizon, expected impact, KPIs, data and risks come from `casebook.steps.playbook`."""
-    writer = _Writer(llm, model, submission, evidence, tone, journal if journal is not None else MemoryJournal())
-    writer.details = details
+    writer = _Writer(
+        llm, model, submission, evidence, tone, journal if journal is not None else MemoryJournal(), details
+    )
     n = submission.use_cases_count
     use_cases: list[UseCase] = []
     if per_call == 1:
@@ -128,7 +129,7 @@ async def generate_use_cases(
     use_cases = writer.repair(use_cases)
     titles = 0
     if per_call == 1:
-        use_cases, titles = await _mend_titles(writer, use_cases, evidence)
+        use_cases, titles = await _mend_titles(writer, use_cases)
     found = writer.check(use_cases)
     result = UseCaseResult(use_cases, titles_asked=titles)
     for round_no in range(1, rounds + 1):
@@ -155,7 +156,7 @@ async def generate_use_cases(
                 fresh[slot] = uc
         fresh = writer.repair(fresh)
         if per_call == 1:
-            fresh, asked = await _mend_titles(writer, fresh, evidence, round_no)
+            fresh, asked = await _mend_titles(writer, fresh, round_no)
             result.titles_asked += asked
         use_cases, found = _keep_best(writer, use_cases, found, fresh, failing)
         result.regenerated += len(failing)
@@ -169,9 +170,7 @@ async def generate_use_cases(
     return result
 
 
-async def _mend_titles(
-    writer: _Writer, use_cases: list[UseCase], evidence: Evidence, round_no: int = 0
-) -> tuple[list[UseCase], int]:
+async def _mend_titles(writer: _Writer, use_cases: list[UseCase], round_no: int = 0) -> tuple[list[UseCase], int]:
     """A use case that fails only for its title (it repeats another's, or names just a theme or a
     technique) is asked for a new title alone: a call of a few tokens, not a whole use case."""
     use_cases = list(use_cases)
@@ -232,11 +231,12 @@ class _Writer:
         evidence: Evidence,
         tone: str,
         journal: Journal,
+        details: str = "model",
     ) -> None:
         self.llm, self.model, self.submission, self.evidence, self.tone = llm, model, submission, evidence, tone
         self.journal = journal
+        self.details = details  # "playbook": the model drafts title and solution, casebook.steps.playbook the rest
         self.ids = [p.source_id for p in evidence.passages]
-        self.details = "model"
         self.scorer = SupportScorer({p.source_id: p.text for p in evidence.passages})
 
     def check(self, use_cases: list[UseCase]) -> list[Finding]:
