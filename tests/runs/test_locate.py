@@ -75,3 +75,16 @@ def test_pointers_on_s3(s3_bucket: str, tmp_path: Path, monkeypatch: pytest.Monk
     assert storage.fs.exists(f"{storage.root}/{locate.INDEX}/{first.run_id}/{first.company_slug}")
     no_scan(monkeypatch)
     assert [find_run(settings, m.run_id).slug for m in (first, second)] == [first.company_slug, second.company_slug]
+
+
+def test_run_ids_made_in_one_second_never_meet() -> None:
+    """Run ids name workflows across companies: 20,000 in one second are all distinct (with six
+    random hex digits, about 12 pairs would meet; a busy intake once gave two submissions one id)."""
+    from datetime import UTC, datetime
+
+    from casebook.runs.manifest import new_run_id
+
+    now = datetime(2026, 12, 4, 16, 20, 8, tzinfo=UTC)
+    ids = [new_run_id(now) for _ in range(20_000)]
+    assert len(set(ids)) == len(ids)
+    assert all(i.startswith("20261204-162008-") for i in ids)
