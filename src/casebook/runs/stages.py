@@ -338,6 +338,13 @@ async def step_consolidate(ctx: RunContext) -> None:
         else:
             summary = await style_pass(ctx.llm, ctx.model_set.for_step("style"), summary, await ctx.tone())
             await ctx.files.write_text(ctx.work("summary.styled.md"), summary)
+    if ctx.model_set.summary_from != "use_cases":  # the model's words: its uncited statements cited or dropped
+        evidence = await load_evidence(ctx)
+        texts = {p.source_id: p.text for p in evidence.passages}
+        linked = link_uncited(summary, texts, render_submission(ctx.submission))
+        summary = linked.markdown
+        ctx.manifest.metrics["summary_sentences_cited_by_pipeline"] = len(linked.cited)
+        ctx.manifest.metrics["summary_sentences_dropped"] = len(linked.dropped)
     summary = ensure_recommendations(summary, use_cases)
     report = assemble_report(
         submission=ctx.submission,

@@ -8,6 +8,7 @@ from casebook.llm import LLMClient, StepModel
 from casebook.models import Evidence, Submission, UseCase
 from casebook.report.normalise import normalise_markdown
 from casebook.report.written import lead_facts, plan_items, score_items
+from casebook.steps.linking import link_uncited
 from casebook.steps.prompts import (
     messages,
     render_passages,
@@ -34,6 +35,10 @@ async def write_use_case_section(
         f"Passages:\n\n{render_passages(cited + related)}"
     )
     text = await llm.chat("part_b", model, messages(system_prompt("part_b"), user, tone), item=number)
+    # what it states without a citation: cited where a passage supports it, dropped where it is a
+    # share or an amount that nothing holds (`casebook.steps.linking`)
+    texts = {p.source_id: p.text for p in evidence.passages}
+    text = link_uncited(text, texts, render_submission(submission)).markdown
     return section_markdown(text, use_case, number)
 
 
