@@ -102,3 +102,16 @@ def test_a_solution_that_speaks_of_another_use_cases_work_is_not_kept() -> None:
     strayed = "A retrieval assistant helps manage temporary agency labour with data on transfers and damage."
     assert borrows(strayed, transfers, others)
     assert not borrows("A retrieval assistant finds why consignments are transferred between hubs.", transfers, others)
+
+
+def test_no_play_text_reads_as_cut_to_the_report_check() -> None:
+    """The playbook's words go into the report as they are: `casebook check` must find none of
+    them cut mid-sentence ("The manuals … it should answer from" once was)."""
+    from casebook.report.check import is_cut
+    from casebook.steps.playbook import _GENERIC
+
+    for play in [*PLAYS.values(), _GENERIC]:
+        for item in (*play.kpis, *play.data, *play.risks):
+            assert not is_cut(item, item=True), item
+        for prose in (play.solution, play.impact, f"{play.effort_reason}."):
+            assert not is_cut(prose), prose

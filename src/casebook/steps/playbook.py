@@ -64,7 +64,7 @@ PLAYS: dict[str, Play] = {
         "Answers found in seconds instead of by asking colleagues or searching folders; knowledge is kept when "
         "people leave.",
         ("Time to find an answer", "Share of answers rated correct by staff"),
-        ("The manuals, procedures and notes it should answer from", "Who may see which document"),
+        ("The manuals, procedures and notes behind the answers", "Who may see which document"),
         ("Outdated or wrong answers: answers cite their source, and documents get an owner.",),
     ),
     "forecasting": Play(
@@ -114,7 +114,7 @@ PLAYS: dict[str, Play] = {
         "from the case's facts and the company's templates; a person edits and sends them.",
         "Drafting time cut and documents more consistent; people spend their time on judgement, not typing.",
         ("Drafting time per document", "Share of drafts sent with light edits"),
-        ("Templates and good past examples", "The facts each document is drafted from"),
+        ("Templates and good past examples", "The facts behind each document"),
         ("Confident but wrong text: every draft is reviewed, and facts come from the records.",),
     ),
     "conversational agent": Play(
