@@ -115,3 +115,29 @@ def test_no_play_text_reads_as_cut_to_the_report_check() -> None:
             assert not is_cut(item, item=True), item
         for prose in (play.solution, play.impact, f"{play.effort_reason}."):
             assert not is_cut(prose), prose
+
+
+def test_a_slot_without_a_pain_in_any_theme_starts_from_a_pain_its_passages_state() -> None:
+    from casebook.models import Evidence, EvidenceItem, Passage, Submission, Theme
+    from casebook.steps.use_cases import MemoryJournal, _Writer
+
+    passages = [
+        Passage(source_id="S1", chunk_id="c1", file="a.md", page=None, text="We expect revenue of EUR 160 million."),
+        Passage(
+            source_id="S2",
+            chunk_id="c2",
+            file="b.md",
+            page=None,
+            text="Revenue grew in 2025. Route planners rebuild every tour by hand in Excel, which takes 3 hours a day.",
+        ),
+    ]
+    theme = Theme(
+        name="Costs and revenue",
+        summary="",
+        items=[EvidenceItem(fact="We expect revenue of EUR 160 million.", quote="We expect revenue", source="S1")],
+    )
+    evidence = Evidence(themes=[theme], passages=passages)
+    submission = Submission.parse({"company_name": "Acme", "use_cases_count": 1})
+    writer = _Writer(None, None, submission, evidence, "", MemoryJournal(), "playbook")  # type: ignore[arg-type]
+    seed = writer._seed(theme, passages, [])
+    assert seed == "Route planners rebuild every tour by hand in Excel, which takes 3 hours a day [S2]."

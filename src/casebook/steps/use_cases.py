@@ -436,8 +436,14 @@ class _Writer:
             pains = [i for i in own if names_pain(i.fact)]
             if not pains:
                 pains = [i for t in self.evidence.themes for i in fresh(t.items) if names_pain(i.fact)]
-            ranked = sorted(pains, key=lambda i: not figures(i.fact)) or sorted(own, key=lambda i: not figures(i.fact))
-            for item in ranked:
+            for item in sorted(pains, key=lambda i: not figures(i.fact)):
+                return f"{item.fact.rstrip('.')} [{item.source}]."
+            # no theme has a pain left: one the run's passages state beside their picked facts, before
+            # a plain fact ("We expect revenue of EUR 158 to 162 million in 2026" is no problem)
+            found = self._passage_pain(used, others)
+            if found is not None:
+                return found
+            for item in sorted(own, key=lambda i: not figures(i.fact)):
                 return f"{item.fact.rstrip('.')} [{item.source}]."
         for passage in passages[:1]:
             for sentence in sentences(passage.text):
@@ -445,6 +451,20 @@ class _Writer:
                 alone = "|" not in text and not leans_on_previous(text)
                 if 6 <= len(text.split()) <= 40 and re.search(r"\d", text) and alone:
                     return f"{text} [{passage.source_id}]."
+        return None
+
+    def _passage_pain(self, used: set[str], others: list[UseCase]) -> str | None:
+        """A whole sentence of a run passage that names a pain no other problem states, cited."""
+        for passage in self.evidence.passages:
+            if passage.source_id in used:
+                continue
+            for sentence in sentences(passage.text):
+                text = " ".join(CITATION.sub("", sentence.text).split()).lstrip("… ")
+                whole = text.endswith(".") and "…" not in text and "|" not in text
+                if not whole or not 8 <= len(text.split()) <= 40 or not names_pain(text):
+                    continue
+                if not leans_on_previous(text) and not _restates(text, others):
+                    return f"{text.rstrip('.')} [{passage.source_id}]."
         return None
 
     def _theme(self, slot: int) -> Theme | None:
