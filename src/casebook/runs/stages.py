@@ -253,7 +253,7 @@ async def step_part_a(ctx: RunContext) -> None:
         ctx.manifest.metrics["part_a_sections_by_pipeline"] = len(emptied)
     # what the model stated without a citation: cited where a passage supports it, dropped where
     # it is a share or amount no passage holds (`casebook.steps.linking`)
-    linked = link_uncited(text, {p.source_id: p.text for p in evidence.passages}, render_submission(ctx.submission))
+    linked = link_uncited(text, await passage_texts(ctx, evidence), render_submission(ctx.submission))
     text = linked.markdown
     ctx.manifest.metrics["part_a_sentences_cited_by_pipeline"] = len(linked.cited)
     ctx.manifest.metrics["part_a_sentences_dropped"] = len(linked.dropped)
@@ -279,6 +279,7 @@ async def step_part_b(ctx: RunContext) -> None:
         lambda: [_section_path(ctx, i, uc, numbered) for i, uc in enumerate(use_cases, start=1)]
     )
     done = sum([await ctx.files.exists(p) for p in paths])
+    texts = await passage_texts(ctx, evidence) if ctx.model_set.part_b_from != "use_cases" else {}
 
     async def one(number: int, use_case: UseCase) -> None:
         nonlocal done
@@ -298,6 +299,7 @@ async def step_part_b(ctx: RunContext) -> None:
                     evidence,
                     await ctx.tone(),
                     ctx.settings.part_b_passages,
+                    texts=texts,
                 )
         await ctx.files.write_text(path, text)
         done += 1
@@ -314,6 +316,18 @@ async def step_part_b(ctx: RunContext) -> None:
         for number, (path, use_case) in enumerate(zip(paths, use_cases, strict=True), start=1)
     ]
     await ctx.files.write_text(target, assemble_part_b(sections))
+
+
+async def passage_texts(ctx: RunContext, evidence: Evidence) -> dict[str, str]:
+    """The run's passages in full, as the citation check reads them (each id resolved to its
+    indexed chunk; the evidence holds the part a model was shown), for `link_uncited`: a
+    citation it adds is then one the check finds supported."""
+
+    def read(index: PassageIndex) -> dict[str, str]:
+        chunks = {p.source_id: index.chunk(p.chunk_id) for p in evidence.passages}
+        return {p.source_id: (c.text if (c := chunks[p.source_id]) is not None else p.text) for p in evidence.passages}
+
+    return await ctx.with_documents(read)
 
 
 def _section_path(ctx: RunContext, number: int, use_case: UseCase, numbered: bool) -> str:
@@ -339,8 +353,7 @@ async def step_consolidate(ctx: RunContext) -> None:
             summary = await style_pass(ctx.llm, ctx.model_set.for_step("style"), summary, await ctx.tone())
             await ctx.files.write_text(ctx.work("summary.styled.md"), summary)
     if ctx.model_set.summary_from != "use_cases":  # the model's words: its uncited statements cited or dropped
-        evidence = await load_evidence(ctx)
-        texts = {p.source_id: p.text for p in evidence.passages}
+        texts = await passage_texts(ctx, await load_evidence(ctx))
         linked = link_uncited(summary, texts, render_submission(ctx.submission))
         summary = linked.markdown
         ctx.manifest.metrics["summary_sentences_cited_by_pipeline"] = len(linked.cited)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from casebook.llm import LLMClient, StepModel
 from casebook.models import Evidence, Submission, UseCase
@@ -27,7 +28,11 @@ async def write_use_case_section(
     evidence: Evidence,
     tone: str = "",
     passages: int = 8,
+    *,
+    texts: Mapping[str, str] | None = None,
 ) -> str:
+    """The section the model writes; `texts` are the run's passages in full, by id, against which
+    its uncited statements are linked (the evidence's own texts when not given)."""
     cited = [p for p in evidence.passages if p.source_id in use_case.citations][:passages]
     related = [p for p in evidence.passages if p not in cited][: max(0, passages - len(cited))]
     user = (
@@ -37,8 +42,8 @@ async def write_use_case_section(
     text = await llm.chat("part_b", model, messages(system_prompt("part_b"), user, tone), item=number)
     # what it states without a citation: cited where a passage supports it, dropped where it is a
     # share or an amount that nothing holds (`casebook.steps.linking`)
-    texts = {p.source_id: p.text for p in evidence.passages}
-    text = link_uncited(text, texts, render_submission(submission)).markdown
+    full = texts if texts is not None else {p.source_id: p.text for p in evidence.passages}
+    text = link_uncited(text, full, render_submission(submission)).markdown
     return section_markdown(text, use_case, number)
 
 
