@@ -266,22 +266,27 @@ def test_the_steps_read_and_write_storage_off_the_event_loop(tmp_path: Path, mon
     assert on_loop == [f"runs/{run}.json"]
 
 
-def test_a_models_uncited_part_b_statements_are_cited_or_dropped(tmp_path: Path) -> None:
-    """Part B written by a model: a fact it states without its passage id is cited to the passage
-    that holds it; a share it made up, which no passage and not the intake form holds, goes."""
+def run_answering(tmp_path: Path, steps: tuple[str, ...], answer: str) -> tuple[Any, Any]:
+    """A run whose `steps` the model answers with `answer` (the fake's defaults elsewhere), and
+    the company's storage."""
 
     def handler(request: dict[str, Any]) -> Any:
-        if step_of(request) == "part_b":
-            return (
-                "#### Problem\n\nData quality in the WMS is poor: 6% of locations are wrong. "
-                "The pilot lifts location accuracy to 99.7% at every warehouse.\n"
-            )
-        return schema_answer(request)
+        return answer if step_of(request) in steps else schema_answer(request)
 
     with FakeOpenAIServer(handler) as server:
         settings, manifest = run_once(tmp_path, server, settings={"min_supported": 0})
     assert manifest.status is RunStatus.succeeded, manifest.error
-    company = Storage(settings.storage_url).company_by_slug(manifest.company_slug)
+    return manifest, Storage(settings.storage_url).company_by_slug(manifest.company_slug)
+
+
+def test_a_models_uncited_part_b_statements_are_cited_or_dropped(tmp_path: Path) -> None:
+    """Part B written by a model: a fact it states without its passage id is cited to the passage
+    that holds it; a share it made up, which no passage and not the intake form holds, goes."""
+    answer = (
+        "#### Problem\n\nData quality in the WMS is poor: 6% of locations are wrong. "
+        "The pilot lifts location accuracy to 99.7% at every warehouse.\n"
+    )
+    manifest, company = run_answering(tmp_path, ("part_b",), answer)
     part_b = company.read_text(f"part_b/report_enhanced_{manifest.run_id}.md")
     assert re.search(r"6% of locations are wrong \[S\d+\]\.", part_b), part_b
     assert "99.7%" not in part_b
@@ -291,20 +296,12 @@ def test_a_models_uncited_part_b_statements_are_cited_or_dropped(tmp_path: Path)
 
 def test_a_models_uncited_summary_statements_are_cited_or_dropped(tmp_path: Path) -> None:
     """Checked after the style pass, which rewrites the summary and could add a claim of its own."""
-
-    def handler(request: dict[str, Any]) -> Any:
-        if step_of(request) in ("consolidate", "style"):
-            return (
-                "Northwind's warehouse data holds it back. Data quality in the WMS is poor: 6% of locations "
-                "are wrong. Fixing it saves EUR 4.4 million a year.\n\n### Recommendations\n\n"
-                "1. Start with the location data in the WMS.\n"
-            )
-        return schema_answer(request)
-
-    with FakeOpenAIServer(handler) as server:
-        settings, manifest = run_once(tmp_path, server, settings={"min_supported": 0})
-    assert manifest.status is RunStatus.succeeded, manifest.error
-    company = Storage(settings.storage_url).company_by_slug(manifest.company_slug)
+    answer = (
+        "Northwind's warehouse data holds it back. Data quality in the WMS is poor: 6% of locations "
+        "are wrong. Fixing it saves EUR 4.4 million a year.\n\n### Recommendations\n\n"
+        "1. Start with the location data in the WMS.\n"
+    )
+    manifest, company = run_answering(tmp_path, ("consolidate", "style"), answer)
     final = company.read_text(f"final/FINAL_REPORT_{manifest.run_id}.md")
     summary = final.split("## Executive summary", 1)[1].split("\n## ", 1)[0]
     assert re.search(r"6% of locations are wrong \[\d+\]\.", summary), summary
