@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from casebook.models import Submission, UseCase
-from casebook.render.template import HORIZONS, ReportTemplate
+from casebook.render.template import ReportTemplate
+from casebook.roadmap import HORIZONS
 
 _SPANS = {"0-6 months": (0, 6), "6-12 months": (6, 6), "12-24 months": (12, 12)}
 _STYLE = {

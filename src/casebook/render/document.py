@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from casebook.models import Submission, UseCase
-from casebook.render.template import HORIZONS, ReportTemplate, load_template
-from casebook.roadmap import roadmap_lines
+from casebook.render.template import ReportTemplate, load_template
+from casebook.roadmap import HORIZONS, roadmap_lines
 
 # Headings the pipeline writes, normalised (see _key), by section id.
 _DEFAULT_IDS = {

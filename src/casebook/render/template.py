@@ -18,6 +18,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from casebook.errors import ConfigError
+from casebook.roadmap import HORIZONS
 from casebook.tomlfile import parse_toml
 
 SECTION_IDS = (
@@ -29,7 +30,6 @@ SECTION_IDS = (
     "roadmap",
     "sources",
 )
-HORIZONS = ("0-6 months", "6-12 months", "12-24 months")
 _BUILTIN = "default.toml"
 
 

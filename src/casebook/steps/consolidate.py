@@ -18,6 +18,7 @@ from casebook.roadmap import roadmap_lines
 from casebook.steps.capped import ask_capped, capped_model
 from casebook.steps.overlap import MIN_WORDS, copied_from, words
 from casebook.steps.prompts import (
+    asked_again,
     messages,
     render_submission,
     render_use_case,
@@ -46,16 +47,7 @@ async def consolidate(
     user = f"{render_submission(submission)}\n\nPart A:\n\n{part_a}\n\nUse cases:\n\n{cases}"
     asked = messages(system_prompt("consolidate"), user, tone)
     if rejected is not None:
-        earlier, reasons = rejected
-        asked += [
-            {"role": "assistant", "content": earlier},
-            {
-                "role": "user",
-                "content": "That answer was rejected: "
-                + "; and ".join(reasons)
-                + ". Write the executive summary and the recommendations again.",
-            },
-        ]
+        asked += asked_again(*rejected, "the executive summary and the recommendations")
     if prose_chars is None:
         return (await llm.chat("consolidate", model, asked)).strip()
     asked[1]["content"] += (

@@ -15,6 +15,7 @@ from casebook.models import Evidence, EvidenceItem, Submission, UseCase
 from casebook.steps.capped import ask_capped, capped_model
 from casebook.steps.overlap import copied_from
 from casebook.steps.prompts import (
+    asked_again,
     messages,
     render_evidence,
     render_passages,
@@ -48,14 +49,7 @@ async def write_part_a(
     )
     asked = messages(system_prompt("part_a"), user, tone)
     if rejected is not None:
-        earlier, reasons = rejected
-        asked += [
-            {"role": "assistant", "content": earlier},
-            {
-                "role": "user",
-                "content": "That answer was rejected: " + "; and ".join(reasons) + ". Write Part A again.",
-            },
-        ]
+        asked += asked_again(*rejected, "Part A")
     if prose_chars is None:
         return (await llm.chat("part_a", model, asked)).strip()
     # capped JSON, one field a section (`casebook.steps.capped`): the pipeline sets the headings

@@ -16,6 +16,14 @@ def _template(name: str) -> Template:
     return Template(resources.files("casebook.steps").joinpath(f"{name}.txt").read_text("utf-8"))
 
 
+def asked_again(earlier: str, reasons: list[str], what: str) -> list[dict[str, str]]:
+    """The turns that show the model its rejected answer and why, then ask for `what` again."""
+    return [
+        {"role": "assistant", "content": earlier},
+        {"role": "user", "content": "That answer was rejected: " + "; and ".join(reasons) + f". Write {what} again."},
+    ]
+
+
 def system_prompt(name: str, **values: object) -> str:
     return _template(name).substitute({k: str(v) for k, v in values.items()})
 
