@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-import time
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from casebook.engine import RunView
-from casebook.errors import RunError
 from casebook.runs.manifest import Manifest
 from casebook.runs.runner import approve_run
 from casebook.server import schemas
@@ -21,12 +16,11 @@ from casebook.server.errors import ApiError
 from casebook.server.routes_intake import accepted_body
 from casebook.server.runs import REPORT_TYPES, describe, readable
 from casebook.server.security import ApiKey
+from casebook.server.sse import run_events_response
 
 router = APIRouter(prefix="/v1", tags=["runs"])
 Ctx = Annotated[ServerContext, Depends(get_context)]
 RunId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,80}$", description="The run id")]
-EVENT_INTERVAL_S = 0.5
-KEEPALIVE_S = 15.0
 
 
 @router.get(
@@ -46,42 +40,9 @@ async def get_run(run_id: RunId, ctx: Ctx, _: ApiKey) -> dict[str, Any]:
 )
 async def run_events(run_id: RunId, request: Request, ctx: Ctx, _: ApiKey) -> StreamingResponse:
     first = await ctx.database(describe, ctx.engine, ctx.storage, run_id)  # 404 before the stream starts
-    return StreamingResponse(
-        _events(request, ctx, run_id, first),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    return run_events_response(
+        request, ctx, run_id, first, describe, ended=lambda body: body["status"] not in ("queued", "running")
     )
-
-
-async def _events(request: Request, ctx: ServerContext, run_id: str, body: dict[str, Any]) -> AsyncIterator[str]:
-    sent: dict[str, Any] | None = None
-    last_write = time.monotonic()
-    seq = 0
-    yield "retry: 2000\n\n"
-    while True:
-        if body != sent:
-            seq += 1
-            ended = body["status"] not in ("queued", "running")
-            yield _event("end" if ended else "progress", body, seq)
-            sent, last_write = body, time.monotonic()
-            if ended:
-                return
-        elif time.monotonic() - last_write > KEEPALIVE_S:
-            yield ": keep-alive\n\n"
-            last_write = time.monotonic()
-        await asyncio.sleep(EVENT_INTERVAL_S)
-        if await request.is_disconnected():
-            return
-        try:
-            body = await ctx.database(describe, ctx.engine, ctx.storage, run_id)
-        except RunError:
-            return
-        except ApiError:  # the database did not answer this time: the next poll asks again
-            continue
-
-
-def _event(name: str, body: dict[str, Any], seq: int) -> str:
-    return f"id: {seq}\nevent: {name}\ndata: {json.dumps(body, separators=(',', ':'))}\n\n"
 
 
 @router.get(

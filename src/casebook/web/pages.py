@@ -139,11 +139,7 @@ async def run_page(request: Request, run_id: RunId, ctx: Ctx, web: Web, _: Signe
 @router.get("/app/runs/{run_id}/events")
 async def run_events(request: Request, run_id: RunId, ctx: Ctx, _: Signed) -> StreamingResponse:
     first = await ctx.database(run_page_state, ctx.engine, ctx.storage, run_id)  # 404 before the stream
-    return StreamingResponse(
-        stream(request, ctx, run_id, first),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+    return stream(request, ctx, run_id, first)
 
 
 @router.get("/app/runs/{run_id}/report")
