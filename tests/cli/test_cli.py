@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,9 @@ def test_run_then_runs_status_report_and_storage(docs: Path) -> None:
     assert code == 0
     listed = json.loads(out)
     assert [r["run_id"] for r in listed] == [manifest["run_id"]] and listed[0]["status"] == "succeeded"
+    code, out, _ = invoke("runs")  # the table, 80 columns wide: the run id and the cost whole
+    assert code == 0 and manifest["run_id"] in out
+    assert re.search(r"\$\d+\.\d{4}", out) and re.search(r"\d\d-\d\d \d\d:\d\d", out), out
 
     code, out, _ = invoke("status", manifest["run_id"], "--json")
     assert code == 0 and json.loads(out)["manifest"]["metrics"]["use_cases_count"] == 2

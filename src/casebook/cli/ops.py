@@ -90,11 +90,13 @@ def runs(
         return
     table = Table()
     for column in ("run", "company", "status", "step", "started", "cost"):
-        table.add_column(column, no_wrap=column in ("run", "status", "started"))
+        table.add_column(column, no_wrap=column in ("run", "status", "started", "cost"))  # a cut cost misleads
     for r in rows:
         step = f"{r['step_number']}/{r['total_steps']} {r['current_step']}" if r["current_step"] else "-"
         cost = f"${r['cost_usd']:.4f}" if r["cost_usd"] is not None else "-"
-        table.add_row(r["run_id"], Text(r["company"] or ""), r["status"], step, (r["started"] or "-")[:19], cost)
+        started = r["started"] or ""  # ISO; the table shows month, day and time: "12-04 16:49" (--json: all of it)
+        when = f"{started[5:10]} {started[11:16]}" if len(started) >= 16 else "-"
+        table.add_row(r["run_id"], Text(r["company"] or ""), r["status"], step, when, cost)
     out.print(table)
 
 
