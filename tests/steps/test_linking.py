@@ -33,3 +33,9 @@ def test_uncited_sentences_are_cited_dropped_or_left_as_they_are() -> None:
 def test_a_figure_the_passages_lack_is_never_cited_to_them() -> None:
     linked = link_uncited("The IT & Data team has 15 people in total.", PASSAGES)
     assert "[S" not in linked.markdown and linked.cited == []
+
+
+def test_a_list_item_whose_only_sentence_is_dropped_goes_with_it() -> None:
+    text = "Benefits:\n\n- Planners save 40% of their weekly planning hours at every warehouse.\n- The IT & Data team has 14 people in total.\n"
+    linked = link_uncited(text, PASSAGES)
+    assert linked.markdown == "Benefits:\n\n- The IT & Data team has 14 people in total [S1].\n"

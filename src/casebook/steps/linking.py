@@ -20,6 +20,7 @@ from casebook.steps.claims import sentences
 from casebook.steps.figures import FigureSet, figures
 from casebook.steps.support import SUPPORT_THRESHOLD, SupportScorer, content_words
 
+_EMPTY_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]*(?:\n|$)", re.MULTILINE)
 MIN_WORDS = 4  # content words a sentence needs before it is worth a citation
 _AMOUNT = re.compile(r"(?:\b(?:EUR|USD|GBP|CHF)\b|[€$£])\s?\d|\d\s*(?:million|billion|euros?|dollars?)\b", re.I)
 
@@ -66,5 +67,6 @@ def link_uncited(markdown: str, passages: Mapping[str, str], intake: str = "") -
     text = markdown
     for start, end, replacement in sorted(edits, reverse=True):
         text = text[:start] + replacement + text[end:]
-    result.markdown = text
+    # a list item whose only sentence went goes with it (no empty bullet)
+    result.markdown = _EMPTY_ITEM.sub("", text) if result.dropped else text
     return result
