@@ -36,6 +36,9 @@ def test_a_figure_the_passages_lack_is_never_cited_to_them() -> None:
 
 
 def test_a_list_item_whose_only_sentence_is_dropped_goes_with_it() -> None:
-    text = "Benefits:\n\n- Planners save 40% of their weekly planning hours at every warehouse.\n- The IT & Data team has 14 people in total.\n"
+    text = (
+        "Benefits:\n\n- Planners save 40% of their weekly planning hours at every warehouse.\n"
+        "- The IT & Data team has 14 people in total.\n"
+    )
     linked = link_uncited(text, PASSAGES)
     assert linked.markdown == "Benefits:\n\n- The IT & Data team has 14 people in total [S1].\n"
