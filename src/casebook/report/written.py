@@ -72,12 +72,21 @@ def summary_paragraphs(use_cases: list[UseCase]) -> list[str]:
     first = [uc for _, uc in start_order(use_cases)][:3]
     if not first:
         return []
-    titles = ", ".join(uc.title for uc in first[:-1]) + (" and " if len(first) > 1 else "") + first[-1].title
+    groups: list[tuple[str, list[str]]] = []  # (horizon, titles) in start order: each with its own horizon
+    for uc in first:
+        if groups and groups[-1][0] == uc.horizon:
+            groups[-1][1].append(uc.title)
+        else:
+            groups.append((uc.horizon, [uc.title]))
+    when = ", then ".join(f"{_and(titles)}, within {horizon}" for horizon, titles in groups)
     return [
         "Its documents show where AI can help first. " + " ".join(uc.problem.strip() for uc in first),
-        f"This report proposes {len(use_cases)} AI use cases; the first to start are {titles}, "
-        f"within {first[0].horizon}.",
+        f"This report proposes {len(use_cases)} AI use cases; the first to start are {when}.",
     ]
+
+
+def _and(items: list[str]) -> str:
+    return ", ".join(items[:-1]) + (" and " if len(items) > 1 else "") + items[-1]
 
 
 def start_order(use_cases: list[UseCase]) -> list[tuple[int, UseCase]]:
