@@ -307,6 +307,10 @@ async def test_server_as_a_process_counts_calls(tmp_path: Path) -> None:
         async with client:
             await client.chat("evidence", MINI, MESSAGES)
             await client.structured("use_cases", MINI, MESSAGES, UseCase)
+        # a call is counted once its answer is fully sent, which the client can read first
+        deadline = time.monotonic() + 10
+        while (not counter.exists() or len(counter.read_text().splitlines()) < 2) and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
         lines = [json.loads(line) for line in counter.read_text().splitlines()]
     finally:
         process.terminate()
