@@ -23,6 +23,7 @@ from casebook.llm import LLMClient, StepModel, UsageLedger, load_prices
 from casebook.testing import FakeOpenAIServer, FakeResponse
 from casebook.testing.answers import schema_answer
 from casebook.testing.wire import error_body
+from tests.engine.procs import wait_for
 
 MINI = StepModel("gpt-4o-mini", 300, 0.2)
 MESSAGES = [
@@ -105,10 +106,8 @@ async def test_timeout(server: FakeOpenAIServer) -> None:
         FakeResponse(content="late", delay_s=2.0), FakeResponse(content="late", delay_s=2.0)
     )
     async with client_for(server, timeout_s=0.5, max_retries=1) as client:
-        started = time.perf_counter()
-        with pytest.raises(LLMError, match="timed out") as info:
+        with pytest.raises(LLMError, match="timed out") as info:  # had it waited, both answers were in
             await client.chat("use_cases", MINI, MESSAGES)
-    assert time.perf_counter() - started < 3.0
     assert "CASEBOOK_LLM_TIMEOUT_S" in str(info.value)
     assert server.calls == 2
 
@@ -308,9 +307,7 @@ async def test_server_as_a_process_counts_calls(tmp_path: Path) -> None:
             await client.chat("evidence", MINI, MESSAGES)
             await client.structured("use_cases", MINI, MESSAGES, UseCase)
         # a call is counted once its answer is fully sent, which the client can read first
-        deadline = time.monotonic() + 10
-        while (not counter.exists() or len(counter.read_text().splitlines()) < 2) and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
+        wait_for(lambda: counter.exists() and len(counter.read_text().splitlines()) >= 2, 10, "two counted calls")
         lines = [json.loads(line) for line in counter.read_text().splitlines()]
     finally:
         process.terminate()

@@ -38,6 +38,13 @@ _WORDS = {
 }  # fmt: skip
 _GROUP = "[,\u00a0\u202f\u2009 ]"  # thousands separators: comma, no-break, narrow no-break, thin, space
 # A number not glued to a letter before it (Q4, S3, NW443 are codes); digits, groups, decimals.
+# an amount of money as written: a currency and its number ("EUR 6.2 million", "€450k") or a
+# number and its currency's name ("3.9 million euros")
+MONEY = re.compile(
+    r"(?:\b(?:EUR|USD|GBP|CHF)\b|[€$£])\s?\d[\d.,]*\d?(?:\s?(?:million|billion|thousand|bn|m|k)\b)?"
+    r"|\d[\d.,]*\s*(?:million|billion|thousand)?\s*(?:euros?|dollars?|pounds?)\b",
+    re.I,
+)
 _NUMBER = re.compile(
     rf"(?<![\w.])(?<![A-Za-z][-/])(\d{{1,3}}(?:{_GROUP}\d{{3}})+|\d+)(?:([.,])(\d+))?"
     r"(?:\s?(%|percent\b|per\s+cent\b|pct\b|prozent\b|[x×](?!\w)|st\b|nd\b|rd\b|th\b))?"

@@ -17,12 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from casebook.steps.claims import sentences
-from casebook.steps.figures import FigureSet, figures
+from casebook.steps.figures import MONEY, FigureSet, figures
 from casebook.steps.support import SUPPORT_THRESHOLD, SupportScorer, content_words
 
 _EMPTY_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]*(?:\n|$)", re.MULTILINE)
 MIN_WORDS = 4  # content words a sentence needs before it is worth a citation
-_AMOUNT = re.compile(r"(?:\b(?:EUR|USD|GBP|CHF)\b|[€$£])\s?\d|\d\s*(?:million|billion|euros?|dollars?)\b", re.I)
+_SCALED = re.compile(r"\d\s*(?:million|billion)\b", re.I)  # a large count without its currency counts too
 
 
 @dataclass
@@ -58,7 +58,8 @@ def link_uncited(markdown: str, passages: Mapping[str, str], intake: str = "") -
             result.cited.append(claim)
             continue
         unfounded = [f for f in stated if not known.holds(f) and not any(h.holds(f) for h in scorer.figures.values())]
-        if any(f.text.endswith("%") for f in unfounded) or (unfounded and _AMOUNT.search(claim)):
+        amount = MONEY.search(claim) or _SCALED.search(claim)
+        if any(f.text.endswith("%") for f in unfounded) or (unfounded and amount):
             end = sentence.end
             while end < len(markdown) and markdown[end] in " \t":
                 end += 1  # the space before the next sentence goes with it

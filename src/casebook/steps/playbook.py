@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 
 from casebook.models import UseCase
 from casebook.steps.evidence_extract import names_pain
-from casebook.steps.figures import FigureSet, figures
+from casebook.steps.figures import MONEY, FigureSet, figures
 from casebook.steps.support import content_words
 from casebook.steps.use_case_plan import SIGNALS
 
@@ -165,11 +165,6 @@ _CONSTRAINTS = (
         "GDPR: personal data only where needed, with a DPIA.",
     ),
 )
-_MONEY = re.compile(
-    r"(?:\b(?:EUR|USD|GBP|CHF)\b|[€$£])\s?\d[\d.,]*\d?(?:\s?(?:million|billion|thousand|bn|m|k)\b)?"
-    r"|\d[\d.,]*\s*(?:million|billion|thousand)?\s*(?:euros?|dollars?|pounds?)\b",
-    re.I,
-)
 _HORIZON_BY_EFFORT = {1: "0-6 months", 2: "0-6 months", 3: "6-12 months", 4: "12-24 months", 5: "12-24 months"}
 
 
@@ -192,7 +187,7 @@ def scores(problem: str, technique: str | None) -> Scores:
     """Impact from what the cited problem states, effort from the technique, value from both."""
     play = play_for(technique)
     stated = figures(problem)
-    money = _MONEY.search(problem)
+    money = MONEY.search(problem)
     pain = names_pain(problem)
     impact = 2 + bool(stated) + bool(money) + pain
     if money:

@@ -359,7 +359,7 @@ class _Writer:
             sub = self.submission
             intake = "\n".join(t for t in (sub.company_description, sub.report_expectations) if t)
             uc = use_case_from_draft(
-                UseCaseDraft.model_validate(draft.model_dump()),
+                draft,
                 technique=technique,
                 problem=seed,
                 citations=CITATION.findall(seed)[:1],
