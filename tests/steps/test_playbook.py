@@ -76,7 +76,7 @@ def test_a_solution_must_speak_of_its_problem_and_its_technique() -> None:
 
 def test_a_seed_neither_restates_another_problem_nor_leans_on_the_sentence_before() -> None:
     from casebook.steps.evidence_extract import leans_on_previous as _leans
-    from casebook.steps.use_cases import _restates
+    from casebook.steps.use_case_seed import restates as _restates
 
     assert _leans("Agents then attach the image to an email by hand.")
     assert _leans("Second, waiting time at customers averaged 38 minutes per stop.")
@@ -118,8 +118,8 @@ def test_no_play_text_reads_as_cut_to_the_report_check() -> None:
 
 
 def test_a_slot_without_a_pain_in_any_theme_starts_from_a_pain_its_passages_state() -> None:
-    from casebook.models import Evidence, EvidenceItem, Passage, Submission, Theme
-    from casebook.steps.use_cases import MemoryJournal, _Writer
+    from casebook.models import Evidence, EvidenceItem, Passage, Theme
+    from casebook.steps.use_case_seed import choose_seed
 
     passages = [
         Passage(source_id="S1", chunk_id="c1", file="a.md", page=None, text="We expect revenue of EUR 160 million."),
@@ -137,7 +137,5 @@ def test_a_slot_without_a_pain_in_any_theme_starts_from_a_pain_its_passages_stat
         items=[EvidenceItem(fact="We expect revenue of EUR 160 million.", quote="We expect revenue", source="S1")],
     )
     evidence = Evidence(themes=[theme], passages=passages)
-    submission = Submission.parse({"company_name": "Acme", "use_cases_count": 1})
-    writer = _Writer(None, None, submission, evidence, "", MemoryJournal(), "playbook")  # type: ignore[arg-type]
-    seed = writer._seed(theme, passages, [])
+    seed = choose_seed(evidence, theme, passages, [])
     assert seed == "Route planners rebuild every tour by hand in Excel, which takes 3 hours a day [S2]."

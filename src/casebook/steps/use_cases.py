@@ -17,7 +17,6 @@ takes the same decisions and asks the same questions.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -26,11 +25,8 @@ from pydantic import BaseModel, Field, create_model
 
 from casebook.llm import LLMClient, StepModel
 from casebook.logs import get_logger
-from casebook.models import TECHNIQUES, Evidence, EvidenceItem, Passage, Submission, Theme, UseCase
-from casebook.steps.claims import sentences
+from casebook.models import TECHNIQUES, Evidence, Passage, Submission, Theme, UseCase
 from casebook.steps.constrain import use_case_list_model
-from casebook.steps.evidence_extract import leans_on_previous, names_pain
-from casebook.steps.figures import figures
 from casebook.steps.playbook import UseCaseDraft, use_case_from_draft
 from casebook.steps.prompts import (
     messages,
@@ -49,9 +45,9 @@ from casebook.steps.use_case_checks import (
     attach_problem_citation,
     check_use_cases,
     says_what_ai_does,
-    similarity,
 )
 from casebook.steps.use_case_plan import choose_technique, compose_title, title_phrases
+from casebook.steps.use_case_seed import choose_seed
 
 REGENERATION_ROUNDS = 2
 SLOT_PASSAGES = 6  # passages shown for one use case written on its own (a small model's prompt)
@@ -293,7 +289,7 @@ class _Writer:
         """The use case of one slot, from its evidence theme, unlike the `others`."""
         theme = self._theme(slot)
         passages = self._slot_passages(theme, others)
-        seed = self._seed(theme, passages, others)
+        seed = choose_seed(self.evidence, theme, passages, others)
         technique = choose_technique(
             f"{theme.name if theme else ''} {seed or ''}", [uc.technique or "" for uc in others]
         )
@@ -413,60 +409,6 @@ class _Writer:
             update |= {"problem": seed, "citations": [sid, *(c for c in uc.citations if c != sid)][:6]}
         return uc.model_copy(update=update)
 
-    def _seed(self, theme: Theme | None, passages: list[Passage], others: list[UseCase]) -> str | None:
-        """The fact this slot's use case starts from: the theme's first fact whose passage no other
-        use case's problem cites, else the first sentence with a figure of the slot's first passage."""
-        used = {sid for uc in others for sid in CITATION.findall(uc.problem)}
-        if theme is not None:
-            # not a fact another problem states already, from another passage ("agency labour cost
-            # EUR 6.2 million" twice), nor one that leans on the sentence before it ("Agents then
-            # attach the image to an email by hand")
-            def fresh(items: list[EvidenceItem]) -> list[EvidenceItem]:
-                return [
-                    i
-                    for i in items
-                    if i.source not in used and not _restates(i.fact, others) and not leans_on_previous(i.fact)
-                ]
-
-            # a fact that names a pain first, then one with a figure: "agency labour rose to EUR 6.2
-            # million because volumes were forecast by hand" is a problem to answer, "we invested
-            # EUR 0.9 million in training" is not; a theme without a pain of its own takes the
-            # first pain another theme has left ("we reserved EUR 1.8 million for AI" is no problem)
-            own = fresh(theme.items)
-            pains = [i for i in own if names_pain(i.fact)]
-            if not pains:
-                pains = [i for t in self.evidence.themes for i in fresh(t.items) if names_pain(i.fact)]
-            for item in sorted(pains, key=lambda i: not figures(i.fact)):
-                return f"{item.fact.rstrip('.')} [{item.source}]."
-            # no theme has a pain left: one the run's passages state beside their picked facts, before
-            # a plain fact ("We expect revenue of EUR 158 to 162 million in 2026" is no problem)
-            found = self._passage_pain(used, others)
-            if found is not None:
-                return found
-            for item in sorted(own, key=lambda i: not figures(i.fact)):
-                return f"{item.fact.rstrip('.')} [{item.source}]."
-        for passage in passages[:1]:
-            for sentence in sentences(passage.text):
-                text = " ".join(CITATION.sub("", sentence.text).split()).rstrip(".").lstrip("… ")
-                alone = "|" not in text and not leans_on_previous(text)
-                if 6 <= len(text.split()) <= 40 and re.search(r"\d", text) and alone:
-                    return f"{text} [{passage.source_id}]."
-        return None
-
-    def _passage_pain(self, used: set[str], others: list[UseCase]) -> str | None:
-        """A whole sentence of a run passage that names a pain no other problem states, cited."""
-        for passage in self.evidence.passages:
-            if passage.source_id in used:
-                continue
-            for sentence in sentences(passage.text):
-                text = " ".join(CITATION.sub("", sentence.text).split()).lstrip("… ")
-                whole = text.endswith(".") and "…" not in text and "|" not in text
-                if not whole or not 8 <= len(text.split()) <= 40 or not names_pain(text):
-                    continue
-                if not leans_on_previous(text) and not _restates(text, others):
-                    return f"{text.rstrip('.')} [{passage.source_id}]."
-        return None
-
     def _theme(self, slot: int) -> Theme | None:
         themes = self.evidence.themes
         return themes[slot % len(themes)] if themes else None
@@ -480,24 +422,6 @@ class _Writer:
         ranked = sorted(dict.fromkeys(order), key=lambda sid: sid in used)  # stable: theme first
         by_id = {p.source_id: p for p in self.evidence.passages}
         return [by_id[sid] for sid in ranked[:SLOT_PASSAGES] if sid in by_id]
-
-
-def _restates(fact: str, others: list[UseCase]) -> bool:
-    """The fact states a figure another use case's problem states (the same cost said twice),
-    reads like it, or is about the same work for the same technique ("agency staff are booked at
-    24 hours notice" beside "agency labour rose to EUR 6.2 million", both forecasting)."""
-    stated = {f.text for f in figures(fact) if len(f.text) > 2}
-    words = content_words(fact)
-    technique = choose_technique(fact, [])
-    for uc in others:
-        if stated & {f.text for f in figures(uc.problem)} or similarity(fact, uc.problem) >= RESTATED:
-            return True
-        if uc.technique == technique and len(words & content_words(CITATION.sub(" ", uc.problem))) >= 2:
-            return True
-    return False
-
-
-RESTATED = 0.35  # Jaccard of stemmed content words above which two problems are one
 
 
 def _catalogue() -> str:
