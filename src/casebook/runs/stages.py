@@ -222,11 +222,22 @@ async def step_part_a(ctx: RunContext) -> None:
         return
     evidence, use_cases = await load_evidence(ctx), await load_use_cases(ctx)
     if ctx.model_set.part_a_from == "evidence":  # the pipeline's, no call
+        problems: list[str] = []
         text = fill_empty_sections("", evidence, ctx.submission, use_cases)
         ctx.manifest.metrics["part_a_sections_by_pipeline"] = len(SECTIONS)
-        await ctx.files.write_text(target, text + "\n")
-        ctx.manifest.metrics["part_a_length"] = len(text)
-        return
+    else:
+        text, problems = await _model_part_a(ctx, evidence, use_cases)
+    ctx.manifest.set_findings(
+        "part_a",
+        [QualityFinding(step="part_a", kind="copied_text", message=p) for p in problems],
+    )
+    await ctx.files.write_text(target, text + "\n")
+    ctx.manifest.metrics["part_a_length"] = len(text)
+
+
+async def _model_part_a(ctx: RunContext, evidence: Evidence, use_cases: list[UseCase]) -> tuple[str, list[str]]:
+    """The model's Part A, checked, its uncited statements linked, its empty sections filled; and
+    what remains wrong with it."""
     model = ctx.model_set.for_step("part_a")
     tone = await ctx.tone()
     first, retry = ctx.work("part_a.md"), ctx.work("part_a.retry.md")
@@ -254,16 +265,9 @@ async def step_part_a(ctx: RunContext) -> None:
     # what the model stated without a citation: cited where a passage supports it, dropped where
     # it is a share or amount no passage holds (`casebook.steps.linking`)
     linked = link_uncited(text, await passage_texts(ctx, evidence), render_submission(ctx.submission))
-    text = linked.markdown
     ctx.manifest.metrics["part_a_sentences_cited_by_pipeline"] = len(linked.cited)
     ctx.manifest.metrics["part_a_sentences_dropped"] = len(linked.dropped)
-    text = fill_empty_sections(text, evidence, ctx.submission, use_cases)
-    ctx.manifest.set_findings(
-        "part_a",
-        [QualityFinding(step="part_a", kind="copied_text", message=p) for p in problems],
-    )
-    await ctx.files.write_text(target, text + "\n")
-    ctx.manifest.metrics["part_a_length"] = len(text)
+    return fill_empty_sections(linked.markdown, evidence, ctx.submission, use_cases), problems
 
 
 async def step_part_b(ctx: RunContext) -> None:
