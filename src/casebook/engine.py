@@ -86,6 +86,7 @@ from casebook.runs.manifest import Manifest, utcnow
 from casebook.runs.pipeline import Listener, RunContext, StepCaller, run_step
 from casebook.runs.runner import execute, find_run, load_manifest
 from casebook.shutdown import shutdown
+from casebook.sqlite_writes import Checkpointer, WriterTurns, sqlite_path
 from casebook.storage import Storage
 
 APP_NAME = "casebook"
@@ -165,6 +166,9 @@ def _translated(func: Callable[_P, _T]) -> Callable[_P, _T]:
     return call
 
 
+BACKSTOP_CHECKPOINT_PAGES = 10_000  # SQLite's own default is 1,000 (about 4 MB)
+
+
 def _transaction_engine(url: str, timeout_s: float) -> sa.Engine:
     """A connection to the workflow database whose transactions casebook opens and commits
     itself (`Engine.insert_attempts`), waiting at most `timeout_s` to connect or for SQLite's
@@ -185,6 +189,8 @@ def _transaction_engine(url: str, timeout_s: float) -> sa.Engine:
         dbapi_conn.isolation_level = None
         dbapi_conn.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
         dbapi_conn.execute("PRAGMA foreign_keys=ON")
+        # the log is copied back by a Checkpointer thread; this is the backstop should it stop
+        dbapi_conn.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_CHECKPOINT_PAGES}")
 
     @sa.event.listens_for(engine, "begin")
     def begin(conn: sa.Connection) -> None:
@@ -696,12 +702,18 @@ class Engine:
         self._client = DBOSClient(system_database_url=url, serializer=SERIALIZER)
         self.executors = Executors(url, settings.executor_timeout_s)
         self._batches: sa.Engine | None = None  # insert_attempts' own connection, made when first used
+        self._turns: WriterTurns | None = None  # on SQLite, with the connection
+        self._checkpoints: Checkpointer | None = None
 
     def close(self) -> None:
         self._client.destroy()
         self.executors.close()
+        if self._checkpoints is not None:
+            self._checkpoints.stop()
         if self._batches is not None:
             self._batches.dispose()
+        if self._turns is not None:
+            self._turns.close()
 
     @_translated
     def ping(self) -> None:
@@ -753,6 +765,10 @@ class Engine:
 
         All are inserted at once; only when one insert fails is the batch inserted again, each
         insert in a savepoint of its own (undone alone when it fails)."""
+        with self._write_turn():
+            return self._insert_together(attempts)
+
+    def _insert_together(self, attempts: Sequence[NewAttempt]) -> list[CasebookError | None]:
         refused = False
         try:
             with self._batch_engine().begin() as conn:
@@ -791,8 +807,18 @@ class Engine:
 
     def _batch_engine(self) -> sa.Engine:
         if self._batches is None:
-            self._batches = _transaction_engine(database_url(self.settings), self.settings.database_timeout_s)
+            url = database_url(self.settings)
+            path = sqlite_path(url)
+            if path is not None and self._turns is None:
+                self._turns, self._checkpoints = WriterTurns(path), Checkpointer(path)
+                self._checkpoints.start()
+            self._batches = _transaction_engine(url, self.settings.database_timeout_s)
         return self._batches
+
+    def _write_turn(self) -> contextlib.AbstractContextManager[None]:
+        """This process's turn at SQLite's write lock (`casebook.sqlite_writes`); PostgreSQL queues its own."""
+        self._batch_engine()
+        return self._turns.turn() if self._turns is not None else contextlib.nullcontext()
 
     def __enter__(self) -> Engine:
         return self

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import time
 from collections.abc import AsyncIterator
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
             ),
         )
         get_logger().info("server ready", auth=options.auth_required, webhooks=options.webhook_secret is not None)
+        gc.freeze()  # what start-up made lives as long as the process: full collections skip it
         reconciling = asyncio.create_task(_reconcile(app.state.ctx))
         try:
             yield
