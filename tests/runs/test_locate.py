@@ -37,7 +37,8 @@ def test_a_new_run_is_found_through_its_pointer(tmp_path: Path, monkeypatch: pyt
     runs = [make_run(settings, docs, name) for name in ("Acme Corp", "Beta BV", "Gamma GmbH")]
     storage = Storage(settings.storage_url)
     assert storage.companies() == sorted(m.company_slug for m in runs)  # `.runs` is no company
-    assert (Path(storage.root) / ".runs" / runs[1].run_id / runs[1].company_slug).is_file()
+    pointer = Path(storage.root) / ".runs" / runs[1].run_id
+    assert pointer.is_file() and pointer.read_text() == runs[1].company_slug  # a file, no folder per run
     no_scan(monkeypatch)
     assert [find_run(settings, m.run_id).slug for m in runs] == [m.company_slug for m in runs]
     with pytest.raises(RunNotFound):
@@ -49,10 +50,34 @@ def test_a_run_from_before_the_pointers_is_scanned_for_once(tmp_path: Path, monk
     manifest = make_run(settings, write_docs(tmp_path / "docs"), "Acme Corp")
     storage = Storage(settings.storage_url)
     pointer = Path(storage.root) / ".runs" / manifest.run_id
-    (pointer / manifest.company_slug).unlink()
-    (pointer / "stale-0000").touch()  # a pointer at a company without the run is not trusted
+    pointer.unlink()
     assert find_run(settings, manifest.run_id).slug == manifest.company_slug  # scanned
-    assert (pointer / manifest.company_slug).is_file()  # and pointed
+    assert pointer.read_text() == manifest.company_slug  # and pointed
+    no_scan(monkeypatch)
+    assert find_run(settings, manifest.run_id).slug == manifest.company_slug
+
+
+@pytest.mark.parametrize("cut", ["", "acme-co", "\udcff-not-a-slug/.."])
+def test_a_pointer_cut_by_a_crash_or_at_a_stranger_is_not_trusted(tmp_path: Path, cut: str) -> None:
+    settings = settings_for(tmp_path, "http://127.0.0.1:9/v1")
+    manifest = make_run(settings, write_docs(tmp_path / "docs"), "Acme Corp")
+    pointer = Path(Storage(settings.storage_url).root) / ".runs" / manifest.run_id
+    pointer.write_bytes(cut.encode("utf-8", "surrogateescape"))  # empty, a prefix, or garbage
+    assert find_run(settings, manifest.run_id).slug == manifest.company_slug  # scanned
+    assert pointer.read_text() == manifest.company_slug
+
+
+def test_pointers_of_the_form_before_are_still_followed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Until this version a pointer was a folder per run holding an empty file named after the company."""
+    settings = settings_for(tmp_path, "http://127.0.0.1:9/v1")
+    manifest = make_run(settings, write_docs(tmp_path / "docs"), "Acme Corp")
+    storage = Storage(settings.storage_url)
+    pointer = Path(storage.root) / ".runs" / manifest.run_id
+    pointer.unlink()
+    pointer.mkdir()
+    (pointer / "stale-0000").touch()  # a name at a company without the run is not trusted
+    assert find_run(settings, manifest.run_id).slug == manifest.company_slug  # scanned
+    assert (pointer / manifest.company_slug).is_file()  # and pointed, in the folder's own form
     no_scan(monkeypatch)
     assert find_run(settings, manifest.run_id).slug == manifest.company_slug
 
@@ -70,10 +95,12 @@ def test_pointers_on_s3(s3_bucket: str, tmp_path: Path, monkeypatch: pytest.Monk
     first, second = make_run(settings, docs, "Acme Corp"), make_run(settings, docs, "Beta BV")
     storage = Storage(settings.storage_url)
     assert storage.companies() == sorted([first.company_slug, second.company_slug])
-    storage.fs.rm_file(f"{storage.root}/{locate.INDEX}/{first.run_id}/{first.company_slug}")  # an old run
-    assert find_run(settings, first.run_id).slug == first.company_slug
-    assert storage.fs.exists(f"{storage.root}/{locate.INDEX}/{first.run_id}/{first.company_slug}")
+    pointer = f"{storage.root}/{locate.INDEX}/{first.run_id}"
+    assert storage.fs.cat_file(pointer) == first.company_slug.encode()
+    storage.fs.rm_file(pointer)  # an old run: the pointer of the form before
+    storage.fs.pipe_file(f"{pointer}/{first.company_slug}", b"")
     no_scan(monkeypatch)
+    assert find_run(settings, first.run_id).slug == first.company_slug
     assert [find_run(settings, m.run_id).slug for m in (first, second)] == [first.company_slug, second.company_slug]
 
 

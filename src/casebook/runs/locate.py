@@ -1,12 +1,15 @@
 """Which company a run belongs to, without scanning storage: a pointer per run at the root.
 
-    {root}/.runs/{run_id}/{company_slug}     an empty file: its name is the record
+    {root}/.runs/{run_id}                    a file holding the company's slug
+    {root}/.runs/{run_id}/{company_slug}     the form before (an empty file: its name), still read
 
 `create_run` writes it before the run's manifest, so every run made since has one; a run from
-before (or one whose pointer was lost) is found once by scanning the company folders, and its
-pointer written then. A pointer is trusted only when the company holds the run's manifest. An
-empty object needs no atomic write, so the same code serves a local folder and S3 (one LIST of
-the run's prefix, then one HEAD of its manifest).
+before (or one whose pointer was lost or cut by a crash) is found once by scanning the company
+folders, and its pointer written then. A pointer is trusted only when the company holds the
+run's manifest. The pointer is a file, not a folder, because a folder is the dearest thing a
+submission writes on a busy ext4 disk (its allocation scanned for up to 0.4 ms of kernel time, a
+file about 0.03 ms). The same code serves a local folder and S3 (one GET, then one HEAD of the
+run's manifest).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from casebook.storage import CompanyStorage, Storage
 INDEX = ".runs"  # not a company slug (those start with a letter or digit): never listed as one
 
 
-def _folder(storage: Storage, run_id: str) -> str:
+def _pointer(storage: Storage, run_id: str) -> str:
     if not run_id or "/" in run_id or run_id.startswith("."):
         raise RunNotFound(f"{run_id!r} is not a run id: `casebook runs` lists the runs")
     return f"{storage.root}/{INDEX}/{run_id}"
@@ -27,19 +30,26 @@ def _folder(storage: Storage, run_id: str) -> str:
 
 def record(storage: Storage, run_id: str, company_slug: str) -> None:
     """Point `run_id` at its company (idempotent; unsynced: a lost pointer costs one scan)."""
-    folder = _folder(storage, run_id)
+    path = _pointer(storage, run_id)
     try:
         if storage.is_local:
-            storage.fs.makedirs(folder, exist_ok=True)
-        storage.fs.pipe_file(f"{folder}/{company_slug}", b"")
+            storage.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+        try:
+            storage.fs.pipe_file(path, company_slug.encode())
+        except IsADirectoryError:  # a pointer of the form before: a name in its folder
+            storage.fs.pipe_file(f"{path}/{company_slug}", b"")
     except OSError as exc:
-        raise StorageError(f"cannot write {folder}: {exc.strerror or exc}") from None
+        raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _pointed(storage: Storage, run_id: str) -> list[str]:
-    folder = _folder(storage, run_id)
-    with contextlib.suppress(FileNotFoundError):
-        return sorted(p.rsplit("/", 1)[-1] for p in storage.fs.ls(folder, detail=False))
+    path = _pointer(storage, run_id)
+    try:
+        return [storage.fs.cat_file(path).decode("utf-8", "replace").strip()]
+    except (IsADirectoryError, FileNotFoundError):  # the form before (on S3: no object, a prefix)
+        pass
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        return sorted(p.rsplit("/", 1)[-1] for p in storage.fs.ls(path, detail=False))
     return []
 
 
