@@ -200,13 +200,7 @@ class CompanyStorage:
         """Flush files written with `sync=False`, and their folders, to disk together: one
         flush of the filesystem for them and for the other threads' files that ask at the same
         time (`casebook.disk_sync`). Object stores are durable on write: nothing to do."""
-        paths = [self.path(r) for r in relatives]
-        if not self.storage.is_local or not paths:
-            return
-        try:
-            sync_paths([*paths, *sorted({os.path.dirname(p) for p in paths})])  # the files, then their folders
-        except OSError as exc:
-            raise StorageError(f"cannot write {exc.filename or self.root}: {exc.strerror or exc}") from None
+        sync_together([(self, r) for r in relatives])
 
     def write_text(self, relative: str, text: str, *, sync: bool = True) -> None:
         self.write_bytes(relative, text.encode("utf-8"), sync=sync)
@@ -298,3 +292,14 @@ class AsyncCompanyStorage:
 
     async def write_json(self, relative: str, value: Any) -> None:
         await self.write_bytes(relative, json_bytes(value))
+
+
+def sync_together(files: Iterable[tuple[CompanyStorage, str]]) -> None:
+    """`CompanyStorage.sync_files` for files of many companies at once: one flush for them all."""
+    paths = [company.path(relative) for company, relative in files if company.storage.is_local]
+    if not paths:
+        return
+    try:
+        sync_paths([*paths, *sorted({os.path.dirname(p) for p in paths})])  # the files, then their folders
+    except OSError as exc:
+        raise StorageError(f"cannot write {exc.filename or paths[0]}: {exc.strerror or exc}") from None

@@ -166,17 +166,17 @@ class RunContext:
 
 def stage_inputs(company: CompanyStorage, run_id: str, sources: Sequence[Source], *, sync: bool = True) -> None:
     """Keep the run's documents with the run, so it can be resumed on any machine. `sync=False`:
-    the caller syncs the run's inputs afterwards (`sync_inputs`), all of them at once."""
+    the caller flushes the run's inputs afterwards (`input_files`), all of them at once."""
     for i, source in enumerate(sources):
         company.write_bytes(f"runs/{run_id}/inputs/{i:04d}", source.data, sync=sync)
     names = [s.name for s in sources]
     company.write_json(f"runs/{run_id}/inputs/names.json", names, sync=sync)
 
 
-def sync_inputs(company: CompanyStorage, run_id: str) -> None:
-    """Flush every file of the run's inputs folder, and the folder, to disk together."""
+def input_files(company: CompanyStorage, run_id: str) -> list[str]:
+    """Every file of the run's inputs folder (what the caller of `stage_inputs(sync=False)` flushes)."""
     folder = f"runs/{run_id}/inputs"
-    company.sync_files(f"{folder}/{name}" for name in company.list(folder))
+    return [f"{folder}/{name}" for name in company.list(folder)]
 
 
 def staged_inputs(company: CompanyStorage, run_id: str) -> list[Source]:

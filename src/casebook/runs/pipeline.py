@@ -17,7 +17,7 @@ import structlog
 from casebook.errors import BudgetExceeded, CasebookError, RunInterrupted
 from casebook.logs import get_logger, log_metric
 from casebook.models import RunStatus
-from casebook.runs.context import Listener, RunContext, StepCaller, stage_inputs, staged_inputs, sync_inputs
+from casebook.runs.context import Listener, RunContext, StepCaller, input_files, stage_inputs, staged_inputs
 from casebook.runs.manifest import STEPS, Manifest, utcnow
 from casebook.runs.stages import LLM_STEPS, PLAN, STEP_FUNCS, notify_failure
 from casebook.storage import CompanyStorage
@@ -30,11 +30,11 @@ __all__ = [
     "StepCaller",
     "describe_failure",
     "execute_run",
+    "input_files",
     "restore_figures",
     "run_step",
     "stage_inputs",
     "staged_inputs",
-    "sync_inputs",
 ]
 
 

@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from casebook.config import Settings
-from casebook.errors import CasebookError, ConfigError, InputError, RunError, RunInterrupted, RunNotFound
+from casebook.errors import (
+    CasebookError,
+    ConfigError,
+    InputError,
+    RunError,
+    RunInterrupted,
+    RunNotFound,
+    StorageError,
+)
 from casebook.fetch import RemoteDocument
 from casebook.llm import LLMClient, ModelSet, UsageLedger, get_model_set, load_prices
 from casebook.llm.local_models import choose_local_model
@@ -31,14 +39,14 @@ from casebook.runs.pipeline import (
     StepCaller,
     describe_failure,
     execute_run,
+    input_files,
     restore_figures,
     stage_inputs,
-    sync_inputs,
 )
 from casebook.runs.remote import stage_remote
 from casebook.runs.review import USE_CASES_GATE, promote_edits
 from casebook.runs.stages import notify_ended
-from casebook.storage import CompanyStorage, Storage
+from casebook.storage import CompanyStorage, Storage, sync_together
 
 LOCAL_SET = "local"
 
@@ -93,6 +101,99 @@ def create_run(
     `record_workflow`: the manifest names its first workflow (the run id) as written, for a
     caller that inserts that workflow next (the server: one manifest write instead of two).
     """
+    [made] = create_runs(
+        [
+            functools.partial(
+                stage_run,
+                settings,
+                submission,
+                sources,
+                model_set=model_set,
+                budget_usd=budget_usd,
+                idempotency_key=idempotency_key,
+                remote=remote,
+                from_client=from_client,
+                key_scope=key_scope,
+                record_workflow=record_workflow,
+            )
+        ]
+    )
+    if isinstance(made, Exception):
+        raise made
+    return made.manifest
+
+
+def create_runs(stagers: Sequence[Callable[[], StagedRun]]) -> list[StagedRun | Exception]:
+    """Many runs made together: the inputs of all are flushed to disk (one disk commit for them
+    all) before any of their manifests is written, so a manifest always finds its run's inputs
+    whole; then the manifests, flushed together too. Each run is staged by its own callable (a
+    `stage_run` call): one that fails fails alone, its error in its place. A flush that fails
+    fails every run it was to flush (their manifests are then not written, or not flushed)."""
+    staged: list[StagedRun | Exception] = []
+    for stage in stagers:
+        try:
+            staged.append(stage())
+        except Exception as exc:  # its own checks (InputError, LimitExceeded …) or its writes
+            staged.append(exc)
+    new = [s for s in staged if isinstance(s, StagedRun) and not s.existed]
+    try:
+        sync_together((s.company, f) for s in new for f in s.input_files())
+    except StorageError as exc:
+        return [exc if isinstance(s, StagedRun) and not s.existed else s for s in staged]
+    recorded: list[StagedRun] = []
+    for index, run in enumerate(staged):
+        if isinstance(run, StagedRun) and not run.existed:
+            try:
+                run.record()
+                recorded.append(run)
+            except Exception as exc:
+                staged[index] = exc
+    try:
+        sync_together((s.company, f) for s in recorded for f in s.record_files())
+    except StorageError as exc:
+        return [exc if any(s is r for r in recorded) else s for s in staged]
+    return staged
+
+
+@dataclass
+class StagedRun:
+    """A run whose inputs are written but not yet flushed, and whose manifest is not yet
+    written (`record`), or the run an idempotency key made before (`existed`)."""
+
+    company: CompanyStorage
+    manifest: Manifest
+    existed: bool = False
+
+    def input_files(self) -> list[str]:
+        return input_files(self.company, self.manifest.run_id)
+
+    def record(self) -> None:
+        """The copy of the submission, the run's pointer, then its manifest: written, not flushed."""
+        run_id, company = self.manifest.run_id, self.company
+        # A copy for people and the original's tooling; the manifest (flushed) is the record.
+        copy = json.dumps(self.manifest.submission, indent=2).encode()
+        company.write_bytes(f"debug/submission_{run_id}.json", copy, sync=False)
+        locate.record(company.storage, run_id, company.slug)  # before the manifest: no run without it
+        self.manifest.save(company, sync=False)
+
+    def record_files(self) -> list[str]:
+        return [manifest_path(self.manifest.run_id), f"runs/{self.manifest.run_id}"]  # with their folders
+
+
+def stage_run(
+    settings: Settings,
+    submission: Submission,
+    sources: Sequence[Source],
+    *,
+    model_set: str | None = None,
+    budget_usd: float | None = None,
+    idempotency_key: str | None = None,
+    remote: list[RemoteDocument] | None = None,
+    from_client: bool = False,
+    key_scope: str | None = None,
+    record_workflow: bool = False,
+) -> StagedRun:
+    """`create_run`'s checks and its inputs written, unflushed; its manifest made, not written."""
     remote = list(remote or [])
     chosen, budget = admit(
         settings, submission, budget_usd=budget_usd, model_set=model_set, from_client=from_client
@@ -114,14 +215,12 @@ def create_run(
         if company.exists(f"runs/{run_id}.json"):  # the same key gives the same run
             existing = Manifest.load(company, run_id)
             check_same_inputs(existing, idempotency_key, fingerprint or {})
-            return existing
+            return StagedRun(company, existing, existed=True)
     else:
         run_id = new_run_id()
     skipped: list[Skipped] = []
     if not sources and not remote and submission.google_drive_link:  # a link alone: its folder is read
         sources, skipped = _download_from_drive(settings, submission.google_drive_link)
-    # The inputs are written, then flushed to disk together (one disk commit for them all),
-    # before the manifest exists: a manifest always finds its run's inputs whole.
     stage_inputs(company, run_id, sources, sync=False)
     if skipped:
         company.write_json(f"runs/{run_id}/inputs/skipped.json", [s.model_dump() for s in skipped], sync=False)
@@ -130,11 +229,8 @@ def create_run(
     private = private_fields(submission)
     if private:  # what delivery needs in full, kept with the run's inputs, not in the record
         company.write_json(f"runs/{run_id}/inputs/private.json", private, sync=False)
-    sync_inputs(company, run_id)
     record = stored_record(submission, remote)
     record["model_set"] = chosen.name
-    # A copy for people and the original's tooling; the manifest below (synced) is the record.
-    company.write_bytes(f"debug/submission_{run_id}.json", json.dumps(record, indent=2).encode(), sync=False)
     manifest = Manifest(
         run_id=run_id,
         company_name=submission.company_name,
@@ -146,10 +242,7 @@ def create_run(
         idempotency_fingerprint=fingerprint,
         workflow_ids=[run_id] if record_workflow else [],
     )
-    locate.record(company.storage, run_id, company.slug)  # before the manifest: no run without it
-    manifest.save(company, sync=False)
-    company.sync_files([manifest_path(run_id), f"runs/{run_id}"])  # the manifest, the run's folder and theirs
-    return manifest
+    return StagedRun(company, manifest)
 
 
 @functools.lru_cache(maxsize=8)
