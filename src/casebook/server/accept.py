@@ -1,8 +1,9 @@
 """A checked submission stored as a run, then queued: what a 202 promises.
 
-Order: `create_run` writes the documents and the submission, flushed to disk, then the manifest,
-which already names the run's first workflow (the run id), flushed too; then the workflow is
-inserted in the database, together with those of other requests that arrive at the same time
+Order: the documents and the submission are written and flushed to disk, then the manifest,
+which already names the run's first workflow (the run id), flushed too (`create_runs`, for the
+requests that arrive together at once: `ServerContext.stores`); then the workflow is inserted in
+the database, together with those of other requests that arrive at the same time
 (`casebook.server.group_commit`: one transaction, each insert in a savepoint of its own). A
 resend inserts a missing workflow through `Engine.enqueue`. A crash can stop this anywhere,
 and every place it can stop is repaired:
@@ -21,6 +22,7 @@ names the company) is the index.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import time
 from dataclasses import dataclass
@@ -36,10 +38,10 @@ from casebook.logs import get_logger
 from casebook.models import RunStatus, SourceFile, Submission
 from casebook.netguard import Refused, checked_addresses
 from casebook.runs.manifest import Manifest
-from casebook.runs.runner import create_run, idempotent_run_id, storage_at
-from casebook.server.context import ServerContext, blocking, database_unavailable
+from casebook.runs.runner import StagedRun, idempotent_run_id, stage_run, storage_at
+from casebook.server.context import ServerContext, database_unavailable
 from casebook.server.errors import ApiError
-from casebook.storage import Storage, company_slug
+from casebook.storage import Storage
 
 WEBHOOK_SCOPE = "webhooks"
 RESOLVE_TIMEOUT_S = 2.0
@@ -77,7 +79,8 @@ async def accept(
             queued, now = await _queue(ctx, found, deadline, key)
             return Accepted(queued, replayed=not now)
     await check_callback_hosts(ctx, submission)
-    manifest, existed = await blocking(_store, ctx, submission, sources, remote, key, budget_usd, scope)
+    stage = functools.partial(_stage, ctx, submission, sources, remote, key, budget_usd, scope)
+    manifest, existed = await ctx.stores.submit(stage)  # with the others that arrive together
     queued, now = await _queue(ctx, manifest, deadline, key, fresh=not existed)
     # A resend that had to queue its run gets the 202 the first request could not give.
     return Accepted(queued, replayed=existed and not now)
@@ -129,7 +132,7 @@ async def _insert_first(ctx: ServerContext, manifest: Manifest, deadline: float)
         raise database_unavailable() from None
 
 
-def _store(
+def _stage(
     ctx: ServerContext,
     submission: Submission,
     sources: list[SourceFile],
@@ -137,12 +140,9 @@ def _store(
     key: str | None,
     budget_usd: float | None,
     scope: str | None,
-) -> tuple[Manifest, bool]:
-    existed = False
-    if key is not None:
-        slug = company_slug(submission.company_name)
-        existed = ctx.storage.company_by_slug(slug).exists(f"runs/{idempotent_run_id(scope or slug, key)}.json")
-    manifest = create_run(
+) -> StagedRun:
+    """Blocking: the run checked and its inputs written (`create_runs` flushes and records it)."""
+    return stage_run(
         ctx.settings,
         submission,
         sources,
@@ -153,7 +153,6 @@ def _store(
         key_scope=scope,
         record_workflow=True,
     )
-    return manifest, existed
 
 
 def ensure_queued(engine: Engine, settings: Settings, manifest: Manifest) -> Manifest:

@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
             yield
         finally:
             reconciling.cancel()
+            await app.state.ctx.stores.close()
             await app.state.ctx.queue.close()
             await anyio.to_thread.run_sync(engine.close)
 

@@ -19,6 +19,9 @@ from casebook.config import Settings
 from casebook.engine import Engine, database_url
 from casebook.errors import EngineUnavailable
 from casebook.logs import get_logger
+from casebook.runs.manifest import Manifest
+from casebook.runs.runner import StagedRun, create_runs
+from casebook.server.batching import Batcher
 from casebook.server.errors import ApiError
 from casebook.server.group_commit import GroupCommit
 from casebook.server.options import ServerOptions
@@ -88,12 +91,15 @@ class ServerContext:
     database_writers: CapacityLimiter | None = None
     # New runs' workflows: inserted by one writer, those that arrive together in one transaction.
     queue: GroupCommit = field(init=False)
+    # New runs' files: written by one writer, those that arrive together with one flush of the disk.
+    stores: Batcher[Callable[[], StagedRun], tuple[Manifest, bool]] = field(init=False)
 
     def __post_init__(self) -> None:
         if self.database_writers is None:
             sqlite = database_url(self.settings).startswith("sqlite")
             self.database_writers = CapacityLimiter(4) if sqlite else self.database_threads
         self.queue = GroupCommit(self.engine, timeout_s=self.settings.database_timeout_s, limiter=self.database_threads)
+        self.stores = Batcher(store_runs, name="store")
 
     @contextlib.asynccontextmanager
     async def serialised(self, key: str) -> AsyncIterator[None]:
@@ -154,3 +160,9 @@ async def get_context(request: Request) -> ServerContext:
 async def blocking(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run storage and database work in the thread pool, never on the event loop."""
     return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))
+
+
+def store_runs(stagers: list[Callable[[], StagedRun]]) -> list[tuple[Manifest, bool] | Exception]:
+    """Blocking: the runs made together (`create_runs`), each as its manifest and whether its
+    idempotency key had made it before, or the error that stands in its place."""
+    return [made if isinstance(made, Exception) else (made.manifest, made.existed) for made in create_runs(stagers)]
