@@ -45,6 +45,7 @@ from casebook.storage import Storage
 
 WEBHOOK_SCOPE = "webhooks"
 RESOLVE_TIMEOUT_S = 2.0
+ALONE_BYTES = 256 * 1024  # documents larger in all are written in a thread of their own
 
 
 @dataclass
@@ -80,7 +81,7 @@ async def accept(
             return Accepted(queued, replayed=not now)
     await check_callback_hosts(ctx, submission)
     stage = functools.partial(_stage, ctx, submission, sources, remote, key, budget_usd, scope)
-    manifest, existed = await ctx.stores.submit(stage)  # with the others that arrive together
+    manifest, existed = await ctx.store(stage, alone=stored_alone(submission, sources, remote))
     queued, now = await _queue(ctx, manifest, deadline, key, fresh=not existed)
     # A resend that had to queue its run gets the 202 the first request could not give.
     return Accepted(queued, replayed=existed and not now)
@@ -130,6 +131,13 @@ async def _insert_first(ctx: ServerContext, manifest: Manifest, deadline: float)
     except TimeoutError:
         get_logger(run_id=manifest.run_id).warning("queue insert timed out")
         raise database_unavailable() from None
+
+
+def stored_alone(submission: Submission, sources: list[SourceFile], remote: list[RemoteDocument]) -> bool:
+    """Whether staging this run could hold up the others stored with it: a Drive folder is
+    downloaded at intake, or its documents are large to write."""
+    downloads = bool(submission.google_drive_link) and not sources and not remote
+    return downloads or sum(len(s.data) for s in sources) > ALONE_BYTES
 
 
 def _stage(

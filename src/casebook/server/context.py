@@ -101,6 +101,18 @@ class ServerContext:
         self.queue = GroupCommit(self.engine, timeout_s=self.settings.database_timeout_s, limiter=self.database_threads)
         self.stores = Batcher(store_runs, name="store")
 
+    async def store(self, stage: Callable[[], StagedRun], *, alone: bool = False) -> tuple[Manifest, bool]:
+        """A new run made (`create_runs`): its manifest, and whether its idempotency key had made
+        it before. With the others that arrive together, or `alone` in a thread of its own, for a
+        run whose staging takes long (a Drive folder downloaded, large documents written) and
+        would hold up the batch."""
+        if not alone:
+            return await self.stores.submit(stage)
+        [made] = await blocking(store_runs, [stage])
+        if isinstance(made, Exception):
+            raise made
+        return made
+
     @contextlib.asynccontextmanager
     async def serialised(self, key: str) -> AsyncIterator[None]:
         """One request at a time per idempotency key here; the others wait, then reuse the run."""
