@@ -105,7 +105,7 @@ async def noop_workflow(n: int, options: dict[str, Any]) -> int:
 
 
 def engine_step_options(settings: Settings) -> dict[str, Any]:
-    """The options casebook.engine gives every pipeline step (see engine._step_caller)."""
+    """The options casebook.engine gives every pipeline step (see engine.workflow._step_caller)."""
     from casebook.engine import _is_transient
 
     return {
