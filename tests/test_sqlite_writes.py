@@ -11,8 +11,11 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from casebook.config import Settings
 from casebook.engine import BACKSTOP_CHECKPOINT_PAGES, Engine, NewAttempt, database_url
+from casebook.errors import EngineUnavailable
 from casebook.sqlite_writes import Checkpointer, WriterTurns, sqlite_path
 from tests.engine.procs import wait_for
 
@@ -20,13 +23,13 @@ from tests.engine.procs import wait_for
 def _take_turn(db: str, asked: multiprocessing.synchronize.Event, log: str) -> None:
     turns = WriterTurns(db)
     asked.set()
-    with turns.turn(), open(log, "a") as out:
+    with turns.turn(60), open(log, "a") as out:
         out.write("second\n")
 
 
 def _die_holding(db: str, holding: multiprocessing.synchronize.Event) -> None:
     turns = WriterTurns(db)
-    with turns.turn():
+    with turns.turn(60):
         holding.set()
         os._exit(3)  # no release: the kernel drops the lock with the process
 
@@ -36,7 +39,7 @@ def test_a_writer_in_another_process_gets_its_turn_only_once_the_holder_lets_go(
     turns = WriterTurns(db)
     context = multiprocessing.get_context("spawn")
     asked = context.Event()
-    with turns.turn():
+    with turns.turn(60):
         other = context.Process(target=_take_turn, args=(db, asked, str(log)))
         other.start()
         assert asked.wait(60)
@@ -48,6 +51,17 @@ def test_a_writer_in_another_process_gets_its_turn_only_once_the_holder_lets_go(
     turns.close()
 
 
+def test_a_turn_held_too_long_is_refused_in_time(tmp_path: Path) -> None:
+    db = str(tmp_path / "w.sqlite")
+    holder, waiter = WriterTurns(db), WriterTurns(db)  # two open files: as two processes
+    with holder.turn(60), pytest.raises(EngineUnavailable, match=r"write turn for 0\.2 s"), waiter.turn(0.2):
+        raise AssertionError("the turn was taken twice")
+    with waiter.turn(0.2):  # free again once the holder lets go
+        pass
+    holder.close()
+    waiter.close()
+
+
 def test_a_holder_that_dies_leaves_the_turn_free(tmp_path: Path) -> None:
     db = str(tmp_path / "w.sqlite")
     context = multiprocessing.get_context("spawn")
@@ -57,7 +71,7 @@ def test_a_holder_that_dies_leaves_the_turn_free(tmp_path: Path) -> None:
     holder.join(60)
     assert holding.is_set() and holder.exitcode == 3
     turns = WriterTurns(db)
-    with turns.turn():
+    with turns.turn(60):
         pass
     turns.close()
 

@@ -201,7 +201,9 @@ class Engine:
     def _write_turn(self) -> contextlib.AbstractContextManager[None]:
         """This process's turn at SQLite's write lock (`casebook.sqlite_writes`); PostgreSQL queues its own."""
         self._batch_engine()
-        return self._turns.turn() if self._turns is not None else contextlib.nullcontext()
+        if self._turns is None:
+            return contextlib.nullcontext()
+        return self._turns.turn(self.settings.database_timeout_s)
 
     def __enter__(self) -> Engine:
         return self
