@@ -9,14 +9,17 @@ import multiprocessing.synchronize
 import os
 import shutil
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
+from casebook import sqlite_writes
 from casebook.config import Settings
 from casebook.engine import BACKSTOP_CHECKPOINT_PAGES, Engine, NewAttempt, database_url
 from casebook.errors import EngineUnavailable
-from casebook.sqlite_writes import Checkpointer, WriterTurns, sqlite_path
+from casebook.sqlite_writes import Checkpointer, WriterTurns, sqlite_path, use_wal
 from tests.engine.procs import wait_for
 
 
@@ -107,3 +110,41 @@ def test_a_checkpointer_stops_and_a_postgres_url_has_no_file() -> None:
     checkpointer.start()
     checkpointer.stop()  # a database it cannot open does not keep it from stopping
     assert checkpointer.checkpoints == 0
+
+
+def test_a_switch_to_wal_refused_while_another_connection_reads_is_made_once_it_is_free(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two ingests opening a new store at once: one connection's switch was refused at once
+    ("database is locked") and the ingest failed. Now it looks again until the other lets go."""
+    path = tmp_path / "store.sqlite"
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("CREATE TABLE t (x)")
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM t").fetchone()  # holds the file's shared lock
+    switcher = sqlite3.connect(path, isolation_level=None, timeout=0.0, check_same_thread=False)
+    refused = threading.Event()
+    real_sleep = time.sleep
+
+    def sleep(seconds: float) -> None:
+        refused.set()  # the switch was refused and will be tried again
+        real_sleep(seconds)
+
+    monkeypatch.setattr(sqlite_writes.time, "sleep", sleep)
+    errors: list[BaseException] = []
+
+    def switch() -> None:
+        try:
+            use_wal(switcher, 30)
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=switch)
+    thread.start()
+    assert refused.wait(30)
+    reader.execute("COMMIT")
+    thread.join(30)
+    assert errors == [] and not thread.is_alive()
+    assert switcher.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    reader.close()
+    switcher.close()

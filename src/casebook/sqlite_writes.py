@@ -39,6 +39,22 @@ CHECKPOINT_EVERY_S = 0.25
 MAX_PAUSE_S = 0.001  # a waiting writer looks again at least this often (SQLite's own: up to 0.1 s)
 
 
+def use_wal(db: sqlite3.Connection, timeout_s: float) -> None:
+    """Put the database file in WAL mode, if it is not already. Two connections that switch a
+    new file at the same moment can be refused at once ("database is locked": SQLite does not
+    always wait for the lock this switch needs), so a refused switch looks again, within
+    `timeout_s`: by then the other has usually made the switch."""
+    deadline, pause = time.monotonic() + timeout_s, 0.01
+    while db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.25)
+
+
 def sqlite_path(url: str) -> str | None:
     """The file of a `sqlite:///` URL, None for any other database."""
     return url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None

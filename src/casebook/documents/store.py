@@ -23,6 +23,7 @@ from pathlib import Path
 
 from casebook.documents.index import FTS_TOKENIZER, PassageIndex
 from casebook.models import Chunk
+from casebook.sqlite_writes import use_wal
 
 SCHEMA_VERSION = "4"
 BUSY_TIMEOUT_MS = 120_000  # a writer waits this long for another process's write to finish
@@ -132,7 +133,7 @@ class DocumentStore:
         self.path = path
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
         self.db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        self.db.execute("PRAGMA journal_mode=WAL")
+        use_wal(self.db, BUSY_TIMEOUT_MS / 1000)  # two ingests may open a new store at once
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.legacy: list[LegacyDocument] = []  # documents moved out of a schema-1 store on open

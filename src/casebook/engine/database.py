@@ -24,6 +24,7 @@ from casebook.errors import CasebookError, ConfigError, EngineError, EngineUnava
 from casebook.executors import Executors, sqlalchemy_url
 from casebook.llm.failures import recount
 from casebook.runs.attempts import AttemptState
+from casebook.sqlite_writes import use_wal
 from casebook.storage import Storage
 
 APP_NAME = "casebook"
@@ -166,8 +167,7 @@ def _prepare_sqlite(url: str) -> None:
     # (a worker and `casebook submit`) is waited for as long as DBOS's own connections wait
     db = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_S)
     try:
-        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            db.execute("PRAGMA journal_mode=WAL")
+        use_wal(db, SQLITE_BUSY_TIMEOUT_S)
     finally:
         db.close()
 
