@@ -105,18 +105,10 @@ async def noop_workflow(n: int, options: dict[str, Any]) -> int:
 
 
 def engine_step_options(settings: Settings) -> dict[str, Any]:
-    """The options casebook.engine gives every pipeline step (see engine.workflow._step_caller)."""
-    from casebook.engine import _is_transient
+    """The options casebook.engine gives every pipeline step (`casebook.engine.step_options`)."""
+    from casebook.engine import step_options
 
-    return {
-        "retries_allowed": settings.step_max_attempts > 1,
-        "max_attempts": settings.step_max_attempts,
-        "interval_seconds": settings.step_retry_interval_s,
-        "backoff_rate": 2.0,
-        "should_retry": _is_transient,
-        "preemptible": True,
-        "timeout_seconds": settings.step_timeout_s,
-    }
+    return dict(step_options(settings, "bench"))
 
 
 # -- processes --------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ from casebook.engine.processes import (
     stop_requested,
     wait_for_stop,
 )
-from casebook.engine.workflow import _is_transient, progress_event, run_workflow
+from casebook.engine.workflow import progress_event, run_workflow, step_options
 
 __all__ = [
     "APP_NAME",
@@ -73,7 +73,6 @@ __all__ = [
     "Engine",
     "NewAttempt",
     "RunView",
-    "_is_transient",
     "cli_executor_id",
     "database_url",
     "launched",
@@ -84,6 +83,7 @@ __all__ = [
     "run_here",
     "run_workflow",
     "serve_worker",
+    "step_options",
     "stop_requested",
     "wait_for_stop",
     "worker_executor_id",

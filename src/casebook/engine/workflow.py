@@ -29,20 +29,25 @@ def _is_transient(exc: BaseException) -> bool:
     return isinstance(exc, LLMError) and exc.transient
 
 
+def step_options(settings: Settings, name: str) -> StepOptions:
+    """What every pipeline step runs with: transient failures retried with backoff, a timeout."""
+    return {
+        "name": f"casebook.{name}",
+        "retries_allowed": settings.step_max_attempts > 1,
+        "max_attempts": settings.step_max_attempts,
+        "interval_seconds": settings.step_retry_interval_s,
+        "backoff_rate": 2.0,
+        "should_retry": _is_transient,
+        "preemptible": True,
+        "timeout_seconds": settings.step_timeout_s,
+    }
+
+
 def _step_caller(settings: Settings) -> Callable[[RunContext], StepCaller]:
     def make(ctx: RunContext) -> StepCaller:
         async def call(name: str) -> None:
             await shutdown.gate()  # once this process stops, no step starts
-            options: StepOptions = {
-                "name": f"casebook.{name}",
-                "retries_allowed": settings.step_max_attempts > 1,
-                "max_attempts": settings.step_max_attempts,
-                "interval_seconds": settings.step_retry_interval_s,
-                "backoff_rate": 2.0,
-                "should_retry": _is_transient,
-                "preemptible": True,
-                "timeout_seconds": settings.step_timeout_s,
-            }
+            options = step_options(settings, name)
             with shutdown.in_flight():
                 try:
                     await DBOS.run_step_async(options, run_step, ctx, name)
