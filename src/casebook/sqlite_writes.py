@@ -49,7 +49,7 @@ def use_wal(db: sqlite3.Connection, timeout_s: float) -> None:
         try:
             db.execute("PRAGMA journal_mode=WAL")
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() >= deadline:
+            if exc.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or time.monotonic() >= deadline:
                 raise
             time.sleep(pause)
             pause = min(pause * 2, 0.25)
@@ -133,11 +133,15 @@ class Checkpointer:
             get_logger().warning("checkpoint thread cannot open the database", error=str(exc))
             return
         try:
+            failing = ""  # the last failure, logged once, not every round
             while not self._stop.wait(self.every_s):
                 try:
                     db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                     self.checkpoints += 1
-                except sqlite3.Error as exc:  # busy, or the file gone: the next round tries again
-                    get_logger().debug("checkpoint skipped", error=str(exc))
+                    failing = ""
+                except sqlite3.Error as exc:  # the file gone, a disk error: the next round tries again
+                    if str(exc) != failing:
+                        failing = str(exc)
+                        get_logger().warning("checkpoint failed", error=failing)
         finally:
             db.close()
